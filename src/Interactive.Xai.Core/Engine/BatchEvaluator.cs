@@ -1,0 +1,115 @@
+namespace Interactive.Xai.Engine;
+
+/// <summary>Fills the inputs of <paramref name="count"/> consecutive perturbed rows starting at <paramref name="firstRow"/>.</summary>
+internal delegate void FillRows(long firstRow, int count, Span<float> destination);
+
+/// <summary>
+/// The one place where explainers meet the model. An explainer numbers all the perturbed inputs it needs
+/// (0 .. count-1) and supplies a function that writes any consecutive range of them; the evaluator cuts the
+/// range into batches of <see cref="ExplainerOptions.BatchSize"/> rows, fills and evaluates them in parallel
+/// (for thread-safe models), writes every output into one row-major array, counts evaluations, reports
+/// progress and honours cancellation between batches.
+/// </summary>
+internal sealed class BatchEvaluator
+{
+    private readonly IModel _model;
+    private readonly ExplainerOptions _options;
+    private readonly IProgress<ExplanationProgress>? _progress;
+    private readonly CancellationToken _cancellationToken;
+    private readonly string _stage;
+    private long _evaluations;
+    private long _total;
+
+    public BatchEvaluator(IModel model, ExplainerOptions options, string stage, long totalEvaluations,
+        IProgress<ExplanationProgress>? progress, CancellationToken cancellationToken)
+    {
+        _model = model;
+        _options = options;
+        _stage = stage;
+        _total = totalEvaluations;
+        _progress = progress;
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <summary>Rows sent to the model so far.</summary>
+    public long Evaluations => Interlocked.Read(ref _evaluations);
+
+    /// <summary>Raises the expected total (for explainers that learn it as they go).</summary>
+    public void AddToTotal(long rows) => Interlocked.Add(ref _total, rows);
+
+    /// <summary>Evaluates <paramref name="count"/> perturbed rows; returns count x OutputCount outputs.</summary>
+    public float[] Evaluate(long count, FillRows fill)
+    {
+        int outputs = _model.OutputCount();
+        if (count * outputs > Array.MaxLength)
+            throw new XaiException($"{count} model evaluations at once are too many to hold in memory; explain fewer rows per call");
+        var result = new float[count * outputs];
+        Evaluate(count, fill, result);
+        return result;
+    }
+
+    /// <summary>Evaluates <paramref name="count"/> perturbed rows into <paramref name="result"/>.</summary>
+    public void Evaluate(long count, FillRows fill, float[] result)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        if (count == 0) return;
+        int features = _model.FeatureCount;
+        int outputs = _model.OutputCount();
+        int batch = (int)Math.Min(_options.BatchSize, count);
+        long batches = (count + batch - 1) / batch;
+        int parallelism = _model.IsThreadSafe
+            ? (int)Math.Min(batches, _options.MaxDegreeOfParallelism ?? Environment.ProcessorCount)
+            : 1;
+
+        if (parallelism <= 1)
+        {
+            var buffer = new float[batch * features];
+            for (long b = 0; b < batches; b++) RunBatch(b);
+            return;
+
+            void RunBatch(long b)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                long first = b * batch;
+                int n = (int)Math.Min(batch, count - first);
+                RunOne(first, n, buffer);
+            }
+        }
+
+        long next = -1;
+        var workers = new Task[parallelism];
+        for (int w = 0; w < parallelism; w++)
+        {
+            workers[w] = Task.Factory.StartNew(() =>
+            {
+                var buffer = new float[batch * features];
+                while (true)
+                {
+                    long b = Interlocked.Increment(ref next);
+                    if (b >= batches || _cancellationToken.IsCancellationRequested) return;
+                    long first = b * batch;
+                    int n = (int)Math.Min(batch, count - first);
+                    RunOne(first, n, buffer);
+                }
+            }, _cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        try
+        {
+            Task.WaitAll(workers, _cancellationToken);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        _cancellationToken.ThrowIfCancellationRequested();
+
+        void RunOne(long first, int n, float[] buffer)
+        {
+            var inputs = buffer.AsSpan(0, n * features);
+            fill(first, n, inputs);
+            _model.Predict(inputs, n, result.AsSpan((int)(first * outputs), n * outputs));
+            long done = Interlocked.Add(ref _evaluations, n);
+            _progress?.Report(new ExplanationProgress(_stage, done, Math.Max(done, Interlocked.Read(ref _total))));
+        }
+    }
+}
