@@ -1,7 +1,7 @@
 namespace Interactive.Xai.Engine;
 
 /// <summary>Fills the inputs of <paramref name="count"/> consecutive perturbed rows starting at <paramref name="firstRow"/>.</summary>
-internal delegate void FillRows(long firstRow, int count, Span<float> destination);
+public delegate void FillRows(long firstRow, int count, Span<float> destination);
 
 /// <summary>
 /// The one place where explainers meet the model. An explainer numbers all the perturbed inputs it needs
@@ -10,7 +10,7 @@ internal delegate void FillRows(long firstRow, int count, Span<float> destinatio
 /// (for thread-safe models), writes every output into one row-major array, counts evaluations, reports
 /// progress and honours cancellation between batches.
 /// </summary>
-internal sealed class BatchEvaluator
+public sealed class BatchEvaluator
 {
     private readonly IModel _model;
     private readonly ExplainerOptions _options;
@@ -20,6 +20,13 @@ internal sealed class BatchEvaluator
     private long _evaluations;
     private long _total;
 
+    /// <summary>Creates an evaluator for one explain call.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="options">Batch size and parallelism.</param>
+    /// <param name="stage">The progress stage name.</param>
+    /// <param name="totalEvaluations">The evaluations expected in all (for progress).</param>
+    /// <param name="progress">Receives progress after each batch.</param>
+    /// <param name="cancellationToken">Checked between batches.</param>
     public BatchEvaluator(IModel model, ExplainerOptions options, string stage, long totalEvaluations,
         IProgress<ExplanationProgress>? progress, CancellationToken cancellationToken)
     {

@@ -12,7 +12,8 @@ public abstract record ExplainerOptions
     /// <summary>The random seed; the same seed gives the same result regardless of parallelism.</summary>
     public int Seed { get; init; } = 42;
 
-    internal void Validate()
+    /// <summary>Throws an <see cref="XaiException"/> when a setting is out of range.</summary>
+    public void Validate()
     {
         if (BatchSize < 1) throw new XaiException($"batch size must be at least 1, got {BatchSize}");
         if (MaxDegreeOfParallelism is < 1) throw new XaiException($"max degree of parallelism must be at least 1, got {MaxDegreeOfParallelism}");
