@@ -1,0 +1,272 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using Interactive.Xai.Engine;
+using Interactive.Xai.Numerics;
+
+namespace Interactive.Xai;
+
+/// <summary>Options for <see cref="KernelShapExplainer"/>.</summary>
+public sealed record KernelShapOptions : ExplainerOptions
+{
+    /// <summary>Coalitions evaluated per row; null means 2M + 2048 (SHAP's default). When 2^M - 2 is no larger,
+    /// every coalition is enumerated and the result is the exact Shapley value.</summary>
+    public int? Samples { get; init; }
+
+    /// <summary>Bootstrap resamples of the sampled coalitions used for standard errors; 0 turns them off.</summary>
+    public int BootstrapResamples { get; init; } = 30;
+
+    /// <summary>Upper bound on perturbed rows held in memory at once (rows are explained in blocks below it).</summary>
+    public long MaxEvaluationsPerBlock { get; init; } = 1L << 22;
+}
+
+/// <summary>
+/// Kernel SHAP (Lundberg and Lee 2017): Shapley values estimated by a Shapley-kernel weighted linear regression
+/// on coalition values v(z) = sum over background rows b of weight_b * f(x_z, b_rest), with the efficiency
+/// constraint sum(phi) = f(x) - E f(background) imposed exactly.
+/// <para>
+/// Coalition sizes are enumerated whole from the outside in (sizes 1 and M-1 first) while the budget covers
+/// them, and the rest is sampled in complementary pairs. Fall-back rule: when 2^M - 2 coalitions fit in the
+/// budget, all are enumerated and the values are exact (standard errors zero). Standard errors of sampled
+/// values come from bootstrap resamples of the sampled pairs. Features whose value equals every background
+/// row's value get exactly zero and are left out of the regression.
+/// </para>
+/// The coalition design and its regression projections depend only on M, the budget and the seed; they are
+/// built once per explainer and reused for every row, as are the background predictions.
+/// Pass a <see cref="WeightedBackground.KMeans"/> summary to keep the cost at (samples x clusters) per row.
+/// </summary>
+public sealed class KernelShapExplainer
+{
+    private readonly IModel _model;
+    private readonly WeightedBackground _background;
+    private readonly KernelShapOptions _options;
+    private readonly ConcurrentDictionary<int, Lazy<KernelShapDesign>> _designs = new();
+    private readonly Lock _gate = new();
+    private float[]? _backgroundPredictions;
+
+    /// <summary>The method name used in results.</summary>
+    public const string MethodName = "kernel-shap";
+
+    /// <summary>Creates the explainer.</summary>
+    public KernelShapExplainer(IModel model, WeightedBackground background, KernelShapOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(background);
+        _options = options ?? new KernelShapOptions();
+        _options.Validate();
+        if (_options.Samples is < 2) throw new XaiException($"kernel-shap needs at least 2 samples, got {_options.Samples}");
+        if (_options.BootstrapResamples < 0) throw new XaiException("bootstrap resamples must not be negative");
+        model.EnsureAccepts(background.Rows, "the background");
+        _model = model;
+        _background = background;
+    }
+
+    /// <summary>The background this explainer takes expectations over.</summary>
+    public WeightedBackground Background => _background;
+
+    /// <summary>The coalition budget per row.</summary>
+    public int Samples => _options.Samples ?? 2 * _model.FeatureCount + 2048;
+
+    /// <summary>Explains every row of <paramref name="rows"/> for the selected outputs (default: output 0).</summary>
+    public AttributionExplanation Explain(FeatureTable rows, OutputTarget? target = null,
+        IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        _model.EnsureAccepts(rows, "the data");
+        var stopwatch = Stopwatch.StartNew();
+        var targets = (target ?? OutputTarget.Output(0)).Resolve(_model);
+        int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length, n = rows.RowCount;
+        int backgroundCount = _background.Count;
+
+        // Features that differ from at least one background row; the others get exactly zero.
+        var varying = new int[n][];
+        var designs = new KernelShapDesign[n];
+        long total = n;
+        for (int r = 0; r < n; r++)
+        {
+            var x = rows.Row(r);
+            var list = new List<int>(m);
+            for (int j = 0; j < m; j++)
+            {
+                for (int b = 0; b < backgroundCount; b++)
+                    if (_background.Rows[b, j] != x[j]) { list.Add(j); break; }
+            }
+            varying[r] = list.ToArray();
+            designs[r] = Design(list.Count);
+            total += (long)designs[r].CoalitionCount * backgroundCount;
+        }
+
+        var evaluator = new BatchEvaluator(_model, _options, MethodName, total, progress, cancellationToken);
+        var backgroundPredictions = BackgroundPredictions(evaluator);
+        var baseValues = new double[k];
+        for (int b = 0; b < backgroundCount; b++)
+            for (int o = 0; o < k; o++) baseValues[o] += _background.Weights[b] * backgroundPredictions[b * k + o];
+        var predictions = evaluator.Evaluate(n, (first, count, dest) => rows.Values.Slice((int)first * m, count * m).CopyTo(dest));
+
+        var values = new double[n * m * t];
+        var errors = new double[n * m * t];
+        int start = 0;
+        while (start < n)
+        {
+            int end = start;
+            long block = 0;
+            while (end < n)
+            {
+                long rowEvaluations = (long)designs[end].CoalitionCount * backgroundCount;
+                if (end > start && block + rowEvaluations > _options.MaxEvaluationsPerBlock) break;
+                block += rowEvaluations;
+                end++;
+            }
+            ExplainBlock(rows, start, end, varying, designs, evaluator, predictions, baseValues, targets, values, errors, cancellationToken);
+            start = end;
+        }
+
+        double additivity = 0;
+        var predictionSelected = new double[n * t];
+        for (int r = 0; r < n; r++)
+        {
+            for (int s = 0; s < t; s++)
+            {
+                double fx = predictions[r * k + targets[s]], sum = baseValues[targets[s]];
+                for (int j = 0; j < m; j++) sum += values[(r * m + j) * t + s];
+                additivity = Math.Max(additivity, Math.Abs(sum - fx));
+                predictionSelected[r * t + s] = fx;
+            }
+        }
+        bool allExact = designs.All(d => d.IsExact);
+        var fullDesign = Design(m);
+        return new AttributionExplanation
+        {
+            Method = MethodName,
+            FeatureNames = rows.FeatureNames,
+            OutputNames = targets.Select(o => _model.OutputNames[o]).ToImmutableArray(),
+            Targets = targets,
+            Data = rows,
+            Values = ImmutableArray.Create(values),
+            StandardErrors = ImmutableArray.Create(errors),
+            BaseValues = targets.Select(o => baseValues[o]).ToImmutableArray(),
+            Predictions = ImmutableArray.Create(predictionSelected),
+            AdditivityError = additivity,
+            Elapsed = stopwatch.Elapsed,
+            ModelEvaluations = evaluator.Evaluations,
+            Details = ImmutableDictionary<string, string>.Empty
+                .Add("backgroundRows", backgroundCount.ToString(CultureInfo.InvariantCulture))
+                .Add("samples", Samples.ToString(CultureInfo.InvariantCulture))
+                .Add("coalitions", fullDesign.CoalitionCount.ToString(CultureInfo.InvariantCulture))
+                .Add("exact", allExact ? "true" : "false")
+                .Add("bootstrapResamples", (allExact ? 0 : _options.BootstrapResamples).ToString(CultureInfo.InvariantCulture)),
+        };
+    }
+
+    private KernelShapDesign Design(int features) =>
+        _designs.GetOrAdd(features, f => new Lazy<KernelShapDesign>(
+            () => KernelShapDesign.Create(f, Samples, _options.BootstrapResamples, _options.Seed))).Value;
+
+    private float[] BackgroundPredictions(BatchEvaluator evaluator)
+    {
+        lock (_gate)
+        {
+            if (_backgroundPredictions is null)
+            {
+                int m = _model.FeatureCount;
+                var rows = _background.Rows;
+                _backgroundPredictions = evaluator.Evaluate(rows.RowCount, (first, count, dest) => rows.Values.Slice((int)first * m, count * m).CopyTo(dest));
+            }
+            return _backgroundPredictions;
+        }
+    }
+
+    private void ExplainBlock(FeatureTable rows, int start, int end, int[][] varying, KernelShapDesign[] designs,
+        BatchEvaluator evaluator, float[] predictions, double[] baseValues, ImmutableArray<int> targets,
+        double[] values, double[] errors, CancellationToken cancellationToken)
+    {
+        int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length;
+        int backgroundCount = _background.Count;
+        var offsets = new long[end - start + 1];
+        for (int r = start; r < end; r++)
+            offsets[r - start + 1] = offsets[r - start] + (long)designs[r].CoalitionCount * backgroundCount;
+
+        var outputs = evaluator.Evaluate(offsets[^1], (first, count, dest) =>
+        {
+            int local = 0;
+            while (offsets[local + 1] <= first) local++;
+            for (int i = 0; i < count; i++)
+            {
+                long index = first + i;
+                while (index >= offsets[local + 1]) local++;
+                int r = start + local;
+                var design = designs[r];
+                var features = varying[r];
+                long within = index - offsets[local];
+                int coalition = (int)(within / backgroundCount), b = (int)(within % backgroundCount);
+                var row = dest.Slice(i * m, m);
+                _background.Rows.Row(b).CopyTo(row);
+                var x = rows.Row(r);
+                int maskOffset = coalition * design.FeatureCount;
+                for (int f = 0; f < features.Length; f++)
+                    if (design.Masks[maskOffset + f] != 0) row[features[f]] = x[features[f]];
+            }
+        });
+
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? Environment.ProcessorCount };
+        Parallel.For(start, end, parallel, r =>
+        {
+            var design = designs[r];
+            var features = varying[r];
+            int mv = features.Length, n = design.CoalitionCount;
+            long offset = offsets[r - start];
+            var adjusted = new double[n];
+            var phi = new double[mv];
+            var replicate = new double[design.BootstrapProjections.Length * mv];
+            for (int s = 0; s < t; s++)
+            {
+                int output = targets[s];
+                double delta = predictions[r * k + output] - baseValues[output];
+                if (mv == 0) continue;
+                if (mv == 1)
+                {
+                    values[(r * m + features[0]) * t + s] = delta;
+                    continue;
+                }
+                for (int c = 0; c < n; c++)
+                {
+                    double v = 0;
+                    long baseIndex = (offset + (long)c * backgroundCount) * k + output;
+                    for (int b = 0; b < backgroundCount; b++) v += _background.Weights[b] * outputs[baseIndex + (long)b * k];
+                    adjusted[c] = v - baseValues[output] - design.Masks[c * mv + mv - 1] * delta;
+                }
+                Solve(design.Projection, adjusted, delta, phi);
+                for (int f = 0; f < mv; f++) values[(r * m + features[f]) * t + s] = phi[f];
+                int replicates = design.BootstrapProjections.Length;
+                if (replicates < 2) continue;
+                var estimate = new double[mv];
+                for (int q = 0; q < replicates; q++)
+                {
+                    Solve(design.BootstrapProjections[q], adjusted, delta, estimate);
+                    Array.Copy(estimate, 0, replicate, q * mv, mv);
+                }
+                var column = new double[replicates];
+                for (int f = 0; f < mv; f++)
+                {
+                    for (int q = 0; q < replicates; q++) column[q] = replicate[q * mv + f];
+                    errors[(r * m + features[f]) * t + s] = Statistics.StandardDeviation(column);
+                }
+            }
+        });
+    }
+
+    private static void Solve(double[] projection, double[] adjusted, double delta, double[] phi)
+    {
+        int p = phi.Length - 1, n = adjusted.Length;
+        double sum = 0;
+        for (int i = 0; i < p; i++)
+        {
+            double value = 0;
+            for (int c = 0; c < n; c++) value += projection[i * n + c] * adjusted[c];
+            phi[i] = value;
+            sum += value;
+        }
+        phi[p] = delta - sum;
+    }
+}

@@ -1,0 +1,53 @@
+using Interactive.Xai.Engine;
+
+namespace Interactive.Xai.Tests;
+
+public class BatchEvaluatorTests
+{
+    private sealed record Options : ExplainerOptions;
+
+    [Fact]
+    public void Evaluate_CutsIntoBatchesAndWritesEveryOutputInOrder()
+    {
+        var sizes = new List<int>();
+        var model = new DelegateModel(1, ["y"], (inputs, rows, outputs) =>
+        {
+            lock (sizes) sizes.Add(rows);
+            for (int r = 0; r < rows; r++) outputs[r] = inputs[r] * 2;
+        });
+        var evaluator = new BatchEvaluator(model, new Options { BatchSize = 10 }, "test", 95, null, default);
+        var result = evaluator.Evaluate(95, (first, count, dest) => { for (int i = 0; i < count; i++) dest[i] = first + i; });
+        Assert.Equal(Enumerable.Range(0, 95).Select(i => 2f * i), result);
+        Assert.Equal(95, evaluator.Evaluations);
+        Assert.Equal(10, sizes.Count);
+        Assert.Equal(10, sizes.Max());
+    }
+
+    [Fact]
+    public void Evaluate_NeverCallsANonThreadSafeModelConcurrently()
+    {
+        int active = 0, maxActive = 0;
+        var model = new DelegateModel(1, ["y"], (inputs, rows, outputs) =>
+        {
+            int now = Interlocked.Increment(ref active);
+            maxActive = Math.Max(maxActive, now);
+            Thread.SpinWait(1000);
+            Interlocked.Decrement(ref active);
+        }, isThreadSafe: false);
+        new BatchEvaluator(model, new Options { BatchSize = 4, MaxDegreeOfParallelism = 4 }, "test", 400, null, default)
+            .Evaluate(400, (first, count, dest) => { });
+        Assert.Equal(1, maxActive);
+    }
+
+    [Fact]
+    public void Evaluate_ReportsProgressUpToTheTotal()
+    {
+        var progress = new SynchronousProgress(_ => { });
+        var model = DelegateModel.Linear([1f]);
+        new BatchEvaluator(model, new Options { BatchSize = 25 }, "stage", 100, progress, default)
+            .Evaluate(100, (first, count, dest) => { });
+        Assert.Equal(4, progress.Reports.Count);
+        Assert.Equal(100, progress.Reports.Max(p => p.Completed));
+        Assert.All(progress.Reports, p => Assert.Equal("stage", p.Stage));
+    }
+}
