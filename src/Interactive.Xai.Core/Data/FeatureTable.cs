@@ -131,6 +131,17 @@ public sealed class FeatureTable
         return new FeatureTable(flat, list.Length, FeatureNames);
     }
 
+    /// <summary>A table of the named columns, in the given order.</summary>
+    public FeatureTable SelectColumns(IReadOnlyList<string> columnNames)
+    {
+        ArgumentNullException.ThrowIfNull(columnNames);
+        var indices = columnNames.Select(IndexOf).ToArray();
+        var flat = new float[RowCount * indices.Length];
+        for (int r = 0; r < RowCount; r++)
+            for (int c = 0; c < indices.Length; c++) flat[r * indices.Length + c] = _values[r * ColumnCount + indices[c]];
+        return new FeatureTable(flat, RowCount, columnNames.ToImmutableArray());
+    }
+
     /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1.</summary>
     public FeatureTable Slice(int start, int count) => SelectRows(Enumerable.Range(start, count));
 

@@ -44,6 +44,15 @@ public sealed class BatchEvaluator
     /// <summary>Raises the expected total (for explainers that learn it as they go).</summary>
     public void AddToTotal(long rows) => Interlocked.Add(ref _total, rows);
 
+    private void ThrowNotFinite(ReadOnlySpan<float> produced, ReadOnlySpan<float> inputs, int outputs, int features)
+    {
+        int index = 0;
+        while (float.IsFinite(produced[index])) index++;
+        int row = index / outputs;
+        var input = string.Join(", ", inputs.Slice(row * features, Math.Min(features, 8)).ToArray().Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)));
+        throw new XaiException($"the model returned {produced[index].ToString(System.Globalization.CultureInfo.InvariantCulture)} for output '{_model.OutputNames[index % outputs]}' on input [{input}{(features > 8 ? ", ..." : "")}]");
+    }
+
     /// <summary>Evaluates <paramref name="count"/> perturbed rows; returns count x OutputCount outputs.</summary>
     public float[] Evaluate(long count, FillRows fill)
     {
@@ -114,7 +123,9 @@ public sealed class BatchEvaluator
         {
             var inputs = buffer.AsSpan(0, n * features);
             fill(first, n, inputs);
-            _model.Predict(inputs, n, result.AsSpan((int)(first * outputs), n * outputs));
+            var produced = result.AsSpan((int)(first * outputs), n * outputs);
+            _model.Predict(inputs, n, produced);
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(produced)) ThrowNotFinite(produced, inputs, outputs, features);
             long done = Interlocked.Add(ref _evaluations, n);
             _progress?.Report(new ExplanationProgress(_stage, done, Math.Max(done, Interlocked.Read(ref _total))));
         }

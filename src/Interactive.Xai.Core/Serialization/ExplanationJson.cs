@@ -1,0 +1,223 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Interactive.Xai;
+
+/// <summary>
+/// The stable JSON form of explanations (camelCase keys), shared by the command line, reports and notebooks.
+/// Every result has <c>method</c>, <c>elapsedSeconds</c> (the explain call alone) and <c>modelEvaluations</c>.
+/// With one target, per-target arrays have no output dimension; with several targets (<c>--target all</c>),
+/// every per-target array gains a trailing output dimension and <c>baseValue</c> becomes one value per output.
+/// </summary>
+public static class ExplanationJson
+{
+    /// <summary>The explanation as an indented JSON document.</summary>
+    public static string Serialize(Explanation explanation, bool indented = true)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented }))
+            Write(writer, explanation);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Writes the explanation as one JSON object.</summary>
+    public static void Write(Utf8JsonWriter writer, Explanation explanation)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(explanation);
+        writer.WriteStartObject();
+        writer.WriteString("method", explanation.Method);
+        switch (explanation)
+        {
+            case AttributionExplanation a: WriteAttribution(writer, a); break;
+            case PermutationImportanceExplanation p: WritePermutation(writer, p); break;
+            case PartialDependenceExplanation d: WritePartialDependence(writer, d); break;
+            case PartialDependence2DExplanation d2: WritePartialDependence2D(writer, d2); break;
+            case AccumulatedLocalEffectsExplanation e: WriteAle(writer, e); break;
+            default: WriteCommon(writer, explanation); break;
+        }
+        writer.WriteNumber("elapsedSeconds", explanation.Elapsed.TotalSeconds);
+        writer.WriteNumber("modelEvaluations", explanation.ModelEvaluations);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteCommon(Utf8JsonWriter writer, Explanation e)
+    {
+        if (e.TargetCount == 1) writer.WriteNumber("target", e.Targets[0]);
+        else writer.WriteString("target", "all");
+        writer.WritePropertyName("outputNames");
+        WriteStrings(writer, e.OutputNames);
+    }
+
+    private static void WriteAttribution(Utf8JsonWriter writer, AttributionExplanation a)
+    {
+        writer.WritePropertyName("featureNames");
+        WriteStrings(writer, a.FeatureNames);
+        WriteCommon(writer, a);
+        bool single = a.TargetCount == 1;
+        writer.WritePropertyName("baseValue");
+        if (single) writer.WriteNumberValue(a.BaseValue());
+        else WriteNumbers(writer, a.BaseValues);
+        writer.WritePropertyName("values");
+        WriteRowFeatureTarget(writer, a, (r, f, t) => a.Value(r, f, t));
+        writer.WritePropertyName("predictions");
+        writer.WriteStartArray();
+        for (int r = 0; r < a.RowCount; r++)
+        {
+            if (single) writer.WriteNumberValue(a.Prediction(r));
+            else
+            {
+                writer.WriteStartArray();
+                for (int t = 0; t < a.TargetCount; t++) writer.WriteNumberValue(a.Prediction(r, t));
+                writer.WriteEndArray();
+            }
+        }
+        writer.WriteEndArray();
+        writer.WriteNumber("additivityError", a.AdditivityError);
+        if (!a.StandardErrors.IsDefaultOrEmpty)
+        {
+            writer.WritePropertyName("standardErrors");
+            WriteRowFeatureTarget(writer, a, (r, f, t) => a.StandardError(r, f, t));
+        }
+        if (a.Details.Count > 0)
+        {
+            writer.WritePropertyName("details");
+            writer.WriteStartObject();
+            foreach (var (key, value) in a.Details.OrderBy(p => p.Key, StringComparer.Ordinal)) writer.WriteString(key, value);
+            writer.WriteEndObject();
+        }
+    }
+
+    private static void WriteRowFeatureTarget(Utf8JsonWriter writer, AttributionExplanation a, Func<int, int, int, double> value)
+    {
+        writer.WriteStartArray();
+        for (int r = 0; r < a.RowCount; r++)
+        {
+            writer.WriteStartArray();
+            for (int f = 0; f < a.FeatureCount; f++)
+            {
+                if (a.TargetCount == 1) writer.WriteNumberValue(value(r, f, 0));
+                else
+                {
+                    writer.WriteStartArray();
+                    for (int t = 0; t < a.TargetCount; t++) writer.WriteNumberValue(value(r, f, t));
+                    writer.WriteEndArray();
+                }
+            }
+            writer.WriteEndArray();
+        }
+        writer.WriteEndArray();
+    }
+
+    private static void WritePermutation(Utf8JsonWriter writer, PermutationImportanceExplanation p)
+    {
+        writer.WritePropertyName("featureNames");
+        WriteStrings(writer, p.FeatureNames);
+        WriteCommon(writer, p);
+        writer.WriteString("metric", MetricName(p.Metric));
+        writer.WriteNumber("repeats", p.Repeats);
+        writer.WriteNumber("baselineScore", p.BaselineScore);
+        writer.WritePropertyName("mean");
+        WriteNumbers(writer, p.Mean);
+        writer.WritePropertyName("std");
+        WriteNumbers(writer, p.StandardDeviation);
+        writer.WritePropertyName("values");
+        writer.WriteStartArray();
+        foreach (var repeats in p.Values) WriteNumbers(writer, repeats);
+        writer.WriteEndArray();
+        writer.WriteNumber("rows", p.RowCount);
+    }
+
+    private static void WritePartialDependence(Utf8JsonWriter writer, PartialDependenceExplanation d)
+    {
+        writer.WriteString("feature", d.Feature);
+        WriteCommon(writer, d);
+        writer.WritePropertyName("grid");
+        WriteNumbers(writer, d.Grid);
+        int g = d.Grid.Length, t = d.TargetCount;
+        writer.WritePropertyName("average");
+        writer.WriteStartArray();
+        for (int p = 0; p < g; p++) WriteTargets(writer, d.AverageValues, p * t, t);
+        writer.WriteEndArray();
+        writer.WritePropertyName("ice");
+        writer.WriteStartArray();
+        for (int r = 0; r < d.RowCount; r++)
+        {
+            writer.WriteStartArray();
+            for (int p = 0; p < g; p++) WriteTargets(writer, d.IceValues, (r * g + p) * t, t);
+            writer.WriteEndArray();
+        }
+        writer.WriteEndArray();
+    }
+
+    private static void WritePartialDependence2D(Utf8JsonWriter writer, PartialDependence2DExplanation d)
+    {
+        writer.WritePropertyName("features");
+        WriteStrings(writer, d.Features);
+        WriteCommon(writer, d);
+        writer.WritePropertyName("gridX");
+        WriteNumbers(writer, d.GridX);
+        writer.WritePropertyName("gridY");
+        WriteNumbers(writer, d.GridY);
+        int t = d.TargetCount;
+        writer.WritePropertyName("average");
+        writer.WriteStartArray();
+        for (int i = 0; i < d.GridX.Length; i++)
+        {
+            writer.WriteStartArray();
+            for (int j = 0; j < d.GridY.Length; j++) WriteTargets(writer, d.AverageValues, (i * d.GridY.Length + j) * t, t);
+            writer.WriteEndArray();
+        }
+        writer.WriteEndArray();
+        writer.WriteNumber("rows", d.RowCount);
+    }
+
+    private static void WriteAle(Utf8JsonWriter writer, AccumulatedLocalEffectsExplanation e)
+    {
+        writer.WriteString("feature", e.Feature);
+        WriteCommon(writer, e);
+        writer.WritePropertyName("edges");
+        WriteNumbers(writer, e.Edges);
+        writer.WritePropertyName("values");
+        writer.WriteStartArray();
+        for (int p = 0; p < e.Edges.Length; p++) WriteTargets(writer, e.EffectValues, p * e.TargetCount, e.TargetCount);
+        writer.WriteEndArray();
+        writer.WritePropertyName("binCounts");
+        writer.WriteStartArray();
+        foreach (var c in e.BinCounts) writer.WriteNumberValue(c);
+        writer.WriteEndArray();
+    }
+
+    /// <summary>The command-line name of a permutation metric.</summary>
+    public static string MetricName(PermutationMetric metric) => metric switch
+    {
+        PermutationMetric.MeanSquaredError => "mse",
+        PermutationMetric.MeanAbsoluteError => "mae",
+        PermutationMetric.R2 => "r2",
+        PermutationMetric.Accuracy => "accuracy",
+        PermutationMetric.LogLoss => "log-loss",
+        _ => throw new ArgumentOutOfRangeException(nameof(metric)),
+    };
+
+    private static void WriteTargets(Utf8JsonWriter writer, IReadOnlyList<double> values, int offset, int targets)
+    {
+        if (targets == 1) { writer.WriteNumberValue(values[offset]); return; }
+        writer.WriteStartArray();
+        for (int t = 0; t < targets; t++) writer.WriteNumberValue(values[offset + t]);
+        writer.WriteEndArray();
+    }
+
+    private static void WriteNumbers(Utf8JsonWriter writer, IEnumerable<double> values)
+    {
+        writer.WriteStartArray();
+        foreach (var v in values) writer.WriteNumberValue(v);
+        writer.WriteEndArray();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter writer, IEnumerable<string> values)
+    {
+        writer.WriteStartArray();
+        foreach (var v in values) writer.WriteStringValue(v);
+        writer.WriteEndArray();
+    }
+}
