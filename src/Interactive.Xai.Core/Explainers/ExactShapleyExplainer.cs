@@ -176,19 +176,33 @@ public sealed class ExactShapleyExplainer
 
         var outputs = evaluator.Evaluate(offsets[pairs], (first, count, dest) =>
         {
+            var backgroundValues = _background.Rows.Values;
+            var rowValues = rows.Values;
             int pair = UpperBound(offsets, first) - 1;
-            for (int i = 0; i < count; i++)
+            long index = first;
+            int written = 0;
+            while (written < count)
             {
-                long index = first + i;
                 while (index >= offsets[pair + 1]) pair++;
                 int r = start + pair / backgroundCount, b = pair % backgroundCount;
-                var row = dest.Slice(i * m, m);
-                _background.Rows.Row(b).CopyTo(row);
-                var x = rows.Row(r);
                 var features = differing[start * backgroundCount + pair];
+                var source = backgroundValues.Slice(b * m, m);
+                var x = rowValues.Slice(r * m, m);
+                // Consecutive indices of one pair are consecutive subsets of its differing features.
                 long subset = index - offsets[pair] + 1; // skips the empty subset (the background row itself)
-                for (int bit = 0; bit < features.Length; bit++)
-                    if ((subset & (1L << bit)) != 0) row[features[bit]] = x[features[bit]];
+                int run = (int)Math.Min(count - written, offsets[pair + 1] - index);
+                for (int i = 0; i < run; i++, subset++)
+                {
+                    var row = dest.Slice((written + i) * m, m);
+                    source.CopyTo(row);
+                    for (ulong bits = (ulong)subset; bits != 0; bits &= bits - 1)
+                    {
+                        int j = features[BitOperations.TrailingZeroCount(bits)];
+                        row[j] = x[j];
+                    }
+                }
+                written += run;
+                index += run;
             }
         });
 

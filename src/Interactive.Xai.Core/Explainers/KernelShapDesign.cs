@@ -16,7 +16,17 @@ internal sealed class KernelShapDesign
         IsExact = exact;
         Projection = projection;
         BootstrapProjections = bootstrap;
+        Members = new int[weights.Length][];
+        for (int c = 0; c < weights.Length; c++)
+        {
+            var list = new List<int>();
+            for (int j = 0; j < features; j++) if (masks[c * features + j] != 0) list.Add(j);
+            Members[c] = list.ToArray();
+        }
     }
+
+    /// <summary>For each coalition, the positions of its features (the 1s of its mask).</summary>
+    public int[][] Members { get; }
 
     public int FeatureCount { get; }
 

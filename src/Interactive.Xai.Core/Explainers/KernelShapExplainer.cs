@@ -189,6 +189,8 @@ public sealed class KernelShapExplainer
 
         var outputs = evaluator.Evaluate(offsets[^1], (first, count, dest) =>
         {
+            var backgroundValues = _background.Rows.Values;
+            var rowValues = rows.Values;
             int local = 0;
             while (offsets[local + 1] <= first) local++;
             for (int i = 0; i < count; i++)
@@ -196,16 +198,17 @@ public sealed class KernelShapExplainer
                 long index = first + i;
                 while (index >= offsets[local + 1]) local++;
                 int r = start + local;
-                var design = designs[r];
                 var features = varying[r];
                 long within = index - offsets[local];
                 int coalition = (int)(within / backgroundCount), b = (int)(within % backgroundCount);
                 var row = dest.Slice(i * m, m);
-                _background.Rows.Row(b).CopyTo(row);
-                var x = rows.Row(r);
-                int maskOffset = coalition * design.FeatureCount;
-                for (int f = 0; f < features.Length; f++)
-                    if (design.Masks[maskOffset + f] != 0) row[features[f]] = x[features[f]];
+                backgroundValues.Slice(b * m, m).CopyTo(row);
+                var x = rowValues.Slice(r * m, m);
+                foreach (int position in designs[r].Members[coalition])
+                {
+                    int j = features[position];
+                    row[j] = x[j];
+                }
             }
         });
 

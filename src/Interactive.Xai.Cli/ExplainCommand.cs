@@ -1,0 +1,243 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Interactive.Xai.Cli;
+
+/// <summary>`xai explain`: one method, one model, one data file; JSON and/or an HTML report.</summary>
+internal static class ExplainCommand
+{
+    public static readonly string[] Methods = ["exact-shap", "kernel-shap", "permutation-importance", "pdp", "ice", "ale"];
+
+    private static readonly string[] Metrics = ["mse", "mae", "r2", "accuracy", "log-loss"];
+
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime) or .zip (ML.NET).", Required = true };
+        var data = new Option<string>("--data") { Description = "CSV with a header: the rows to explain (and score).", Required = true };
+        var method = new Option<string>("--method") { Description = "One of: " + string.Join(", ", Methods) + ".", Required = true };
+        method.AcceptOnlyFromAmong(Methods);
+        var background = new Option<string?>("--background") { Description = "CSV of background rows for Shapley methods (default: a k-means summary of --data)." };
+        var backgroundSize = new Option<int?>("--background-size") { Description = "Summarise the background to this many weighted k-means rows (default 10 when the background is --data; a given --background is used whole unless this is set)." };
+        var target = new Option<string>("--target") { Description = "The output to explain: an index, an output name, or 'all'.", DefaultValueFactory = _ => "0" };
+        var label = new Option<string?>("--label") { Description = "The label column of --data (left out of the features; permutation importance scores against it)." };
+        var labels = new Option<string?>("--labels") { Description = "A CSV with the labels for permutation importance (one column, or the --label column)." };
+        var feature = new Option<string?>("--feature") { Description = "The feature for pdp, ice and ale (pdp also takes two: a,b)." };
+        var grid = new Option<string?>("--grid") { Description = "Explicit grid values for pdp/ice: v1,v2,..." };
+        var gridPoints = new Option<int>("--grid-points") { Description = "Grid points between the 5% and 95% quantiles for pdp/ice.", DefaultValueFactory = _ => 20 };
+        var edges = new Option<string?>("--edges") { Description = "Explicit ALE bin edges: e0,e1,... (strictly increasing)." };
+        var bins = new Option<int>("--bins") { Description = "ALE quantile bins.", DefaultValueFactory = _ => 20 };
+        var samples = new Option<int?>("--samples") { Description = "Kernel SHAP coalitions per row (default 2M + 2048)." };
+        var repeats = new Option<int>("--repeats") { Description = "Permutation importance shuffles per feature.", DefaultValueFactory = _ => 5 };
+        var metric = new Option<string?>("--metric") { Description = "Permutation importance metric: " + string.Join(", ", Metrics) + " (default mse for one output, accuracy for several)." };
+        metric.AcceptOnlyFromAmong(Metrics);
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
+        var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with charts to this file." };
+
+        var command = new Command("explain", "Explain a model's predictions with one method.")
+        {
+            model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
+            samples, repeats, metric, seed, json, html,
+        };
+        command.SetAction(parse =>
+        {
+            var request = new ExplainRequest
+            {
+                Model = parse.GetValue(model)!,
+                Data = parse.GetValue(data)!,
+                Method = parse.GetValue(method)!,
+                Background = parse.GetValue(background),
+                BackgroundSize = parse.GetValue(backgroundSize),
+                Target = parse.GetValue(target)!,
+                Label = parse.GetValue(label),
+                Labels = parse.GetValue(labels),
+                Feature = parse.GetValue(feature),
+                Grid = parse.GetValue(grid),
+                GridPoints = parse.GetValue(gridPoints),
+                Edges = parse.GetValue(edges),
+                Bins = parse.GetValue(bins),
+                Samples = parse.GetValue(samples),
+                Repeats = parse.GetValue(repeats),
+                Metric = parse.GetValue(metric),
+                Seed = parse.GetValue(seed),
+                Json = parse.GetValue(json),
+                Html = parse.GetValue(html),
+            };
+            return Execute(request, output);
+        });
+        return command;
+    }
+
+    public static int Execute(ExplainRequest request, TextWriter output)
+    {
+        using var loaded = ModelFiles.Load(request.Model);
+        var model = loaded.Model;
+        var table = CsvTableReader.Read(request.Data);
+        float[]? labelValues = null;
+        if (request.Label is not null)
+        {
+            if (!table.FeatureNames.Contains(request.Label))
+            {
+                if (request.Labels is null) throw new XaiException($"{request.Data}: no column named '{request.Label}' (--label)");
+            }
+            else (table, labelValues) = table.SplitColumn(request.Label);
+        }
+        table = MatchModelColumns(table, model, request.Data);
+        var explanation = Explain(request, model, table, labelValues);
+
+        var files = new List<(string, string)>();
+        string jsonText = ExplanationJson.Serialize(explanation);
+        if (request.Json is not null) files.Add((request.Json, jsonText));
+        if (request.Html is not null) files.Add((request.Html, Reports.ForExplanation(explanation, request.Model, request.Data)));
+        if (files.Count == 0)
+        {
+            output.WriteLine(jsonText);
+            return 0;
+        }
+        AtomicFile.WriteAll(files);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{explanation.Method}: {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s; wrote {string.Join(", ", files.Select(f => f.Item1))}"));
+        return 0;
+    }
+
+    /// <summary>Uses the model's own feature names to pick and order CSV columns when it knows them; else the column counts must match.</summary>
+    internal static FeatureTable MatchModelColumns(FeatureTable table, IModel model, string source)
+    {
+        if (model.FeatureNames is { } names && !names.SequenceEqual(table.FeatureNames) && names.All(table.FeatureNames.Contains))
+            return table.SelectColumns(names);
+        if (table.ColumnCount != model.FeatureCount)
+            throw new XaiException($"{source} has {table.ColumnCount} feature columns but the model takes {model.FeatureCount}"
+                + (model.FeatureNames is { } known ? $" ({string.Join(", ", known.Take(12))}{(known.Count > 12 ? ", ..." : "")})" : ""));
+        return table;
+    }
+
+    private static Explanation Explain(ExplainRequest request, IModel model, FeatureTable table, float[]? labels)
+    {
+        var target = OutputTarget.Parse(request.Target, model.OutputNames);
+        target.Resolve(model); // validates the index early
+        switch (request.Method)
+        {
+            case "exact-shap":
+            case "kernel-shap":
+            {
+                var background = LoadBackground(request, model, table);
+                if (request.Method == "exact-shap")
+                    return new ExactShapleyExplainer(model, background, new ExactShapleyOptions { Seed = request.Seed }).Explain(table, target);
+                return new KernelShapExplainer(model, background, new KernelShapOptions { Samples = request.Samples, Seed = request.Seed }).Explain(table, target);
+            }
+            case "permutation-importance":
+            {
+                labels = LoadLabels(request, labels, table.RowCount);
+                var metric = request.Metric is null
+                    ? (model.OutputCount() > 1 ? PermutationMetric.Accuracy : PermutationMetric.MeanSquaredError)
+                    : ParseMetric(request.Metric);
+                int output = target.Index ?? 0;
+                if (target.Index is null && metric is not (PermutationMetric.Accuracy or PermutationMetric.LogLoss))
+                    throw new XaiException($"--target all does not apply to the {request.Metric ?? "mse"} metric; name one output");
+                return new PermutationImportanceExplainer(model, new PermutationImportanceOptions { Metric = metric, Repeats = request.Repeats, Output = output, Seed = request.Seed })
+                    .Explain(table, labels);
+            }
+            case "pdp":
+            case "ice":
+            {
+                var feature = RequireFeature(request, table);
+                var options = new PartialDependenceOptions { Grid = request.Grid is null ? null : ParseNumbers(request.Grid, "--grid"), GridPoints = request.GridPoints, Seed = request.Seed };
+                var explainer = new PartialDependenceExplainer(model, options);
+                if (!table.FeatureNames.Contains(feature) && feature.Split(',') is [var first, var second] && request.Method == "pdp")
+                {
+                    table.IndexOf(first.Trim());
+                    table.IndexOf(second.Trim());
+                    return explainer.Explain2D(table, first.Trim(), second.Trim(), target);
+                }
+                var result = explainer.Explain(table, feature, target);
+                return result with { Method = request.Method };
+            }
+            case "ale":
+            {
+                var feature = RequireFeature(request, table);
+                var options = new AccumulatedLocalEffectsOptions { Edges = request.Edges is null ? null : ParseNumbers(request.Edges, "--edges"), Bins = request.Bins, Seed = request.Seed };
+                return new AccumulatedLocalEffectsExplainer(model, options).Explain(table, feature, target);
+            }
+            default:
+                throw new XaiException($"unknown method '{request.Method}'; use one of: {string.Join(", ", Methods)}");
+        }
+    }
+
+    private static WeightedBackground LoadBackground(ExplainRequest request, IModel model, FeatureTable data)
+    {
+        if (request.BackgroundSize is < 1) throw new XaiException($"--background-size must be at least 1, got {request.BackgroundSize}");
+        if (request.Background is null)
+            return WeightedBackground.KMeans(data, request.BackgroundSize ?? 10, request.Seed);
+        var table = CsvTableReader.Read(request.Background);
+        if (request.Label is not null && table.FeatureNames.Contains(request.Label)) table = table.SplitColumn(request.Label).Features;
+        table = MatchModelColumns(table, model, request.Background);
+        return request.BackgroundSize is { } size ? WeightedBackground.KMeans(table, size, request.Seed) : WeightedBackground.FromTable(table);
+    }
+
+    private static float[] LoadLabels(ExplainRequest request, float[]? labels, int rows)
+    {
+        if (request.Labels is not null)
+        {
+            var table = CsvTableReader.Read(request.Labels);
+            if (request.Label is not null && table.FeatureNames.Contains(request.Label)) labels = table.Column(table.IndexOf(request.Label));
+            else if (table.ColumnCount == 1) labels = table.Column(0);
+            else throw new XaiException($"{request.Labels} has {table.ColumnCount} columns; name the label column with --label");
+            if (labels.Length != rows) throw new XaiException($"{request.Labels} has {labels.Length} labels but {request.Data} has {rows} rows");
+        }
+        return labels ?? throw new XaiException("permutation-importance needs labels: --label NAME (a column of --data) or --labels CSV");
+    }
+
+    private static string RequireFeature(ExplainRequest request, FeatureTable table)
+    {
+        if (request.Feature is null) throw new XaiException($"--method {request.Method} needs --feature NAME (one of: {string.Join(", ", table.FeatureNames.Take(12))}{(table.ColumnCount > 12 ? ", ..." : "")})");
+        if (!table.FeatureNames.Contains(request.Feature) && !(request.Method == "pdp" && request.Feature.Contains(',', StringComparison.Ordinal)))
+            table.IndexOf(request.Feature);
+        return request.Feature;
+    }
+
+    internal static PermutationMetric ParseMetric(string text) => text switch
+    {
+        "mse" => PermutationMetric.MeanSquaredError,
+        "mae" => PermutationMetric.MeanAbsoluteError,
+        "r2" => PermutationMetric.R2,
+        "accuracy" => PermutationMetric.Accuracy,
+        "log-loss" => PermutationMetric.LogLoss,
+        _ => throw new XaiException($"unknown metric '{text}'; use one of: {string.Join(", ", Metrics)}"),
+    };
+
+    internal static double[] ParseNumbers(string text, string option)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
+                throw new XaiException($"{option}: '{parts[i]}' is not a finite number");
+        }
+        return values;
+    }
+}
+
+/// <summary>The parsed arguments of `xai explain`.</summary>
+internal sealed record ExplainRequest
+{
+    public required string Model { get; init; }
+    public required string Data { get; init; }
+    public required string Method { get; init; }
+    public string? Background { get; init; }
+    public int? BackgroundSize { get; init; }
+    public string Target { get; init; } = "0";
+    public string? Label { get; init; }
+    public string? Labels { get; init; }
+    public string? Feature { get; init; }
+    public string? Grid { get; init; }
+    public int GridPoints { get; init; } = 20;
+    public string? Edges { get; init; }
+    public int Bins { get; init; } = 20;
+    public int? Samples { get; init; }
+    public int Repeats { get; init; } = 5;
+    public string? Metric { get; init; }
+    public int Seed { get; init; } = 42;
+    public string? Json { get; init; }
+    public string? Html { get; init; }
+}

@@ -1,0 +1,3 @@
+using Interactive.Xai.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);
