@@ -1,14 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
+using Interactive.Xai.Hosting;
 
 namespace Interactive.Xai.Cli;
 
 /// <summary>`xai explain`: one method, one model, one data file; JSON and/or an HTML report.</summary>
 internal static class ExplainCommand
 {
-    public static readonly string[] Methods = ["exact-shap", "kernel-shap", "permutation-importance", "pdp", "ice", "ale"];
+    private static readonly string[] Methods = [.. ExplanationRequest.Methods];
 
-    private static readonly string[] Metrics = ["mse", "mae", "r2", "accuracy", "log-loss"];
+    private static readonly string[] Metrics = [.. ExplanationRequest.MetricNames];
 
     public static Command Create(TextWriter output)
     {
@@ -76,14 +77,34 @@ internal static class ExplainCommand
         float[]? labelValues = null;
         if (request.Label is not null)
         {
-            if (!table.FeatureNames.Contains(request.Label))
-            {
-                if (request.Labels is null) throw new XaiException($"{request.Data}: no column named '{request.Label}' (--label)");
-            }
-            else (table, labelValues) = table.SplitColumn(request.Label);
+            if (table.FeatureNames.Contains(request.Label)) (table, labelValues) = table.SplitColumn(request.Label);
+            else if (request.Labels is null) throw new XaiException($"{request.Data}: no column named '{request.Label}' (--label)");
         }
-        table = MatchModelColumns(table, model, request.Data);
-        var explanation = Explain(request, model, table, labelValues);
+        table = ExplanationRunner.MatchModelColumns(table, model, request.Data);
+        FeatureTable? background = null;
+        if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap")
+        {
+            background = CsvTableReader.Read(request.Background);
+            if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
+            background = ExplanationRunner.MatchModelColumns(background, model, request.Background);
+        }
+        if (request.Method == "permutation-importance") labelValues = LoadLabels(request, labelValues, table.RowCount);
+        var explanationRequest = new ExplanationRequest
+        {
+            Method = request.Method,
+            Target = request.Target,
+            Feature = request.Feature,
+            Grid = request.Grid is null ? null : ExplanationRunner.ParseNumbers(request.Grid, "--grid"),
+            GridPoints = request.GridPoints,
+            Edges = request.Edges is null ? null : ExplanationRunner.ParseNumbers(request.Edges, "--edges"),
+            Bins = request.Bins,
+            Samples = request.Samples,
+            Repeats = request.Repeats,
+            Metric = request.Metric,
+            Seed = request.Seed,
+            BackgroundSize = request.BackgroundSize,
+        };
+        var explanation = new ExplanationRunner().Run(model, table, explanationRequest, new ExplanationInputs { Background = background, Labels = labelValues });
 
         var files = new List<(string, string)>();
         string jsonText = ExplanationJson.Serialize(explanation);
@@ -100,80 +121,6 @@ internal static class ExplainCommand
         return 0;
     }
 
-    /// <summary>Uses the model's own feature names to pick and order CSV columns when it knows them; else the column counts must match.</summary>
-    internal static FeatureTable MatchModelColumns(FeatureTable table, IModel model, string source)
-    {
-        if (model.FeatureNames is { } names && !names.SequenceEqual(table.FeatureNames) && names.All(table.FeatureNames.Contains))
-            return table.SelectColumns(names);
-        if (table.ColumnCount != model.FeatureCount)
-            throw new XaiException($"{source} has {table.ColumnCount} feature columns but the model takes {model.FeatureCount}"
-                + (model.FeatureNames is { } known ? $" ({string.Join(", ", known.Take(12))}{(known.Count > 12 ? ", ..." : "")})" : ""));
-        return table;
-    }
-
-    private static Explanation Explain(ExplainRequest request, IModel model, FeatureTable table, float[]? labels)
-    {
-        var target = OutputTarget.Parse(request.Target, model.OutputNames);
-        target.Resolve(model); // validates the index early
-        switch (request.Method)
-        {
-            case "exact-shap":
-            case "kernel-shap":
-            {
-                var background = LoadBackground(request, model, table);
-                if (request.Method == "exact-shap")
-                    return new ExactShapleyExplainer(model, background, new ExactShapleyOptions { Seed = request.Seed }).Explain(table, target);
-                return new KernelShapExplainer(model, background, new KernelShapOptions { Samples = request.Samples, Seed = request.Seed }).Explain(table, target);
-            }
-            case "permutation-importance":
-            {
-                labels = LoadLabels(request, labels, table.RowCount);
-                var metric = request.Metric is null
-                    ? (model.OutputCount() > 1 ? PermutationMetric.Accuracy : PermutationMetric.MeanSquaredError)
-                    : ParseMetric(request.Metric);
-                int output = target.Index ?? 0;
-                if (target.Index is null && metric is not (PermutationMetric.Accuracy or PermutationMetric.LogLoss))
-                    throw new XaiException($"--target all does not apply to the {request.Metric ?? "mse"} metric; name one output");
-                return new PermutationImportanceExplainer(model, new PermutationImportanceOptions { Metric = metric, Repeats = request.Repeats, Output = output, Seed = request.Seed })
-                    .Explain(table, labels);
-            }
-            case "pdp":
-            case "ice":
-            {
-                var feature = RequireFeature(request, table);
-                var options = new PartialDependenceOptions { Grid = request.Grid is null ? null : ParseNumbers(request.Grid, "--grid"), GridPoints = request.GridPoints, Seed = request.Seed };
-                var explainer = new PartialDependenceExplainer(model, options);
-                if (!table.FeatureNames.Contains(feature) && feature.Split(',') is [var first, var second] && request.Method == "pdp")
-                {
-                    table.IndexOf(first.Trim());
-                    table.IndexOf(second.Trim());
-                    return explainer.Explain2D(table, first.Trim(), second.Trim(), target);
-                }
-                var result = explainer.Explain(table, feature, target);
-                return result with { Method = request.Method };
-            }
-            case "ale":
-            {
-                var feature = RequireFeature(request, table);
-                var options = new AccumulatedLocalEffectsOptions { Edges = request.Edges is null ? null : ParseNumbers(request.Edges, "--edges"), Bins = request.Bins, Seed = request.Seed };
-                return new AccumulatedLocalEffectsExplainer(model, options).Explain(table, feature, target);
-            }
-            default:
-                throw new XaiException($"unknown method '{request.Method}'; use one of: {string.Join(", ", Methods)}");
-        }
-    }
-
-    private static WeightedBackground LoadBackground(ExplainRequest request, IModel model, FeatureTable data)
-    {
-        if (request.BackgroundSize is < 1) throw new XaiException($"--background-size must be at least 1, got {request.BackgroundSize}");
-        if (request.Background is null)
-            return WeightedBackground.KMeans(data, request.BackgroundSize ?? 10, request.Seed);
-        var table = CsvTableReader.Read(request.Background);
-        if (request.Label is not null && table.FeatureNames.Contains(request.Label)) table = table.SplitColumn(request.Label).Features;
-        table = MatchModelColumns(table, model, request.Background);
-        return request.BackgroundSize is { } size ? WeightedBackground.KMeans(table, size, request.Seed) : WeightedBackground.FromTable(table);
-    }
-
     private static float[] LoadLabels(ExplainRequest request, float[]? labels, int rows)
     {
         if (request.Labels is not null)
@@ -185,36 +132,6 @@ internal static class ExplainCommand
             if (labels.Length != rows) throw new XaiException($"{request.Labels} has {labels.Length} labels but {request.Data} has {rows} rows");
         }
         return labels ?? throw new XaiException("permutation-importance needs labels: --label NAME (a column of --data) or --labels CSV");
-    }
-
-    private static string RequireFeature(ExplainRequest request, FeatureTable table)
-    {
-        if (request.Feature is null) throw new XaiException($"--method {request.Method} needs --feature NAME (one of: {string.Join(", ", table.FeatureNames.Take(12))}{(table.ColumnCount > 12 ? ", ..." : "")})");
-        if (!table.FeatureNames.Contains(request.Feature) && !(request.Method == "pdp" && request.Feature.Contains(',', StringComparison.Ordinal)))
-            table.IndexOf(request.Feature);
-        return request.Feature;
-    }
-
-    internal static PermutationMetric ParseMetric(string text) => text switch
-    {
-        "mse" => PermutationMetric.MeanSquaredError,
-        "mae" => PermutationMetric.MeanAbsoluteError,
-        "r2" => PermutationMetric.R2,
-        "accuracy" => PermutationMetric.Accuracy,
-        "log-loss" => PermutationMetric.LogLoss,
-        _ => throw new XaiException($"unknown metric '{text}'; use one of: {string.Join(", ", Metrics)}"),
-    };
-
-    internal static double[] ParseNumbers(string text, string option)
-    {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var values = new double[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !double.IsFinite(values[i]))
-                throw new XaiException($"{option}: '{parts[i]}' is not a finite number");
-        }
-        return values;
     }
 }
 

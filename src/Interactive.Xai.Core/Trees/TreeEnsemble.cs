@@ -82,3 +82,10 @@ public sealed record TreeEnsemble : IModel
         foreach (var tree in Trees) tree.Validate(FeatureCount);
     }
 }
+
+/// <summary>A model that can show its trees (for example an ML.NET FastTree model), so Tree SHAP can explain it exactly.</summary>
+public interface ITreeEnsembleSource
+{
+    /// <summary>The model's trees, over the model's own feature order; the ensemble's output is the model's raw score.</summary>
+    TreeEnsemble TreeEnsemble { get; }
+}

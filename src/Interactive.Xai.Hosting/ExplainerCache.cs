@@ -1,0 +1,126 @@
+using System.Runtime.CompilerServices;
+
+namespace Interactive.Xai.Hosting;
+
+/// <summary>
+/// A session cache for explainer state: background summaries and explainers (which keep background predictions
+/// and coalition designs) per (model, background, options), so a second explanation of other rows with the same
+/// model and background does not recompute them. Bounded: least recently used entries are dropped past
+/// <see cref="Capacity"/> entries. Safe for concurrent use.
+/// Models and tables are compared by reference (a notebook variable holds the same object across cells); a
+/// table's content is immutable, so reference identity is content identity.
+/// </summary>
+public sealed class ExplainerCache
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Key, LinkedListNode<Entry>> _entries = [];
+    private readonly LinkedList<Entry> _recency = new();
+    private readonly ConditionalWeakTable<object, object> _identities = new();
+    private long _nextIdentity;
+
+    /// <summary>Creates a cache holding at most <paramref name="capacity"/> entries.</summary>
+    public ExplainerCache(int capacity = 64)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Capacity = capacity;
+    }
+
+    /// <summary>The most entries kept.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Entries now held.</summary>
+    public int Count
+    {
+        get { lock (_gate) return _entries.Count; }
+    }
+
+    /// <summary>Lookups answered from the cache.</summary>
+    public long Hits { get; private set; }
+
+    /// <summary>Lookups that had to compute.</summary>
+    public long Misses { get; private set; }
+
+    /// <summary>A weighted k-means summary of <paramref name="table"/>, computed once per (table, size, seed).</summary>
+    public WeightedBackground Summary(FeatureTable table, int size, int seed)
+        => GetOrAdd(new Key("kmeans", Identity(table), 0, $"{size}/{seed}"), () => WeightedBackground.KMeans(table, size, seed));
+
+    /// <summary>The whole table as an equally weighted background, one object per table.</summary>
+    public WeightedBackground Whole(FeatureTable table)
+        => GetOrAdd(new Key("whole", Identity(table), 0, ""), () => WeightedBackground.FromTable(table));
+
+    /// <summary>The explainer for (model, background, options), created once.</summary>
+    public T GetOrCreate<T>(IModel model, WeightedBackground background, ExplainerOptions options, Func<T> create) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return GetOrAdd(new Key(typeof(T).FullName!, Identity(model), Identity(background), options.ToString()), create);
+    }
+
+    /// <summary>Drops every entry.</summary>
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _entries.Clear();
+            _recency.Clear();
+        }
+    }
+
+    private long Identity(object value)
+    {
+        lock (_gate)
+        {
+            if (_identities.TryGetValue(value, out var id)) return (long)id;
+            long next = ++_nextIdentity;
+            _identities.Add(value, next);
+            return next;
+        }
+    }
+
+    private T GetOrAdd<T>(Key key, Func<T> create) where T : class
+    {
+        Lazy<object> lazy;
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(key, out var node))
+            {
+                _recency.Remove(node);
+                _recency.AddFirst(node);
+                Hits++;
+                lazy = node.Value.Value;
+            }
+            else
+            {
+                Misses++;
+                lazy = new Lazy<object>(() => create(), LazyThreadSafetyMode.ExecutionAndPublication);
+                var added = _recency.AddFirst(new Entry(key, lazy));
+                _entries[key] = added;
+                while (_entries.Count > Capacity)
+                {
+                    var last = _recency.Last!;
+                    _recency.RemoveLast();
+                    _entries.Remove(last.Value.Key);
+                }
+            }
+        }
+        try
+        {
+            return (T)lazy.Value;
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                if (_entries.TryGetValue(key, out var node) && ReferenceEquals(node.Value.Value, lazy))
+                {
+                    _entries.Remove(key);
+                    _recency.Remove(node);
+                }
+            }
+            throw;
+        }
+    }
+
+    private sealed record Key(string Kind, long First, long Second, string Options);
+
+    private sealed record Entry(Key Key, Lazy<object> Value);
+}

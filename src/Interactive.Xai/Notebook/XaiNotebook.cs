@@ -1,0 +1,66 @@
+using System.Reflection;
+using Interactive.Xai.Hosting;
+
+namespace Interactive.Xai.Notebook;
+
+/// <summary>
+/// The entry points extension.dib calls: everything the notebook needs beyond binding to the kernel's directive
+/// mechanism lives here, in compiled and tested code.
+/// </summary>
+public static class XaiNotebook
+{
+    private static readonly Lazy<MagicCommandDispatcher> SharedDispatcher = new(() => new MagicCommandDispatcher(new ExplainerCache()));
+
+    /// <summary>The session's dispatcher, with its explainer cache.</summary>
+    public static MagicCommandDispatcher Dispatcher => SharedDispatcher.Value;
+
+    /// <summary>The package version.</summary>
+    public static string Version =>
+        typeof(XaiNotebook).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(XaiNotebook).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    /// <summary>The line the extension shows when it has loaded.</summary>
+    public static string LoadedMessage() =>
+        $"Interactive.Xai {Version} loaded: {string.Join(", ", MagicCommands.All.Select(c => "#!" + c.Name))}";
+
+    /// <summary>Registers the text/html formatters for explanations, charts, tables, models and the training monitor.</summary>
+    public static void RegisterFormatters() => NotebookFormatters.Register();
+
+    /// <summary>The options that were given (non-null values), keyed by option name without dashes.</summary>
+    public static IReadOnlyDictionary<string, string> Options(params (string Name, string? Value)[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return values.Where(v => v.Value is not null).ToDictionary(v => v.Name, v => v.Value!, StringComparer.Ordinal);
+    }
+
+    /// <summary>A progress sink that shows a progress view through <paramref name="update"/> at most every 200 ms.</summary>
+    public static IProgress<ExplanationProgress> Progress(Action<ProgressView> update) => new ThrottledProgress(update, TimeSpan.FromMilliseconds(200));
+
+    private sealed class ThrottledProgress(Action<ProgressView> update, TimeSpan interval) : IProgress<ExplanationProgress>
+    {
+        private readonly Lock _gate = new();
+        private long _lastTicks = long.MinValue;
+
+        public void Report(ExplanationProgress value)
+        {
+            long now = Environment.TickCount64;
+            lock (_gate)
+            {
+                bool finished = value.Completed >= value.Total;
+                if (!finished && _lastTicks != long.MinValue && now - _lastTicks < interval.TotalMilliseconds) return;
+                _lastTicks = now;
+                update(new ProgressView(value.Stage, value.Completed, value.Total));
+            }
+        }
+    }
+}
+
+/// <summary>A progress line shown (and updated in place) while a magic command works.</summary>
+/// <param name="Stage">What is running.</param>
+/// <param name="Completed">Model evaluations done.</param>
+/// <param name="Total">Model evaluations needed.</param>
+public sealed record ProgressView(string Stage, long Completed, long Total)
+{
+    /// <inheritdoc />
+    public override string ToString() => Total <= 0 ? Stage : $"{Stage}: {100.0 * Completed / Total:F0}% ({Completed:N0} of {Total:N0} model evaluations)";
+}
