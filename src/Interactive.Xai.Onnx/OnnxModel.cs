@@ -1,0 +1,365 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using OrtTensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
+
+namespace Interactive.Xai.Onnx;
+
+/// <summary>
+/// An ONNX graph run by ONNX Runtime as a batched <see cref="IModel"/>: one float32 input of shape
+/// [batch, features] and one chosen float output of shape [batch, outputs] or [batch].
+/// </summary>
+/// <remarks>
+/// <para>A dynamic batch axis takes the whole batch in one Run; a fixed batch axis of B rows is fed B rows at a
+/// time (the last chunk padded). Inputs and outputs are bound in place over the caller's buffers, so a call
+/// copies nothing (except the padded last chunk of a fixed-batch graph).</para>
+/// <para>Feature names come from <see cref="OnnxModelOptions.FeatureNames"/> or the model metadata entry
+/// "feature_names" (comma-separated, or a JSON array of strings); without either they are null. Output names
+/// come from <see cref="OnnxModelOptions.OutputNames"/>, the metadata entry "class_names" (or "output_names")
+/// when the output has more than one column, or else the graph output name ("y", or "y[0]", "y[1]", ...).</para>
+/// <para><see cref="Predict"/> is thread-safe (ONNX Runtime's Run is), so explainers evaluate several batches at
+/// once; each Run uses <see cref="OnnxModelOptions.IntraOpThreads"/> threads.</para>
+/// </remarks>
+public sealed class OnnxModel : IModel, IDisposable
+{
+    private const string FeatureNamesKey = "feature_names";
+    private static readonly string[] OutputNameKeys = ["class_names", "output_names"];
+
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly int _outputWidth;
+    private readonly bool _outputIsRankOne;
+    private volatile bool _disposed;
+
+    private OnnxModel(InferenceSession session, string source, OnnxModelOptions options)
+    {
+        _session = session;
+        Source = source;
+
+        var inputs = session.InputMetadata;
+        if (inputs.Count != 1)
+            throw new XaiException($"{source}: the model has {inputs.Count} inputs ({string.Join(", ", inputs.Keys)}); only models with one float32 input of shape [batch, features] are supported");
+        var (inputName, input) = inputs.First();
+        InputName = inputName;
+        string expected = "a float32 input of shape [batch, features] is needed";
+        if (!input.IsTensor)
+            throw new XaiException($"{source}: input '{inputName}' is a {input.OnnxValueType}, not a tensor; {expected}");
+        if (input.ElementDataType != OrtTensorElementType.Float)
+            throw new XaiException($"{source}: input '{inputName}' has element type {input.ElementDataType}; {expected}");
+        if (input.Dimensions.Length != 2)
+            throw new XaiException($"{source}: input '{inputName}' has shape {FormatShape(input)} (rank {input.Dimensions.Length}); {expected}");
+        if (input.Dimensions[1] <= 0)
+            throw new XaiException($"{source}: input '{inputName}' has shape {FormatShape(input)}: the feature axis must have a fixed size");
+        FeatureCount = input.Dimensions[1];
+        FixedBatchSize = input.Dimensions[0] > 0 ? input.Dimensions[0] : null;
+
+        var floatOutputs = session.OutputMetadata
+            .Where(pair => pair.Value.IsTensor && pair.Value.ElementDataType == OrtTensorElementType.Float)
+            .Select(pair => pair.Key).ToImmutableArray();
+        AvailableOutputs = floatOutputs;
+        string outputName = ChooseOutput(source, session, floatOutputs, options);
+        OutputName = outputName;
+        var output = session.OutputMetadata[outputName];
+        if (output.Dimensions.Length is not (1 or 2))
+            throw new XaiException($"{source}: output '{outputName}' has shape {FormatShape(output)}; an output of shape [batch] or [batch, outputs] is needed");
+        _outputIsRankOne = output.Dimensions.Length == 1;
+        _inputNames = [inputName];
+        _outputNames = [outputName];
+        _outputWidth = _outputIsRankOne ? 1
+            : output.Dimensions[1] > 0 ? output.Dimensions[1]
+            : ProbeOutputWidth();
+
+        Metadata = session.ModelMetadata.CustomMetadataMap.ToImmutableDictionary();
+        FeatureNames = ResolveFeatureNames(source, options, Metadata, FeatureCount);
+        OutputNames = ResolveOutputNames(source, options, Metadata, outputName, _outputWidth);
+    }
+
+    /// <summary>Loads an ONNX model file.</summary>
+    /// <param name="path">The .onnx file.</param>
+    /// <param name="options">Output choice, names and threading; null for <see cref="OnnxModelOptions.Default"/>.</param>
+    /// <exception cref="XaiException">The file is missing, is not a valid ONNX model, or its input/output is not supported.</exception>
+    public static OnnxModel Load(string path, OnnxModelOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new XaiException($"{path}: file not found");
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new XaiException($"{path}: cannot read the file: {exception.Message}", exception);
+        }
+        return FromBytes(bytes, path, options);
+    }
+
+    /// <summary>Loads an ONNX model from its serialized bytes.</summary>
+    /// <param name="model">The serialized ModelProto.</param>
+    /// <param name="name">A name for the model in error messages (for example the file it came from).</param>
+    /// <param name="options">Output choice, names and threading; null for <see cref="OnnxModelOptions.Default"/>.</param>
+    /// <exception cref="XaiException">The bytes are not a valid ONNX model, or its input/output is not supported.</exception>
+    public static OnnxModel FromBytes(byte[] model, string name = "model.onnx", OnnxModelOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(name);
+        options ??= OnnxModelOptions.Default;
+        if (options.IntraOpThreads < 1)
+            throw new XaiException($"{name}: IntraOpThreads must be at least 1, not {options.IntraOpThreads}");
+        if (model.Length == 0) throw new XaiException($"{name}: not a valid ONNX model: the file is empty");
+
+        InferenceSession session;
+        using (var sessionOptions = CreateSessionOptions(options))
+        {
+            try
+            {
+                session = new InferenceSession(model, sessionOptions);
+            }
+            catch (OnnxRuntimeException exception)
+            {
+                throw new XaiException($"{name}: not a valid ONNX model: {FirstLine(exception.Message)}", exception);
+            }
+        }
+        try
+        {
+            return new OnnxModel(session, name, options);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Where the model came from (the file path, or the name given to <see cref="FromBytes"/>).</summary>
+    public string Source { get; }
+
+    /// <summary>The name of the graph input that receives the features.</summary>
+    public string InputName { get; }
+
+    /// <summary>The name of the graph output this model returns.</summary>
+    public string OutputName { get; }
+
+    /// <summary>Every float tensor output of the graph (any of them can be chosen with <see cref="OnnxModelOptions.OutputName"/>).</summary>
+    public IReadOnlyList<string> AvailableOutputs { get; }
+
+    /// <summary>The fixed batch size of the input, or null when the batch axis is dynamic.</summary>
+    public int? FixedBatchSize { get; }
+
+    /// <summary>The model's custom metadata (ModelProto.metadata_props).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <inheritdoc />
+    public int FeatureCount { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string>? FeatureNames { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>True: ONNX Runtime's Run may be called from several threads at once.</summary>
+    public bool IsThreadSafe => true;
+
+    /// <inheritdoc />
+    public void Predict(ReadOnlySpan<float> inputs, int rowCount, Span<float> outputs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
+        long inputLength = (long)rowCount * FeatureCount;
+        long outputLength = (long)rowCount * _outputWidth;
+        if (inputs.Length < inputLength)
+            throw new ArgumentException($"{rowCount} rows of {FeatureCount} features need {inputLength} inputs, not {inputs.Length}", nameof(inputs));
+        if (outputs.Length < outputLength)
+            throw new ArgumentException($"{rowCount} rows of {_outputWidth} outputs need {outputLength} outputs, not {outputs.Length}", nameof(outputs));
+        if (rowCount == 0) return;
+
+        if (FixedBatchSize is not int batch)
+        {
+            Run(inputs[..(int)inputLength], rowCount, outputs[..(int)outputLength]);
+            return;
+        }
+        int full = rowCount / batch * batch;
+        for (int first = 0; first < full; first += batch)
+            Run(inputs.Slice(first * FeatureCount, batch * FeatureCount), batch, outputs.Slice(first * _outputWidth, batch * _outputWidth));
+        int rest = rowCount - full;
+        if (rest > 0)
+        {
+            var paddedInputs = new float[batch * FeatureCount];
+            var paddedOutputs = new float[batch * _outputWidth];
+            inputs.Slice(full * FeatureCount, rest * FeatureCount).CopyTo(paddedInputs);
+            Run(paddedInputs, batch, paddedOutputs);
+            paddedOutputs.AsSpan(0, rest * _outputWidth).CopyTo(outputs[(full * _outputWidth)..]);
+        }
+    }
+
+    /// <summary>Releases the ONNX Runtime session. Do not call it while a <see cref="Predict"/> call is running.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _session.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"ONNX model {Source}: {FeatureCount} features -> {OutputName} ({OutputNames.Count} output{(OutputNames.Count == 1 ? "" : "s")})";
+
+    private unsafe void Run(ReadOnlySpan<float> inputs, int rows, Span<float> outputs)
+    {
+        long[] inputShape = [rows, FeatureCount];
+        long[] outputShape = _outputIsRankOne ? [rows] : [rows, _outputWidth];
+        fixed (float* inputPointer = inputs)
+        fixed (float* outputPointer = outputs)
+        {
+            using var inputValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, OrtTensorElementType.Float,
+                inputShape, (IntPtr)inputPointer, (long)inputs.Length * sizeof(float));
+            using var outputValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, OrtTensorElementType.Float,
+                outputShape, (IntPtr)outputPointer, (long)outputs.Length * sizeof(float));
+            using var runOptions = new RunOptions();
+            try
+            {
+                _session.Run(runOptions, _inputNames, [inputValue], _outputNames, [outputValue]);
+            }
+            catch (OnnxRuntimeException exception)
+            {
+                throw new XaiException($"{Source}: evaluating {rows} rows failed: {FirstLine(exception.Message)}", exception);
+            }
+        }
+    }
+
+    /// <summary>Runs one batch of zeros to learn the width of an output whose second axis is symbolic.</summary>
+    private int ProbeOutputWidth()
+    {
+        int rows = FixedBatchSize ?? 1;
+        var zeros = new float[rows * FeatureCount];
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(zeros, [rows, FeatureCount]);
+        using var runOptions = new RunOptions();
+        try
+        {
+            using var results = _session.Run(runOptions, _inputNames, [inputValue], _outputNames);
+            var shape = results.First().GetTensorTypeAndShape().Shape;
+            if (shape.Length != 2 || shape[0] != rows || shape[1] <= 0)
+                throw new XaiException($"{Source}: output '{_outputNames[0]}' has shape [{string.Join(", ", shape)}] for {rows} input row(s); an output of shape [batch, outputs] is needed");
+            return checked((int)shape[1]);
+        }
+        catch (OnnxRuntimeException exception)
+        {
+            throw new XaiException($"{Source}: evaluating a row of zeros failed: {FirstLine(exception.Message)}", exception);
+        }
+    }
+
+    private static SessionOptions CreateSessionOptions(OnnxModelOptions options)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        // Idle intra-op threads must not spin: explainers keep every core busy with their own batches.
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return sessionOptions;
+    }
+
+    private static string ChooseOutput(string source, InferenceSession session, ImmutableArray<string> floatOutputs, OnnxModelOptions options)
+    {
+        if (options.OutputName is { } requested)
+        {
+            if (!session.OutputMetadata.TryGetValue(requested, out var metadata))
+                throw new XaiException($"{source}: the model has no output '{requested}'; its outputs are {string.Join(", ", session.OutputMetadata.Keys)}");
+            if (!metadata.IsTensor || metadata.ElementDataType != OrtTensorElementType.Float)
+                throw new XaiException($"{source}: output '{requested}' is not a float32 tensor; float outputs: {FormatList(floatOutputs)}");
+            return requested;
+        }
+        if (floatOutputs.IsEmpty)
+            throw new XaiException($"{source}: the model has no float32 tensor output; its outputs are {string.Join(", ", session.OutputMetadata.Keys)}");
+        if (options.PreferProbabilities)
+        {
+            foreach (var name in floatOutputs)
+                if (name.Contains("prob", StringComparison.OrdinalIgnoreCase)) return name;
+        }
+        return floatOutputs[0];
+    }
+
+    private static ImmutableArray<string>? ResolveFeatureNames(string source, OnnxModelOptions options,
+        IReadOnlyDictionary<string, string> metadata, int featureCount)
+    {
+        if (options.FeatureNames is { } given)
+        {
+            if (given.Count != featureCount)
+                throw new XaiException($"{source}: {given.Count} feature names were given but the model takes {featureCount} features");
+            return given.ToImmutableArray();
+        }
+        if (!metadata.TryGetValue(FeatureNamesKey, out var text)) return null;
+        var names = ParseNames(source, FeatureNamesKey, text);
+        if (names.Length != featureCount)
+            throw new XaiException($"{source}: the metadata entry '{FeatureNamesKey}' lists {names.Length} names but the model takes {featureCount} features");
+        return names;
+    }
+
+    private static ImmutableArray<string> ResolveOutputNames(string source, OnnxModelOptions options,
+        IReadOnlyDictionary<string, string> metadata, string outputName, int width)
+    {
+        if (options.OutputNames is { } given)
+        {
+            if (given.Count != width)
+                throw new XaiException($"{source}: {given.Count} output names were given but output '{outputName}' has {width} column(s)");
+            return given.ToImmutableArray();
+        }
+        if (width == 1) return [outputName];
+        foreach (var key in OutputNameKeys)
+        {
+            if (!metadata.TryGetValue(key, out var text)) continue;
+            var names = ParseNames(source, key, text);
+            if (names.Length == width) return names;
+        }
+        return Enumerable.Range(0, width).Select(i => string.Create(CultureInfo.InvariantCulture, $"{outputName}[{i}]")).ToImmutableArray();
+    }
+
+    /// <summary>Reads a JSON array of strings, or a comma-separated list.</summary>
+    private static ImmutableArray<string> ParseNames(string source, string key, string text)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.StartsWith('['))
+        {
+            try
+            {
+                var names = JsonSerializer.Deserialize<string[]>(trimmed);
+                if (names is not null && names.All(name => !string.IsNullOrWhiteSpace(name))) return [.. names];
+            }
+            catch (JsonException)
+            {
+            }
+            throw new XaiException($"{source}: the metadata entry '{key}' is not a JSON array of non-empty strings");
+        }
+        var parts = trimmed.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Any(string.IsNullOrEmpty))
+            throw new XaiException($"{source}: the metadata entry '{key}' has an empty name");
+        return [.. parts];
+    }
+
+    private static string FormatShape(NodeMetadata metadata)
+    {
+        var symbols = metadata.SymbolicDimensions;
+        return "[" + string.Join(", ", metadata.Dimensions.Select((size, axis) =>
+            size > 0 ? size.ToString(CultureInfo.InvariantCulture)
+            : symbols is not null && axis < symbols.Length && !string.IsNullOrEmpty(symbols[axis]) ? symbols[axis] : "?")) + "]";
+    }
+
+    private static string FormatList(IEnumerable<string> names)
+    {
+        var text = string.Join(", ", names);
+        return text.Length == 0 ? "none" : text;
+    }
+
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n', 2)[0].Trim();
+        return line.Length == 0 ? "unknown error" : line;
+    }
+}
