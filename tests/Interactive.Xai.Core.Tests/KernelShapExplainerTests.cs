@@ -63,6 +63,13 @@ public class KernelShapExplainerTests
         // Most errors lie within 3 standard errors.
         int within = Enumerable.Range(0, kernel.Values.Length).Count(i => Math.Abs(kernel.Values[i] - exact.Values[i]) <= 3 * kernel.StandardErrors[i] + 1e-6);
         Assert.True(within >= 0.8 * kernel.Values.Length, $"{within} of {kernel.Values.Length} within 3 SE");
+        // Standard errors are not inflated: the typical error is a sizeable fraction of the typical standard error,
+        // and both shrink when the budget grows.
+        double meanError = Enumerable.Range(0, kernel.Values.Length).Average(i => Math.Abs(kernel.Values[i] - exact.Values[i]));
+        double meanSe = kernel.StandardErrors.Average();
+        Assert.True(meanError > 0.2 * meanSe, $"mean error {meanError} vs mean SE {meanSe}");
+        var larger = new KernelShapExplainer(model, background, new KernelShapOptions { Samples = 2000 }).Explain(rows);
+        Assert.True(larger.StandardErrors.Average() < meanSe, $"SE with 2000 samples {larger.StandardErrors.Average()} vs {meanSe}");
     }
 
     [Fact]

@@ -8,14 +8,19 @@ namespace Interactive.Xai;
 /// </summary>
 internal sealed class KernelShapDesign
 {
-    private KernelShapDesign(int features, byte[] masks, double[] weights, bool exact, double[] projection, double[][] bootstrap)
+    private KernelShapDesign(int features, byte[] masks, double[] weights, bool exact, double[] projection, double[] inverse,
+        int enumerated, int[] pairDraws, int drawCount, double sampledWeight)
     {
         FeatureCount = features;
         Masks = masks;
         Weights = weights;
         IsExact = exact;
         Projection = projection;
-        BootstrapProjections = bootstrap;
+        Inverse = inverse;
+        EnumeratedCount = enumerated;
+        PairDraws = pairDraws;
+        DrawCount = drawCount;
+        SampledWeight = sampledWeight;
         Members = new int[weights.Length][];
         for (int c = 0; c < weights.Length; c++)
         {
@@ -43,12 +48,24 @@ internal sealed class KernelShapDesign
     /// <summary>(M-1) x n matrix mapping adjusted coalition values to the first M-1 attributions.</summary>
     public double[] Projection { get; }
 
-    /// <summary>The same projection for bootstrap resamples of the sampled coalitions (empty when exact or disabled).</summary>
-    public double[][] BootstrapProjections { get; }
+    /// <summary>(X'WX)^-1, (M-1) x (M-1).</summary>
+    public double[] Inverse { get; }
 
-    public static KernelShapDesign Create(int m, int samples, int bootstrapResamples, int seed)
+    /// <summary>Coalitions 0 .. EnumeratedCount-1 were enumerated; the rest come in sampled complementary pairs.</summary>
+    public int EnumeratedCount { get; }
+
+    /// <summary>How many draws picked each sampled pair (pair p is coalitions EnumeratedCount + 2p and + 2p + 1).</summary>
+    public int[] PairDraws { get; }
+
+    /// <summary>The number of paired draws D.</summary>
+    public int DrawCount { get; }
+
+    /// <summary>The kernel weight R of the sampled sizes; each draw carries R / D, split over its two coalitions.</summary>
+    public double SampledWeight { get; }
+
+    public static KernelShapDesign Create(int m, int samples, int seed)
     {
-        if (m < 2) return new KernelShapDesign(m, [], [], true, [], []);
+        if (m < 2) return new KernelShapDesign(m, [], [], true, [], [], 0, [], 0, 0);
         var masks = new List<byte[]>();
         var weights = new List<double>();
         var sizeWeight = new double[m];
@@ -67,7 +84,7 @@ internal sealed class KernelShapDesign
                 masks.Add(mask);
                 weights.Add(sizeWeight[size] / Combinatorics.Binomial(m, size));
             }
-            return Finish(m, masks, weights, true, [], 0, 0, seed);
+            return Finish(m, masks, weights, true, [], masks.Count, 0);
         }
 
         // Sizes s and m - s are enumerated or sampled together (paired); the middle size (m even) alone.
@@ -128,38 +145,17 @@ internal sealed class KernelShapDesign
                 draws.Add(pair);
             }
         }
-        return Finish(m, masks, weights, false, draws.ToArray(), enumerated, remainingWeight, seed, bootstrapResamples);
+        return Finish(m, masks, weights, false, draws.ToArray(), enumerated, remainingWeight);
     }
 
     private static KernelShapDesign Finish(int m, List<byte[]> maskList, List<double> weightList, bool exact,
-        int[] draws, int enumerated, double sampledWeight, int seed, int bootstrapResamples = 0)
+        int[] draws, int enumerated, double sampledWeight)
     {
         int n = maskList.Count;
         var masks = new byte[n * m];
         for (int c = 0; c < n; c++) maskList[c].CopyTo(masks, c * m);
         var weights = weightList.ToArray();
         int pairs = (n - enumerated) / 2;
-        if (draws.Length > 0) SetSampledWeights(weights, enumerated, pairs, draws, sampledWeight);
-        var projection = Project(masks, weights, n, m);
-        var bootstrap = Array.Empty<double[]>();
-        if (!exact && draws.Length > 0 && bootstrapResamples > 0)
-        {
-            var random = new Random(Statistics.DeriveSeed(seed, m, 2));
-            bootstrap = new double[bootstrapResamples][];
-            var resampled = new int[draws.Length];
-            for (int r = 0; r < bootstrapResamples; r++)
-            {
-                for (int d = 0; d < draws.Length; d++) resampled[d] = draws[random.Next(draws.Length)];
-                var w = (double[])weights.Clone();
-                SetSampledWeights(w, enumerated, pairs, resampled, sampledWeight);
-                bootstrap[r] = Project(masks, w, n, m);
-            }
-        }
-        return new KernelShapDesign(m, masks, weights, exact, projection, bootstrap);
-    }
-
-    private static void SetSampledWeights(double[] weights, int enumerated, int pairs, int[] draws, double sampledWeight)
-    {
         var counts = new int[pairs];
         foreach (var d in draws) counts[d]++;
         for (int p = 0; p < pairs; p++)
@@ -168,14 +164,16 @@ internal sealed class KernelShapDesign
             weights[enumerated + 2 * p] = w;
             weights[enumerated + 2 * p + 1] = w;
         }
+        var (projection, inverse) = Project(masks, weights, n, m);
+        return new KernelShapDesign(m, masks, weights, exact, projection, inverse, enumerated, counts, draws.Length, sampledWeight);
     }
 
     /// <summary>
     /// With the efficiency constraint sum(phi) = delta substituted for the last feature, the weighted least-squares
     /// solution is phi_rest = (X'WX)^-1 X'W y' with X_cj = z_cj - z_c,last and y'_c = v_c - base - z_c,last * delta.
-    /// Returns (X'WX)^-1 X'W, (M-1) x n.
+    /// Returns (X'WX)^-1 X'W, (M-1) x n, and (X'WX)^-1.
     /// </summary>
-    private static double[] Project(byte[] masks, double[] weights, int n, int m)
+    private static (double[] Projection, double[] Inverse) Project(byte[] masks, double[] weights, int n, int m)
     {
         int p = m - 1;
         var gram = new double[p * p];
@@ -207,7 +205,7 @@ internal sealed class KernelShapDesign
                 projection[i * n + c] = sum * w;
             }
         }
-        return projection;
+        return (projection, inverse);
     }
 
     private static IEnumerable<byte[]> Subsets(int m, int size)

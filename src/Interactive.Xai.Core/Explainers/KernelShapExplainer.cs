@@ -14,8 +14,8 @@ public sealed record KernelShapOptions : ExplainerOptions
     /// every coalition is enumerated and the result is the exact Shapley value.</summary>
     public int? Samples { get; init; }
 
-    /// <summary>Bootstrap resamples of the sampled coalitions used for standard errors; 0 turns them off.</summary>
-    public int BootstrapResamples { get; init; } = 30;
+    /// <summary>Whether to estimate standard errors of sampled values (cheap; see <see cref="KernelShapExplainer"/>).</summary>
+    public bool ComputeStandardErrors { get; init; } = true;
 
     /// <summary>Upper bound on perturbed rows held in memory at once (rows are explained in blocks below it).</summary>
     public long MaxEvaluationsPerBlock { get; init; } = 1L << 22;
@@ -29,7 +29,9 @@ public sealed record KernelShapOptions : ExplainerOptions
 /// Coalition sizes are enumerated whole from the outside in (sizes 1 and M-1 first) while the budget covers
 /// them, and the rest is sampled in complementary pairs. Fall-back rule: when 2^M - 2 coalitions fit in the
 /// budget, all are enumerated and the values are exact (standard errors zero). Standard errors of sampled
-/// values come from bootstrap resamples of the sampled pairs. Features whose value equals every background
+/// values are sandwich (delta-method) estimates over the independent paired draws: with A = X'WX and
+/// g_d = (R/2)(c_d - a_d phi) the draw's contribution to the normal equations, Cov(phi) ~ A^-1 Cov(g) A^-1 / D
+/// (Covert and Lee 2021 use the same central-limit argument). Features whose value equals every background
 /// row's value get exactly zero and are left out of the regression.
 /// </para>
 /// The coalition design and its regression projections depend only on M, the budget and the seed; they are
@@ -56,7 +58,6 @@ public sealed class KernelShapExplainer
         _options = options ?? new KernelShapOptions();
         _options.Validate();
         if (_options.Samples is < 2) throw new XaiException($"kernel-shap needs at least 2 samples, got {_options.Samples}");
-        if (_options.BootstrapResamples < 0) throw new XaiException("bootstrap resamples must not be negative");
         model.EnsureAccepts(background.Rows, "the background");
         _model = model;
         _background = background;
@@ -155,13 +156,13 @@ public sealed class KernelShapExplainer
                 .Add("samples", Samples.ToString(CultureInfo.InvariantCulture))
                 .Add("coalitions", fullDesign.CoalitionCount.ToString(CultureInfo.InvariantCulture))
                 .Add("exact", allExact ? "true" : "false")
-                .Add("bootstrapResamples", (allExact ? 0 : _options.BootstrapResamples).ToString(CultureInfo.InvariantCulture)),
+                .Add("standardErrors", allExact ? "exact (zero)" : _options.ComputeStandardErrors ? "sandwich estimate over paired draws" : "off"),
         };
     }
 
     private KernelShapDesign Design(int features) =>
         _designs.GetOrAdd(features, f => new Lazy<KernelShapDesign>(
-            () => KernelShapDesign.Create(f, Samples, _options.BootstrapResamples, _options.Seed))).Value;
+            () => KernelShapDesign.Create(f, Samples, _options.Seed))).Value;
 
     private float[] BackgroundPredictions(BatchEvaluator evaluator)
     {
@@ -193,14 +194,18 @@ public sealed class KernelShapExplainer
             var rowValues = rows.Values;
             int local = 0;
             while (offsets[local + 1] <= first) local++;
+            long within = first - offsets[local];
+            int coalition = (int)(within / backgroundCount), b = (int)(within % backgroundCount);
             for (int i = 0; i < count; i++)
             {
-                long index = first + i;
-                while (index >= offsets[local + 1]) local++;
+                if (offsets[local] + (long)coalition * backgroundCount + b >= offsets[local + 1])
+                {
+                    do local++; while (offsets[local + 1] == offsets[local]);
+                    coalition = 0;
+                    b = 0;
+                }
                 int r = start + local;
                 var features = varying[r];
-                long within = index - offsets[local];
-                int coalition = (int)(within / backgroundCount), b = (int)(within % backgroundCount);
                 var row = dest.Slice(i * m, m);
                 backgroundValues.Slice(b * m, m).CopyTo(row);
                 var x = rowValues.Slice(r * m, m);
@@ -209,6 +214,7 @@ public sealed class KernelShapExplainer
                     int j = features[position];
                     row[j] = x[j];
                 }
+                if (++b == backgroundCount) { b = 0; coalition++; }
             }
         });
 
@@ -221,7 +227,7 @@ public sealed class KernelShapExplainer
             long offset = offsets[r - start];
             var adjusted = new double[n];
             var phi = new double[mv];
-            var replicate = new double[design.BootstrapProjections.Length * mv];
+            var errors2 = new double[mv];
             for (int s = 0; s < t; s++)
             {
                 int output = targets[s];
@@ -241,22 +247,82 @@ public sealed class KernelShapExplainer
                 }
                 Solve(design.Projection, adjusted, delta, phi);
                 for (int f = 0; f < mv; f++) values[(r * m + features[f]) * t + s] = phi[f];
-                int replicates = design.BootstrapProjections.Length;
-                if (replicates < 2) continue;
-                var estimate = new double[mv];
-                for (int q = 0; q < replicates; q++)
+                if (!design.IsExact && _options.ComputeStandardErrors && design.DrawCount > 1)
                 {
-                    Solve(design.BootstrapProjections[q], adjusted, delta, estimate);
-                    Array.Copy(estimate, 0, replicate, q * mv, mv);
-                }
-                var column = new double[replicates];
-                for (int f = 0; f < mv; f++)
-                {
-                    for (int q = 0; q < replicates; q++) column[q] = replicate[q * mv + f];
-                    errors[(r * m + features[f]) * t + s] = Statistics.StandardDeviation(column);
+                    SandwichErrors(design, adjusted, phi, errors2);
+                    for (int f = 0; f < mv; f++) errors[(r * m + features[f]) * t + s] = errors2[f];
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// Standard errors from the delta method: phi_rest = A^-1 c with A and c means over D independent paired draws
+    /// (plus fixed enumerated parts), so Cov(phi_rest) ~ A^-1 Cov(g) A^-1 / D with g_d = (R/2)(c_d - a_d phi_rest),
+    /// where a_d and c_d sum x x' and x y' over the draw's two coalitions. phi_last = delta - sum(phi_rest).
+    /// </summary>
+    private static void SandwichErrors(KernelShapDesign design, double[] adjusted, double[] phi, double[] errors)
+    {
+        int mv = design.FeatureCount, p = mv - 1, pairs = design.PairDraws.Length;
+        var mean = new double[p];
+        var g = new double[pairs * p];
+        var x = new double[p];
+        for (int pair = 0; pair < pairs; pair++)
+        {
+            for (int member = 0; member < 2; member++)
+            {
+                int c = design.EnumeratedCount + 2 * pair + member;
+                int last = design.Masks[c * mv + p];
+                double fitted = 0;
+                for (int j = 0; j < p; j++)
+                {
+                    x[j] = design.Masks[c * mv + j] - last;
+                    fitted += x[j] * phi[j];
+                }
+                double residual = adjusted[c] - fitted;
+                for (int j = 0; j < p; j++) g[pair * p + j] += design.SampledWeight / 2 * x[j] * residual;
+            }
+            int count = design.PairDraws[pair];
+            for (int j = 0; j < p; j++) mean[j] += count * g[pair * p + j];
+        }
+        int draws = design.DrawCount;
+        for (int j = 0; j < p; j++) mean[j] /= draws;
+        var covariance = new double[p * p];
+        for (int pair = 0; pair < pairs; pair++)
+        {
+            int count = design.PairDraws[pair];
+            if (count == 0) continue;
+            for (int i = 0; i < p; i++)
+            {
+                double di = g[pair * p + i] - mean[i];
+                for (int j = 0; j < p; j++) covariance[i * p + j] += count * di * (g[pair * p + j] - mean[j]);
+            }
+        }
+        // Cov(phi_rest) = A^-1 (Cov(g) / D) A^-1 with the sample covariance Cov(g) = sum / (D - 1).
+        double scale = 1.0 / ((double)draws * (draws - 1));
+        var left = new double[p * p];
+        for (int i = 0; i < p; i++)
+            for (int j = 0; j < p; j++)
+            {
+                double sum = 0;
+                for (int l = 0; l < p; l++) sum += design.Inverse[i * p + l] * covariance[l * p + j];
+                left[i * p + j] = sum * scale;
+            }
+        var full = new double[p * p];
+        for (int i = 0; i < p; i++)
+            for (int j = 0; j < p; j++)
+            {
+                double sum = 0;
+                for (int l = 0; l < p; l++) sum += left[i * p + l] * design.Inverse[l * p + j];
+                full[i * p + j] = sum;
+            }
+        double lastVariance = 0;
+        for (int i = 0; i < p; i++)
+        {
+            errors[i] = Math.Sqrt(Math.Max(full[i * p + i], 0));
+            for (int j = 0; j < p; j++) lastVariance += full[i * p + j];
+        }
+        errors[p] = Math.Sqrt(Math.Max(lastVariance, 0));
     }
 
     private static void Solve(double[] projection, double[] adjusted, double delta, double[] phi)

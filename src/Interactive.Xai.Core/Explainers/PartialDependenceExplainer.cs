@@ -92,13 +92,14 @@ public sealed class PartialDependenceExplainer
         var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * g, progress, cancellationToken);
         var outputs = evaluator.Evaluate((long)n * g, (first, count, dest) =>
         {
+            var values = data.Values;
+            int r = (int)(first / g), p = (int)(first % g);
             for (int i = 0; i < count; i++)
             {
-                long index = first + i;
-                int r = (int)(index / g), p = (int)(index % g);
                 var row = dest.Slice(i * m, m);
-                data.Row(r).CopyTo(row);
+                values.Slice(r * m, m).CopyTo(row);
                 row[feature] = gridFloat[p];
+                if (++p == g) { p = 0; r++; }
             }
         });
         var ice = new double[n * g * t];
@@ -146,14 +147,20 @@ public sealed class PartialDependenceExplainer
         var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * cells, progress, cancellationToken);
         var outputs = evaluator.Evaluate((long)n * cells, (first, count, dest) =>
         {
+            var values = data.Values;
+            int r = (int)(first / cells), cell = (int)(first % cells);
+            int xi = cell / gy, yi = cell % gy;
             for (int i = 0; i < count; i++)
             {
-                long index = first + i;
-                int r = (int)(index / cells), cell = (int)(index % cells);
                 var row = dest.Slice(i * m, m);
-                data.Row(r).CopyTo(row);
-                row[f1] = (float)gridX[cell / gy];
-                row[f2] = (float)gridY[cell % gy];
+                values.Slice(r * m, m).CopyTo(row);
+                row[f1] = (float)gridX[xi];
+                row[f2] = (float)gridY[yi];
+                if (++yi == gy)
+                {
+                    yi = 0;
+                    if (++xi == gx) { xi = 0; r++; }
+                }
             }
         });
         var average = new double[cells * t];

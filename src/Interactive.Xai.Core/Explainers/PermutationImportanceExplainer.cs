@@ -94,14 +94,15 @@ public sealed class PermutationImportanceExplainer
             }
             var outputs = evaluator.Evaluate((long)blockJobs * n, (first, count, dest) =>
             {
+                var values = data.Values;
+                int local = (int)(first / n), r = (int)(first % n);
                 for (int i = 0; i < count; i++)
                 {
-                    long index = first + i;
-                    int local = (int)(index / n), r = (int)(index % n);
                     var row = dest.Slice(i * m, m);
-                    data.Row(r).CopyTo(row);
-                    var source = data.Row(permutations[local][r]);
+                    values.Slice(r * m, m).CopyTo(row);
+                    var source = values.Slice(permutations[local][r] * m, m);
                     foreach (var c in columns[(startJob + local) / repeats]) row[c] = source[c];
+                    if (++r == n) { r = 0; local++; }
                 }
             });
             Parallel.For(0, blockJobs, new ParallelOptions { CancellationToken = cancellationToken }, local =>
