@@ -1,6 +1,10 @@
 namespace Interactive.Xai.Engine;
 
-/// <summary>Fills the inputs of <paramref name="count"/> consecutive perturbed rows starting at <paramref name="firstRow"/>.</summary>
+/// <summary>
+/// Fills the inputs of <paramref name="count"/> consecutive perturbed rows starting at <paramref name="firstRow"/>.
+/// <paramref name="destination"/> is at least count x features long and has <see cref="BatchEvaluator.Padding"/> spare
+/// values after them, so a vectorised fill may write whole vectors past a row's end (the model never sees them).
+/// </summary>
 public delegate void FillRows(long firstRow, int count, Span<float> destination);
 
 /// <summary>
@@ -18,6 +22,9 @@ public sealed class BatchEvaluator
     private readonly CancellationToken _cancellationToken;
     private readonly string _stage;
     private long _evaluations;
+
+    /// <summary>Spare values after the last row of every fill destination.</summary>
+    public const int Padding = 32;
     private long _total;
 
     /// <summary>Creates an evaluator for one explain call.</summary>
@@ -79,7 +86,7 @@ public sealed class BatchEvaluator
 
         if (parallelism <= 1)
         {
-            var buffer = new float[batch * features];
+            var buffer = new float[batch * features + Padding];
             for (long b = 0; b < batches; b++) RunBatch(b);
             return;
 
@@ -98,7 +105,7 @@ public sealed class BatchEvaluator
         {
             workers[w] = Task.Factory.StartNew(() =>
             {
-                var buffer = new float[batch * features];
+                var buffer = new float[batch * features + Padding];
                 while (true)
                 {
                     long b = Interlocked.Increment(ref next);
@@ -122,7 +129,7 @@ public sealed class BatchEvaluator
         void RunOne(long first, int n, float[] buffer)
         {
             var inputs = buffer.AsSpan(0, n * features);
-            fill(first, n, inputs);
+            fill(first, n, buffer.AsSpan(0, n * features + Padding));
             var produced = result.AsSpan((int)(first * outputs), n * outputs);
             _model.Predict(inputs, n, produced);
             if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(produced)) ThrowNotFinite(produced, inputs, outputs, features);
