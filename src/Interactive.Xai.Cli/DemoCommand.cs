@@ -50,7 +50,7 @@ internal static class DemoCommand
             .Append(context.Regression.Trainers.FastTree(labelColumnName: "target", featureColumnName: "Features",
                 numberOfLeaves: 8, numberOfTrees: 100, minimumExampleCountPerLeaf: 10, learningRate: 0.1));
         var trained = pipeline.Fit(trainingData);
-        var model = new MLNetModel(trained, trainingData.Schema, new MLNetModelOptions { FeatureColumns = names });
+        var model = new MLNetModel(trained, ((IDataView)trainingData).Schema, new MLNetModelOptions { FeatureColumns = names });
 
         var data = dataset.Features;
         var explained = data.Slice(0, Math.Min(rows, data.RowCount));

@@ -1,0 +1,125 @@
+using System.Globalization;
+using Plotly.NET;
+
+namespace Interactive.Xai.Charts;
+
+/// <summary>
+/// The default presentation of any explanation: its quality figures as a table and the charts that suit its type.
+/// Used by the command line's reports and by the notebook's formatters, so both show the same thing.
+/// </summary>
+public static class ExplanationReport
+{
+    /// <summary>The explanation's facts (method, rows, evaluations, time, quality figures) as label/value pairs.</summary>
+    public static IReadOnlyList<(string Label, string Value)> Facts(Explanation explanation)
+    {
+        ArgumentNullException.ThrowIfNull(explanation);
+        var facts = new List<(string, string)>
+        {
+            ("method", explanation.Method),
+            ("outputs", string.Join(", ", explanation.OutputNames)),
+            ("model evaluations", explanation.ModelEvaluations.ToString("N0", CultureInfo.InvariantCulture)),
+            ("elapsed", string.Create(CultureInfo.InvariantCulture, $"{explanation.Elapsed.TotalSeconds:F3} s")),
+        };
+        switch (explanation)
+        {
+            case AttributionExplanation a:
+                facts.Insert(1, ("rows x features", $"{a.RowCount} x {a.FeatureCount}"));
+                facts.Add(("base value", string.Join(", ", a.BaseValues.Select(Format))));
+                facts.Add(("additivity error (max |sum + base - f(x)|)", a.AdditivityError.ToString("G3", CultureInfo.InvariantCulture)));
+                if (!a.StandardErrors.IsDefaultOrEmpty)
+                    facts.Add(("largest standard error", a.StandardErrors.Max().ToString("G3", CultureInfo.InvariantCulture)));
+                foreach (var (key, value) in a.Details.OrderBy(d => d.Key, StringComparer.Ordinal)) facts.Add((key, value));
+                break;
+            case PermutationImportanceExplanation p:
+                facts.Insert(1, ("rows x features", $"{p.RowCount} x {p.FeatureNames.Length}"));
+                facts.Add(("metric", PermutationImportanceCharts.MetricName(p.Metric)));
+                facts.Add(("baseline score", Format(p.BaselineScore)));
+                facts.Add(("repeats", p.Repeats.ToString(CultureInfo.InvariantCulture)));
+                break;
+            case PartialDependenceExplanation d:
+                facts.Insert(1, ("feature", d.Feature));
+                facts.Add(("grid points", d.Grid.Length.ToString(CultureInfo.InvariantCulture)));
+                facts.Add(("rows", d.RowCount.ToString(CultureInfo.InvariantCulture)));
+                break;
+            case PartialDependence2DExplanation d2:
+                facts.Insert(1, ("features", string.Join(" x ", d2.Features)));
+                facts.Add(("grid", $"{d2.GridX.Length} x {d2.GridY.Length}"));
+                facts.Add(("rows", d2.RowCount.ToString(CultureInfo.InvariantCulture)));
+                break;
+            case AccumulatedLocalEffectsExplanation l:
+                facts.Insert(1, ("feature", l.Feature));
+                facts.Add(("bins", (l.Edges.Length - 1).ToString(CultureInfo.InvariantCulture)));
+                facts.Add(("rows", l.BinCounts.Sum().ToString(CultureInfo.InvariantCulture)));
+                break;
+        }
+        return facts;
+    }
+
+    /// <summary>The charts that suit the explanation (for attributions: importance, beeswarm, first row's waterfall, top feature's dependence, heatmap).</summary>
+    public static IReadOnlyList<GenericChart> Charts(Explanation explanation)
+    {
+        ArgumentNullException.ThrowIfNull(explanation);
+        return explanation switch
+        {
+            AttributionExplanation a =>
+            [
+                AttributionCharts.Importance(a), AttributionCharts.Beeswarm(a), AttributionCharts.Waterfall(a, 0),
+                AttributionCharts.Dependence(a, a.FeatureNames[TopFeature(a)]), AttributionCharts.Heatmap(a),
+            ],
+            PermutationImportanceExplanation p => [PermutationImportanceCharts.Bar(p)],
+            PartialDependenceExplanation d => [PartialDependenceCharts.Line(d)],
+            PartialDependence2DExplanation d2 => [PartialDependenceCharts.Surface(d2)],
+            AccumulatedLocalEffectsExplanation l => [AccumulatedLocalEffectsCharts.Line(l)],
+            _ => [],
+        };
+    }
+
+    /// <summary>Adds a section for the explanation: heading, facts table and charts (attributions as a linked view).</summary>
+    public static HtmlReport AddExplanation(this HtmlReport report, Explanation explanation, string? heading = null)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(explanation);
+        report.AddHeading(heading ?? Heading(explanation));
+        report.AddTable(["", ""], Facts(explanation).Select(f => (IReadOnlyList<string>)[f.Label, f.Value]));
+        if (explanation is AttributionExplanation a)
+        {
+            report.AddChart(AttributionCharts.Importance(a));
+            report.AddLinkedAttribution(a);
+            report.AddChart(AttributionCharts.Dependence(a, a.FeatureNames[TopFeature(a)]));
+        }
+        else
+        {
+            foreach (var chart in Charts(explanation)) report.AddChart(chart);
+        }
+        return report;
+    }
+
+    /// <summary>A heading naming the method and what it explains.</summary>
+    public static string Heading(Explanation explanation) => explanation switch
+    {
+        AttributionExplanation => $"{MethodTitle(explanation.Method)}: attributions",
+        PermutationImportanceExplanation => "Permutation importance",
+        PartialDependenceExplanation d => $"Partial dependence on {d.Feature}",
+        PartialDependence2DExplanation d2 => $"Partial dependence on {d2.Features[0]} and {d2.Features[1]}",
+        AccumulatedLocalEffectsExplanation l => $"Accumulated local effects of {l.Feature}",
+        _ => explanation.Method,
+    };
+
+    private static string MethodTitle(string method) => method switch
+    {
+        "exact-shap" => "Exact Shapley values",
+        "kernel-shap" => "Kernel SHAP",
+        "tree-shap" => "Tree SHAP",
+        _ => method,
+    };
+
+    private static int TopFeature(AttributionExplanation a)
+    {
+        var means = a.MeanAbsoluteValues(0);
+        int best = 0;
+        for (int f = 1; f < means.Length; f++) if (means[f] > means[best]) best = f;
+        return best;
+    }
+
+    private static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+}

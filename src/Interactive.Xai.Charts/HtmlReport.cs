@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Plotly.NET;
+
+namespace Interactive.Xai.Charts;
+
+/// <summary>
+/// A self-contained HTML report: headings, paragraphs, tables and charts in one file that opens offline in any
+/// browser. plotly.js is embedded once, the UTF-8 charset is declared before it, and every user-provided string is
+/// escaped (HTML text through <see cref="WebUtility.HtmlEncode(string)"/>, chart text through <see cref="PlotText"/>).
+/// </summary>
+public sealed class HtmlReport
+{
+    /// <summary>Rows x targets above which a linked attribution view links only the first rows.</summary>
+    public const int MaxLinkedRows = 5000;
+
+    private readonly List<string> _blocks = [];
+    private int _charts;
+    private int _links;
+
+    /// <summary>Starts an empty report.</summary>
+    public HtmlReport(string title)
+    {
+        Title = title ?? throw new ArgumentNullException(nameof(title));
+    }
+
+    /// <summary>The page title (escaped when written).</summary>
+    public string Title { get; }
+
+    /// <summary>The number of charts added so far.</summary>
+    public int ChartCount => _charts;
+
+    /// <summary>Adds a heading (level 2 to 4).</summary>
+    public HtmlReport AddHeading(string text, int level = 2)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(level, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(level, 4);
+        _blocks.Add($"<h{level}>{Encode(text)}</h{level}>");
+        return this;
+    }
+
+    /// <summary>Adds a paragraph of plain text.</summary>
+    public HtmlReport AddParagraph(string text)
+    {
+        _blocks.Add($"<p>{Encode(text)}</p>");
+        return this;
+    }
+
+    /// <summary>Adds a table of plain-text cells.</summary>
+    public HtmlReport AddTable(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string? caption = null)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(rows);
+        var html = new StringBuilder("<table>");
+        if (caption is not null) html.Append("<caption>").Append(Encode(caption)).Append("</caption>");
+        html.Append("<thead><tr>");
+        foreach (var cell in header) html.Append("<th>").Append(Encode(cell)).Append("</th>");
+        html.Append("</tr></thead><tbody>");
+        foreach (var row in rows)
+        {
+            html.Append("<tr>");
+            foreach (var cell in row) html.Append("<td>").Append(Encode(cell)).Append("</td>");
+            html.Append("</tr>");
+        }
+        _blocks.Add(html.Append("</tbody></table>").ToString());
+        return this;
+    }
+
+    /// <summary>Adds a chart.</summary>
+    public HtmlReport AddChart(GenericChart chart)
+    {
+        _blocks.Add(ChartHtml.Fragment(chart, $"chart-{++_charts}"));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a linked view of an attribution explanation: a beeswarm and a heatmap whose dots and cells, when clicked,
+    /// show that row's waterfall in a third chart (plotly.js click events in the page; no server).
+    /// </summary>
+    public HtmlReport AddLinkedAttribution(AttributionExplanation explanation, int maxFeatures = 20, int waterfallFeatures = 10)
+    {
+        ArgumentNullException.ThrowIfNull(explanation);
+        int link = ++_links;
+        int linkedRows = Math.Min(explanation.RowCount, Math.Max(1, MaxLinkedRows / Math.Max(1, explanation.TargetCount)));
+        string beeswarm = $"chart-{++_charts}", heatmap = $"chart-{++_charts}", waterfall = $"chart-{++_charts}";
+        _blocks.Add($"<div class=\"xai-linked\" data-link=\"{link}\">");
+        _blocks.Add(ChartHtml.Fragment(AttributionCharts.Beeswarm(explanation, maxFeatures), beeswarm));
+        _blocks.Add($"<p class=\"xai-hint\" id=\"link-{link}-status\">Showing row 0. Click a dot in the beeswarm or a cell in the heatmap to show that row's waterfall.</p>");
+        _blocks.Add(ChartHtml.Fragment(AttributionCharts.Waterfall(explanation, 0, waterfallFeatures), waterfall));
+        _blocks.Add(ChartHtml.Fragment(AttributionCharts.Heatmap(explanation, HeatmapRowOrder.Prediction, maxFeatures), heatmap));
+        if (linkedRows < explanation.RowCount)
+            _blocks.Add($"<p class=\"xai-hint\">Only the first {linkedRows} rows are linked to the waterfall (the page keeps every row's steps).</p>");
+
+        // Every linked row's waterfall steps, per target: labels (already escaped for plotly), values, base, prediction, titles.
+        var steps = new List<object>();
+        for (int t = 0; t < explanation.TargetCount; t++)
+        {
+            var rows = new List<object>(linkedRows);
+            for (int r = 0; r < linkedRows; r++)
+            {
+                var s = AttributionCharts.WaterfallSteps(explanation, r, t, waterfallFeatures);
+                var patch = AttributionCharts.WaterfallLayoutPatch(explanation, s, r, t);
+                rows.Add(new { l = s.Labels, v = s.Values, b = s.BaseValue, p = s.Prediction, title = patch["title.text"], axis = patch["xaxis.title.text"] });
+            }
+            steps.Add(rows);
+        }
+        string data = ChartHtml.ScriptSafe(JsonSerializer.Serialize(steps));
+        _blocks.Add($$"""
+            <script>(function(){
+            var steps={{data}};
+            var ids={beeswarm:"{{beeswarm}}",heatmap:"{{heatmap}}",waterfall:"{{waterfall}}"};
+            function fmt(v){return Number(v.toPrecision(4)).toString();}
+            function show(row,target){
+              var byTarget=steps[target]; if(!byTarget||row<0||row>=byTarget.length){return;}
+              var s=byTarget[row];
+              var x=s.v.concat([0]);
+              var measure=s.v.map(function(){return "relative";}).concat(["total"]);
+              var text=s.v.map(function(v){return (v>=0?"+":"")+fmt(v);}).concat([fmt(s.p)]);
+              var w=document.getElementById(ids.waterfall);
+              var idx=0;
+              for(var i=0;i<w.data.length;i++){ if((w.data[i].meta||0)===target){ idx=i; } }
+              Plotly.restyle(w,{ x:[x], y:[s.l.concat(["f(x)"])], measure:[measure], text:[text], base:[s.b] },[idx]);
+              Plotly.relayout(w,{"title.text":s.title,"xaxis.title.text":s.axis});
+              var status=document.getElementById("link-{{link}}-status");
+              status.textContent="Showing row "+row+". Click a dot in the beeswarm or a cell in the heatmap to show that row's waterfall.";
+              status.setAttribute("data-row",String(row));
+            }
+            function hook(id,rowOf){
+              var el=document.getElementById(id);
+              function attach(){ el.on("plotly_click",function(ev){ var p=ev.points[0]; show(rowOf(p), p.data.meta||0); }); }
+              if(el.on){ attach(); } else { var n=0,t=setInterval(function(){ if(el.on){ clearInterval(t); attach(); } else if(++n>200){ clearInterval(t); } },50); }
+            }
+            hook(ids.beeswarm,function(p){return p.customdata[0];});
+            hook(ids.heatmap,function(p){return p.customdata;});
+            })();</script>
+            """);
+        _blocks.Add("</div>");
+        return this;
+    }
+
+    /// <summary>The whole page.</summary>
+    public string ToHtml()
+    {
+        var html = new StringBuilder(4_000_000);
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+            .Append("<meta name=\"generator\" content=\"Interactive.Xai\">\n")
+            .Append("<title>").Append(Encode(Title)).Append("</title>\n")
+            .Append("<style>").Append(Style).Append("</style>\n")
+            .Append(ChartHtml.PlotlyScriptElement())
+            .Append("</head>\n<body>\n<main>\n<h1>").Append(Encode(Title)).Append("</h1>\n");
+        foreach (var block in _blocks) html.Append(block).Append('\n');
+        html.Append("<footer>Made with Interactive.Xai; charts drawn by plotly.js ").Append(ChartHtml.PlotlyJsVersion)
+            .Append(" (MIT licence), embedded in this file.</footer>\n</main>\n</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    private static string Encode(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
+
+    private const string Style =
+        "body{margin:0;background:#fafafa;color:#222;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;}" +
+        "main{max-width:1100px;margin:0 auto;padding:24px;background:#fff;}" +
+        "h1{font-size:1.6em;margin:0 0 .5em}h2{font-size:1.3em;margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}" +
+        "table{border-collapse:collapse;margin:1em 0;font-size:.92em}caption{text-align:left;font-weight:600;margin-bottom:.3em}" +
+        "th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}th{background:#f3f3f3}" +
+        "td{font-variant-numeric:tabular-nums}.xai-chart{width:100%;min-height:360px;margin:8px 0}" +
+        ".xai-hint{color:#555;font-size:.9em}footer{margin-top:3em;color:#777;font-size:.85em}";
+
+}

@@ -1,0 +1,83 @@
+using Plotly.NET;
+
+namespace Interactive.Xai.Charts;
+
+/// <summary>Charts for partial dependence (1-D with ICE curves, and 2-D).</summary>
+public static class PartialDependenceCharts
+{
+    /// <summary>
+    /// The partial dependence curve over up to <paramref name="maxIceCurves"/> ICE curves (an evenly spaced subset
+    /// of rows), with a histogram of the feature's values underneath. Centred ICE subtracts each curve's value at the
+    /// first grid point, so differences in shape stand out from differences in level.
+    /// </summary>
+    public static GenericChart Line(PartialDependenceExplanation explanation, bool centered = false, int maxIceCurves = 100)
+    {
+        ArgumentNullException.ThrowIfNull(explanation);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxIceCurves);
+        string feature = PlotText.Escape(explanation.Feature);
+        var grid = explanation.Grid.ToArray();
+        var rows = SubsetRows(explanation.RowCount, maxIceCurves);
+        var layout = Figure.Layout(
+            ("title", Figure.Title($"{(centered ? "Centred partial dependence" : "Partial dependence")} of {TargetSelector.TitleLabel(explanation)} on {feature}")),
+            ("xaxis", Figure.Axis(feature)),
+            ("yaxis", Figure.Axis(centered ? "change in model output from the first grid point" : "model output", ("domain", new[] { 0.22, 1.0 }))),
+            ("yaxis2", Figure.Axis("rows", ("domain", new[] { 0.0, 0.15 }), ("showgrid", false))),
+            ("showlegend", true),
+            ("legend", Figure.Object(("orientation", "h"), ("y", -0.15))));
+        return TargetSelector.Combine(explanation, target =>
+        {
+            var traces = new List<Trace>();
+            var average = explanation.Average(target);
+            double averageShift = centered ? average[0] : 0;
+            bool firstIce = true;
+            foreach (int r in rows)
+            {
+                var ice = explanation.Ice(r, target);
+                double shift = centered ? ice[0] : 0;
+                traces.Add(Figure.Trace("scatter", ("mode", "lines"), ("x", grid), ("y", ice.Select(v => v - shift).ToArray()),
+                    ("name", "ICE (one row each)"), ("legendgroup", "ice"), ("showlegend", firstIce),
+                    ("line", Figure.Object(("color", "rgba(86,180,233,0.35)"), ("width", 1))),
+                    ("hovertemplate", $"row {r}<br>{feature} = %{{x:.4g}}<br>%{{y:.4g}}<extra></extra>")));
+                firstIce = false;
+            }
+            traces.Add(Figure.Trace("scatter", ("mode", "lines+markers"), ("x", grid), ("y", average.Select(v => v - averageShift).ToArray()),
+                ("name", "partial dependence (mean)"), ("line", Figure.Object(("color", ChartTheme.Positive), ("width", 3))),
+                ("hovertemplate", $"{feature} = %{{x:.4g}}<br>mean %{{y:.4g}}<extra></extra>")));
+            traces.Add(Figure.Trace("histogram", ("x", explanation.FeatureValues.ToArray()), ("yaxis", "y2"), ("name", "data distribution"),
+                ("marker", Figure.Object(("color", ChartTheme.Neutral))), ("showlegend", false),
+                ("hovertemplate", $"{feature} %{{x}}: %{{y}} rows<extra></extra>")));
+            return new TargetSelector.TargetView(traces, new Dictionary<string, object>());
+        }, layout);
+    }
+
+    /// <summary>Two-feature partial dependence as a heatmap (or filled contour) over the grid.</summary>
+    public static GenericChart Surface(PartialDependence2DExplanation explanation, bool contour = false)
+    {
+        ArgumentNullException.ThrowIfNull(explanation);
+        string fx = PlotText.Escape(explanation.Features[0]), fy = PlotText.Escape(explanation.Features[1]);
+        var layout = Figure.Layout(
+            ("title", Figure.Title($"Partial dependence of {TargetSelector.TitleLabel(explanation)} on {fx} and {fy}")),
+            ("xaxis", Figure.Axis(fx)),
+            ("yaxis", Figure.Axis(fy)));
+        return TargetSelector.Combine(explanation, target =>
+        {
+            // Plotly's z is [y index][x index].
+            var z = new double[explanation.GridY.Length][];
+            for (int j = 0; j < z.Length; j++)
+            {
+                z[j] = new double[explanation.GridX.Length];
+                for (int i = 0; i < explanation.GridX.Length; i++) z[j][i] = explanation.Average(i, j, target);
+            }
+            var trace = Figure.Trace(contour ? "contour" : "heatmap", ("x", explanation.GridX.ToArray()), ("y", explanation.GridY.ToArray()), ("z", z),
+                ("colorscale", ChartTheme.SequentialScale), ("colorbar", Figure.Object(("title", Figure.Title("mean output")), ("thickness", 12))),
+                ("hovertemplate", $"{fx} = %{{x:.4g}}<br>{fy} = %{{y:.4g}}<br>mean output %{{z:.4g}}<extra></extra>"));
+            return new TargetSelector.TargetView([trace], new Dictionary<string, object>());
+        }, layout);
+    }
+
+    internal static int[] SubsetRows(int rowCount, int max)
+    {
+        if (rowCount <= max) return Enumerable.Range(0, rowCount).ToArray();
+        return Enumerable.Range(0, max).Select(i => (int)((long)i * rowCount / max)).ToArray();
+    }
+}
