@@ -1,0 +1,63 @@
+using System.Text.RegularExpressions;
+using Interactive.Xai.Charts;
+using static Interactive.Xai.Charts.Tests.Fixtures;
+
+namespace Interactive.Xai.Charts.Tests;
+
+public sealed class HtmlReportTests
+{
+    [Fact]
+    public void The_page_declares_utf8_before_any_script_and_embeds_plotly_once_for_many_charts()
+    {
+        var e = LinearShap(20, [1f, -1f, 0.5f]);
+        var report = new HtmlReport("Report − with a minus sign").AddExplanation(e);
+        string html = report.ToHtml();
+        int charset = html.IndexOf("<meta charset=\"utf-8\">", StringComparison.Ordinal);
+        Assert.InRange(charset, 0, 200);
+        Assert.True(charset < html.IndexOf("<script", StringComparison.Ordinal));
+        string signature = ChartHtml.PlotlyJs[..200];
+        Assert.Single(Regex.Matches(html, Regex.Escape(signature)));
+        string withoutPlotly = html.Replace(ChartHtml.PlotlyJs, "", StringComparison.Ordinal);
+        Assert.True(report.ChartCount >= 5);
+        Assert.Equal(report.ChartCount, Regex.Matches(html, "class=\"xai-chart\"").Count);
+        Assert.Equal(report.ChartCount, Regex.Matches(withoutPlotly, "Plotly.newPlot").Count);
+        Assert.Contains("Report − with a minus sign", html);
+        Assert.DoesNotContain("cdn.", withoutPlotly);
+        Assert.DoesNotContain("src=\"http", html);
+    }
+
+    [Fact]
+    public void Every_user_string_is_escaped_in_text_tables_and_chart_data()
+    {
+        var e = LinearShap(10, [1f, 2f], names: [XssName, "</script><script>alert(2)</script>"]);
+        string html = new HtmlReport(XssName).AddHeading(XssName).AddParagraph(XssName)
+            .AddTable([XssName], [[XssName]]).AddExplanation(e, XssName).ToHtml();
+        string withoutPlotly = html.Replace(ChartHtml.PlotlyJs, "", StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", withoutPlotly);
+        Assert.DoesNotContain("alert(2)</script>", withoutPlotly);
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", withoutPlotly);
+        // Only our own script elements: plotly.js (three: loader guard, library, restore) plus one per chart and one per linked view.
+        int scripts = Regex.Matches(withoutPlotly, "<script>").Count;
+        Assert.Equal(3 + Regex.Matches(withoutPlotly, "class=\"xai-chart\"").Count + 1, scripts);
+    }
+
+    [Fact]
+    public void A_linked_view_carries_every_rows_waterfall_steps_ending_at_the_prediction()
+    {
+        var e = LinearShap(12, [1f, -1f, 0.5f, 2f]);
+        string html = new HtmlReport("linked").AddLinkedAttribution(e, waterfallFeatures: 3).ToHtml();
+        var match = Regex.Match(html, @"var steps=(\[.*?\]\]);\n");
+        Assert.True(match.Success);
+        using var doc = System.Text.Json.JsonDocument.Parse(match.Groups[1].Value);
+        var rows = doc.RootElement[0];
+        Assert.Equal(12, rows.GetArrayLength());
+        for (int r = 0; r < 12; r++)
+        {
+            var s = rows[r];
+            double end = s.GetProperty("b").GetDouble() + s.GetProperty("v").EnumerateArray().Sum(v => v.GetDouble());
+            Assert.Equal(e.Prediction(r), s.GetProperty("p").GetDouble(), 9);
+            Assert.Equal(e.Prediction(r), end, 5);
+            Assert.Equal(3, s.GetProperty("l").GetArrayLength());
+        }
+    }
+}
