@@ -143,7 +143,7 @@ public static class AttributionCharts
             {
                 var colourValues = explanation.Data.Column(colour);
                 string colourName = PlotText.Escape(explanation.FeatureNames[colour]);
-                for (int r = 0; r < customData.Length; r++) customData[r] = [r, (double)colourValues[r]];
+                for (int r = 0; r < customData.Length; r++) customData[r] = [r, colourValues[r]];
                 marker = Figure.Object(("size", 6), ("color", colourValues.Select(v => (double)v).ToArray()), ("colorscale", ChartTheme.SequentialScale),
                     ("showscale", true), ("colorbar", Figure.Object(("title", Figure.Title(colourName)), ("thickness", 12))));
                 hover = $"row %{{customdata[0]}}<br>{name} = %{{x:.4g}}<br>attribution %{{y:.4g}}<br>{colourName} = %{{customdata[1]:.4g}}<extra></extra>";
@@ -154,7 +154,7 @@ public static class AttributionCharts
                 marker = Figure.Object(("size", 6), ("color", ChartTheme.Palette[0]));
                 hover = $"row %{{customdata[0]}}<br>{name} = %{{x:.4g}}<br>attribution %{{y:.4g}}<extra></extra>";
             }
-            var trace = Figure.Trace(webgl ? "scattergl" : "scatter", ("mode", "markers"), ("x", x), ("y", y),
+            var trace = Figure.Trace(webgl ? "scattergl" : "scatter", ("mode", "markers"), ("x", x), ("y", Figure.Compact(y)),
                 ("customdata", customData), ("marker", marker), ("hovertemplate", hover));
             return new TargetSelector.TargetView([trace], new Dictionary<string, object>());
         }, layout);
@@ -180,26 +180,32 @@ public static class AttributionCharts
             var means = explanation.MeanAbsoluteValues(target);
             var (shown, _, _) = TopFeatures(means, maxFeatures, (_, _) => 0);
             var features = shown.Reverse().ToArray();
-            var z = new double[features.Length][];
+            var z = new float[features.Length][];
             var custom = new int[features.Length][];
             double extent = 0;
             for (int i = 0; i < features.Length; i++)
             {
-                z[i] = new double[rows.Length];
+                z[i] = new float[rows.Length];
                 custom[i] = rows;
                 for (int c = 0; c < rows.Length; c++)
                 {
-                    z[i][c] = explanation.Value(rows[c], features[i], target);
-                    extent = Math.Max(extent, Math.Abs(z[i][c]));
+                    double value = explanation.Value(rows[c], features[i], target);
+                    z[i][c] = (float)value;
+                    extent = Math.Max(extent, Math.Abs(value));
                 }
             }
             var labels = features.Select(f => PlotText.Escape(explanation.FeatureNames[f])).ToArray();
             var positions = Enumerable.Range(0, labels.Length).Select(i => (double)i).ToArray();
-            var heatmap = Figure.Trace("heatmap", ("z", z), ("x", Enumerable.Range(0, rows.Length).ToArray()), ("y", positions),
-                ("customdata", custom), ("text", features.Select(f => Enumerable.Repeat(PlotText.Escape(explanation.FeatureNames[f]), rows.Length).ToArray()).ToArray()),
+            // One output: the features are the y categories, so hover names them without a per-cell text array.
+            // Several outputs order features differently, so y stays numeric with per-output ticks and per-cell text.
+            bool categorical = explanation.TargetCount == 1;
+            var heatmap = Figure.Trace("heatmap", ("z", z), ("x", Enumerable.Range(0, rows.Length).ToArray()),
+                ("y", categorical ? labels : positions), ("customdata", custom),
+                ("text", categorical ? null : features.Select(f => Enumerable.Repeat(PlotText.Escape(explanation.FeatureNames[f]), rows.Length).ToArray()).ToArray()),
                 ("colorscale", ChartTheme.DivergingScale), ("zmin", -extent), ("zmax", extent), ("zmid", 0.0),
                 ("colorbar", Figure.Object(("title", Figure.Title("attribution")), ("thickness", 12))),
-                ("hovertemplate", "row %{customdata}<br>%{text}: %{z:.4g}<extra></extra>"));
+                ("hovertemplate", categorical ? "row %{customdata}<br>%{y}: %{z:.4g}<extra></extra>" : "row %{customdata}<br>%{text}: %{z:.4g}<extra></extra>"));
+            if (categorical) return new TargetSelector.TargetView([heatmap], new Dictionary<string, object>());
             return new TargetSelector.TargetView([heatmap], TickPatch("yaxis", positions, labels));
         }, layout);
     }
@@ -266,7 +272,7 @@ public static class AttributionCharts
 
     private static Trace SwarmTrace(bool webgl, double[] values, float[]? featureValues, int position, string name, bool showScale)
     {
-        var y = SwarmOffsets(values).Select(o => position + o).ToArray();
+        var y = SwarmOffsets(values).Select(o => Math.Round(position + o, 3)).ToArray();
         var custom = new object[values.Length][];
         DynamicObj.DynamicObj marker;
         string hover;
@@ -278,14 +284,14 @@ public static class AttributionCharts
         }
         else
         {
-            var colour = ColourPositions(featureValues);
-            for (int r = 0; r < values.Length; r++) custom[r] = [r, (double)featureValues[r]];
+            var colour = Figure.Compact(ColourPositions(featureValues));
+            for (int r = 0; r < values.Length; r++) custom[r] = [r, featureValues[r]];
             marker = Figure.Object(("size", 5), ("color", colour), ("colorscale", ChartTheme.SequentialScale), ("cmin", 0.0), ("cmax", 1.0),
                 ("showscale", showScale),
                 ("colorbar", Figure.Object(("title", Figure.Title("feature value")), ("tickvals", new[] { 0.0, 1.0 }), ("ticktext", new[] { "low", "high" }), ("thickness", 12))));
             hover = $"{name} = %{{customdata[1]:.4g}}<br>attribution %{{x:.4g}}<br>row %{{customdata[0]}}<extra></extra>";
         }
-        return Figure.Trace(webgl ? "scattergl" : "scatter", ("mode", "markers"), ("name", name), ("x", values), ("y", y),
+        return Figure.Trace(webgl ? "scattergl" : "scatter", ("mode", "markers"), ("name", name), ("x", Figure.Compact(values)), ("y", y),
             ("customdata", custom), ("marker", marker), ("hovertemplate", hover));
     }
 
