@@ -33,12 +33,13 @@ internal static class ExplainCommand
         metric.AcceptOnlyFromAmong(Metrics);
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
+        var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column to explain (default Probability, else Score)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with charts to this file." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
         {
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
-            samples, repeats, metric, seed, json, html,
+            samples, repeats, metric, seed, json, html, outputColumn,
         };
         command.SetAction(parse =>
         {
@@ -63,6 +64,7 @@ internal static class ExplainCommand
                 Seed = parse.GetValue(seed),
                 Json = parse.GetValue(json),
                 Html = parse.GetValue(html),
+                OutputColumn = parse.GetValue(outputColumn),
             };
             return Execute(request, output);
         });
@@ -71,7 +73,7 @@ internal static class ExplainCommand
 
     public static int Execute(ExplainRequest request, TextWriter output)
     {
-        using var loaded = ModelFiles.Load(request.Model);
+        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn);
         var model = loaded.Model;
         var table = CsvTableReader.Read(request.Data);
         float[]? labelValues = null;
@@ -157,4 +159,7 @@ internal sealed record ExplainRequest
     public int Seed { get; init; } = 42;
     public string? Json { get; init; }
     public string? Html { get; init; }
+
+    /// <summary>--output-column: the ML.NET output column.</summary>
+    public string? OutputColumn { get; init; }
 }

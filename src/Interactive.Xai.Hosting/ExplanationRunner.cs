@@ -136,7 +136,7 @@ public sealed class ExplanationRunner
     private static string RequireFeature(ExplanationRequest request, FeatureTable data)
     {
         if (request.Feature is null)
-            throw new XaiException($"{request.Method} needs a feature (one of: {string.Join(", ", data.FeatureNames.Take(12))}{(data.ColumnCount > 12 ? ", ..." : "")})");
+            throw new XaiException($"{request.Method} needs --feature NAME (one of: {string.Join(", ", data.FeatureNames.Take(12))}{(data.ColumnCount > 12 ? ", ..." : "")})");
         if (!data.FeatureNames.Contains(request.Feature) && !(request.Method == "pdp" && request.Feature.Contains(',', StringComparison.Ordinal)))
             data.IndexOf(request.Feature);
         return request.Feature;

@@ -28,15 +28,19 @@ public static class ModelFiles
     /// <summary>The extensions this build can load.</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".onnx", ".zip"];
 
-    /// <summary>Loads the model at <paramref name="path"/>; errors are <see cref="XaiException"/>s naming the file.</summary>
-    public static LoadedModel Load(string path)
+    /// <summary>
+    /// Loads the model at <paramref name="path"/>; errors are <see cref="XaiException"/>s naming the file.
+    /// <paramref name="outputColumn"/> names the ML.NET output column to explain (default: Probability, else Score).
+    /// </summary>
+    public static LoadedModel Load(string path, string? outputColumn = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new XaiException($"{path}: model file not found");
         IModel model = System.IO.Path.GetExtension(path).ToLowerInvariant() switch
         {
+            ".onnx" when outputColumn is not null => throw new XaiException($"{path}: --output-column is for ML.NET models; an ONNX model's outputs are chosen with --target"),
             ".onnx" => OnnxModel.Load(path),
-            ".zip" => MLNetModel.Load(path),
+            ".zip" => MLNetModel.Load(path, new MLNetModelOptions { OutputColumn = outputColumn }),
             var other => throw new XaiException($"{path}: unknown model type '{other}'; use .onnx (ONNX) or .zip (ML.NET)"),
         };
         return new LoadedModel(model, path);
