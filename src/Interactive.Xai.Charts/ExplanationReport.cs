@@ -80,7 +80,7 @@ public static class ExplanationReport
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(explanation);
         report.AddHeading(heading ?? Heading(explanation));
-        report.AddTable(["", ""], Facts(explanation).Select(f => (IReadOnlyList<string>)[f.Label, f.Value]));
+        report.AddTable([], Facts(explanation).Select(f => (IReadOnlyList<string>)[f.Label, f.Value]));
         if (explanation is AttributionExplanation a)
         {
             report.AddChart(AttributionCharts.Importance(a));

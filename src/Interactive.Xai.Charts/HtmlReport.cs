@@ -48,16 +48,20 @@ public sealed class HtmlReport
         return this;
     }
 
-    /// <summary>Adds a table of plain-text cells.</summary>
+    /// <summary>Adds a table of plain-text cells; an empty header leaves out the header row.</summary>
     public HtmlReport AddTable(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, string? caption = null)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(rows);
         var html = new StringBuilder("<table>");
         if (caption is not null) html.Append("<caption>").Append(Encode(caption)).Append("</caption>");
-        html.Append("<thead><tr>");
-        foreach (var cell in header) html.Append("<th>").Append(Encode(cell)).Append("</th>");
-        html.Append("</tr></thead><tbody>");
+        if (header.Count > 0)
+        {
+            html.Append("<thead><tr>");
+            foreach (var cell in header) html.Append("<th>").Append(Encode(cell)).Append("</th>");
+            html.Append("</tr></thead>");
+        }
+        html.Append("<tbody>");
         foreach (var row in rows)
         {
             html.Append("<tr>");

@@ -75,8 +75,10 @@ public static class CliApp
               xai explain --model model.zip --data test.csv --label target --method permutation-importance --metric r2 --repeats 10
               xai explain --model model.onnx --data rows.csv --method pdp --feature bmi --grid-points 30 --html pdp.html
               xai explain --model model.onnx --data rows.csv --method ale --feature bmi --bins 10 --json ale.json
+              xai inspect --model model.onnx --html graph.html
             """);
         root.Subcommands.Add(ExplainCommand.Create(output));
+        root.Subcommands.Add(InspectCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
         return root;
     }

@@ -1,3 +1,4 @@
+using Interactive.Xai.Inspection;
 using Interactive.Xai.MLNet;
 using Interactive.Xai.Onnx;
 
@@ -44,5 +45,18 @@ public static class ModelFiles
             var other => throw new XaiException($"{path}: unknown model type '{other}'; use .onnx (ONNX) or .zip (ML.NET)"),
         };
         return new LoadedModel(model, path);
+    }
+
+    /// <summary>Reads the structure of the model at <paramref name="path"/>: the ONNX graph, or the ML.NET pipeline.</summary>
+    public static ModelStructure ReadStructure(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new XaiException($"{path}: model file not found");
+        return System.IO.Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".onnx" => OnnxGraphReader.Read(path),
+            ".zip" => MLNetStructureReader.Read(path),
+            var other => throw new XaiException($"{path}: unknown model type '{other}'; use .onnx (ONNX) or .zip (ML.NET)"),
+        };
     }
 }

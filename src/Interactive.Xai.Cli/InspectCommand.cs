@@ -1,0 +1,43 @@
+using System.CommandLine;
+using System.Globalization;
+using Interactive.Xai.Charts;
+using Interactive.Xai.Hosting;
+
+namespace Interactive.Xai.Cli;
+
+/// <summary>`xai inspect`: a model's structure (graph, operators, shapes, parameters) as JSON and an HTML report.</summary>
+internal static class InspectCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX graph) or .zip (ML.NET pipeline).", Required = true };
+        var json = new Option<string?>("--json") { Description = "Write the structure as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
+        var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (graph, tables, weight histograms) to this file." };
+        var command = new Command("inspect", "Show a model's structure: nodes, operators, tensor shapes and parameters.") { model, json, html };
+        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(json), parse.GetValue(html), output));
+        return command;
+    }
+
+    public static int Run(string modelPath, string? jsonPath, string? htmlPath, TextWriter output)
+    {
+        var structure = ModelFiles.ReadStructure(modelPath);
+        string jsonText = StructureJson.Serialize(structure);
+        var files = new List<(string, string)>();
+        if (jsonPath is not null) files.Add((jsonPath, jsonText));
+        if (htmlPath is not null)
+        {
+            var report = new HtmlReport($"Structure of {Path.GetFileName(modelPath)}");
+            report.AddStructure(structure);
+            files.Add((htmlPath, report.ToHtml()));
+        }
+        if (files.Count == 0)
+        {
+            output.WriteLine(jsonText);
+            return 0;
+        }
+        AtomicFile.WriteAll(files);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{structure.Format} {structure.Name}: {structure.Nodes.Length} nodes, {structure.ParameterCount:N0} parameters; wrote {string.Join(", ", files.Select(f => f.Item1))}"));
+        return 0;
+    }
+}
