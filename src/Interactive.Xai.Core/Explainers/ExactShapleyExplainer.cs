@@ -176,13 +176,13 @@ public sealed class ExactShapleyExplainer
         for (int p = 0; p < pairs; p++)
             offsets[p + 1] = offsets[p] + DistinctInputs(differing[start * backgroundCount + p].Length);
 
-        bool vectorised = Bmi2.IsSupported && Vector256.IsHardwareAccelerated && m <= 24;
-        int chunks = (m + 7) / 8;
+        bool vectorised = MaskedRowFill.HasBitDeposit && MaskedRowFill.IsSupported(m);
+        int chunks = MaskedRowFill.Chunks(m);
         float[]? paddedRows = null, paddedBackground = null;
         if (vectorised)
         {
-            paddedRows = Pad(rows.Values.Slice(start * m, (end - start) * m), end - start, m, chunks);
-            paddedBackground = Pad(_background.Rows.Values, backgroundCount, m, chunks);
+            paddedRows = MaskedRowFill.Pad(rows.Values.Slice(start * m, (end - start) * m), end - start, m);
+            paddedBackground = MaskedRowFill.Pad(_background.Rows.Values, backgroundCount, m);
         }
         var outputs = evaluator.Evaluate(offsets[pairs], (first, count, dest) =>
         {
@@ -267,42 +267,20 @@ public sealed class ExactShapleyExplainer
         });
     }
 
-    private static readonly Vector256<float>[] LaneMasks = Enumerable.Range(0, 256)
-        .Select(bits => Vector256.Create(Enumerable.Range(0, 8).Select(lane => (bits & (1 << lane)) != 0 ? -1 : 0).ToArray()).AsSingle())
-        .ToArray();
-
-    private static float[] Pad(ReadOnlySpan<float> values, int rowCount, int m, int chunks)
-    {
-        var padded = new float[rowCount * chunks * 8];
-        for (int r = 0; r < rowCount; r++) values.Slice(r * m, m).CopyTo(padded.AsSpan(r * chunks * 8));
-        return padded;
-    }
-
     /// <summary>
     /// Writes <paramref name="run"/> rows for consecutive subsets starting at <paramref name="subset"/> of the features in
-    /// <paramref name="differing"/>: each row blends x and the background row by a lane mask built from the subset's bits
-    /// (deposited onto the differing features). Whole vectors are stored; the spill past a row's end is overwritten by
-    /// the next row or lands in the destination's padding.
+    /// <paramref name="differing"/>: each row blends x and the background row by the subset's bits deposited onto the
+    /// differing features.
     /// </summary>
     private static void FillVectorised(Span<float> destination, int run, int m, int chunks, uint subset, uint differing,
         ReadOnlySpan<float> x, ReadOnlySpan<float> background)
     {
-        ref float target = ref MemoryMarshal.GetReference(destination);
-        var x0 = Vector256.Create(x[..8]);
-        var b0 = Vector256.Create(background[..8]);
-        var x1 = chunks > 1 ? Vector256.Create(x.Slice(8, 8)) : default;
-        var b1 = chunks > 1 ? Vector256.Create(background.Slice(8, 8)) : default;
-        var x2 = chunks > 2 ? Vector256.Create(x.Slice(16, 8)) : default;
-        var b2 = chunks > 2 ? Vector256.Create(background.Slice(16, 8)) : default;
-        if (destination.Length < (run - 1) * m + chunks * 8) throw new InvalidOperationException("fill destination lacks padding");
+        MaskedRowFill.CheckRoom(destination, run, m);
+        ref float target = ref MaskedRowFill.Start(destination);
+        var xs = new MaskedRowFill.Row(x, chunks);
+        var bs = new MaskedRowFill.Row(background, chunks);
         for (int i = 0; i < run; i++, subset++)
-        {
-            uint lanes = Bmi2.ParallelBitDeposit(subset, differing);
-            nuint offset = (nuint)(i * m);
-            Vector256.ConditionalSelect(LaneMasks[lanes & 0xFF], x0, b0).StoreUnsafe(ref target, offset);
-            if (chunks > 1) Vector256.ConditionalSelect(LaneMasks[(lanes >> 8) & 0xFF], x1, b1).StoreUnsafe(ref target, offset + 8);
-            if (chunks > 2) Vector256.ConditionalSelect(LaneMasks[(lanes >> 16) & 0xFF], x2, b2).StoreUnsafe(ref target, offset + 16);
-        }
+            MaskedRowFill.Blend(ref target, (nuint)(i * m), Bmi2.ParallelBitDeposit(subset, differing), chunks, xs, bs);
     }
 
     private static uint Extract(uint value, uint mask)

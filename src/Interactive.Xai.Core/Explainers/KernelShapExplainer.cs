@@ -188,6 +188,25 @@ public sealed class KernelShapExplainer
         for (int r = start; r < end; r++)
             offsets[r - start + 1] = offsets[r - start] + (long)designs[r].CoalitionCount * backgroundCount;
 
+        // Each coalition as a lane mask over all m features (bit j set: feature j comes from x).
+        bool vectorised = MaskedRowFill.IsSupported(m);
+        int chunks = MaskedRowFill.Chunks(m);
+        uint[][]? laneMasks = null;
+        float[]? paddedRows = null, paddedBackground = null;
+        if (vectorised)
+        {
+            laneMasks = new uint[end - start][];
+            for (int r = start; r < end; r++)
+            {
+                var members = designs[r].Members;
+                var masks = laneMasks[r - start] = new uint[members.Length];
+                for (int c = 0; c < members.Length; c++)
+                    foreach (int position in members[c]) masks[c] |= 1u << varying[r][position];
+            }
+            paddedRows = MaskedRowFill.Pad(rows.Values.Slice(start * m, (end - start) * m), end - start, m);
+            paddedBackground = MaskedRowFill.Pad(_background.Rows.Values, backgroundCount, m);
+        }
+
         var outputs = evaluator.Evaluate(offsets[^1], (first, count, dest) =>
         {
             var backgroundValues = _background.Rows.Values;
@@ -196,6 +215,9 @@ public sealed class KernelShapExplainer
             while (offsets[local + 1] <= first) local++;
             long within = first - offsets[local];
             int coalition = (int)(within / backgroundCount), b = (int)(within % backgroundCount);
+            if (vectorised) MaskedRowFill.CheckRoom(dest, count, m);
+            ref float target = ref MaskedRowFill.Start(dest);
+            int width = chunks * 8;
             for (int i = 0; i < count; i++)
             {
                 if (offsets[local] + (long)coalition * backgroundCount + b >= offsets[local + 1])
@@ -205,14 +227,23 @@ public sealed class KernelShapExplainer
                     b = 0;
                 }
                 int r = start + local;
-                var features = varying[r];
-                var row = dest.Slice(i * m, m);
-                backgroundValues.Slice(b * m, m).CopyTo(row);
-                var x = rowValues.Slice(r * m, m);
-                foreach (int position in designs[r].Members[coalition])
+                if (vectorised)
                 {
-                    int j = features[position];
-                    row[j] = x[j];
+                    var xs = new MaskedRowFill.Row(paddedRows.AsSpan(local * width, width), chunks);
+                    var bs = new MaskedRowFill.Row(paddedBackground.AsSpan(b * width, width), chunks);
+                    MaskedRowFill.Blend(ref target, (nuint)(i * m), laneMasks![local][coalition], chunks, xs, bs);
+                }
+                else
+                {
+                    var features = varying[r];
+                    var row = dest.Slice(i * m, m);
+                    backgroundValues.Slice(b * m, m).CopyTo(row);
+                    var x = rowValues.Slice(r * m, m);
+                    foreach (int position in designs[r].Members[coalition])
+                    {
+                        int j = features[position];
+                        row[j] = x[j];
+                    }
                 }
                 if (++b == backgroundCount) { b = 0; coalition++; }
             }
