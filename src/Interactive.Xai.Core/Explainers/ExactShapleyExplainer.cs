@@ -1,8 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Numerics;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Interactive.Xai.Engine;
 using Interactive.Xai.Numerics;
