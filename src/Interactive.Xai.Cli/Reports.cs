@@ -22,7 +22,8 @@ internal static class Reports
         var report = new HtmlReport("Interactive.Xai demo — diabetes progression, ML.NET FastTree");
         report.AddParagraph(
             "A FastTree regression (100 trees of 8 leaves) trained in process on scikit-learn's diabetes data (442 patients, " +
-            $"{model.FeatureCount} standardised features; the target is disease progression one year after baseline). " +
+            $"{model.FeatureCount} features: age, sex, body-mass index, blood pressure and six blood serum measurements, in their original units; " +
+            "the target is a measure of disease progression one year after baseline). " +
             "Every chart is interactive: hover for values, drag to zoom, double-click to reset. In the attribution sections, " +
             "click a dot in the beeswarm or a cell in the heatmap to see that patient's waterfall.");
         report.AddTable(["method", "model evaluations", "seconds", "quality"], results.Select(r => (IReadOnlyList<string>)
