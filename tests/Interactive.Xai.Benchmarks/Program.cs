@@ -4,10 +4,17 @@
 // Explainers are built once and warmed up, as a notebook or service uses them; the figures are the best of
 // several explain calls.
 // Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks [-- --rows 200 --repeat 5]
+// With --tree-shap it runs the Tree SHAP benchmark instead (TreeShapBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using Interactive.Xai;
 using Interactive.Xai.Onnx;
+
+if (args.Contains("--tree-shap"))
+{
+    TreeShapBenchmark.Run(args);
+    return;
+}
 
 int rows = 100, repeat = 5;
 for (int i = 0; i < args.Length - 1; i++)
