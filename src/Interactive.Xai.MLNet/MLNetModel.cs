@@ -26,7 +26,7 @@ namespace Interactive.Xai.MLNet;
 /// to memory and loading it back). When the pipeline cannot be saved, cloning is impossible and
 /// <see cref="IsThreadSafe"/> is false, so explainers call it from one thread.</para>
 /// </remarks>
-public sealed class MLNetModel : IModel, IDisposable
+public sealed partial class MLNetModel : IModel, ITreeEnsembleSource, IDisposable
 {
     private readonly ConcurrentBag<ITransformer> _pool = [];
     private readonly ConcurrentBag<ITransformer> _clones = [];

@@ -4,15 +4,21 @@
 // Explainers are built once and warmed up, as a notebook or service uses them; the figures are the best of
 // several explain calls.
 // Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks [-- --rows 200 --repeat 5]
-// Chart serialisation figures: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks -- charts
+// With --charts it prints chart serialisation figures instead (ChartBenchmark.cs); with --tree-shap, the Tree SHAP
+// benchmark (TreeShapBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using Interactive.Xai;
 using Interactive.Xai.Onnx;
 
-if (args.Contains("charts"))
+if (args.Contains("--charts"))
 {
     Interactive.Xai.Benchmarks.ChartBenchmark.Run();
+    return;
+}
+if (args.Contains("--tree-shap"))
+{
+    TreeShapBenchmark.Run(args);
     return;
 }
 
