@@ -27,6 +27,24 @@ public sealed record AttributionExplanation : Explanation
     /// <summary>Standard errors of sampled estimates, flat [row][feature][target]; empty when the values are exact.</summary>
     public ImmutableArray<double> StandardErrors { get; init; } = ImmutableArray<double>.Empty;
 
+    /// <summary>
+    /// The shape of one input when the features are a flattened tensor (for example [1, 8, 8] for a one-channel 8x8
+    /// image, row-major, channels first); empty for tabular data.
+    /// </summary>
+    public ImmutableArray<int> InputShape { get; init; } = ImmutableArray<int>.Empty;
+
+    /// <summary>
+    /// When each row is explained for its own predicted output (<see cref="OutputTarget.Predicted"/>), the output
+    /// index explained in each row; empty otherwise. <see cref="Explanation.Targets"/> then holds one slot.
+    /// </summary>
+    public ImmutableArray<int> RowTargets { get; init; } = ImmutableArray<int>.Empty;
+
+    /// <summary>
+    /// Integrated Gradients' convergence delta per row and target, flat [row][target]: sum of the row's attributions
+    /// - (f(x) - f(baseline)). Empty for methods without one.
+    /// </summary>
+    public ImmutableArray<double> ConvergenceDeltas { get; init; } = ImmutableArray<double>.Empty;
+
     /// <summary>The largest |sum of a row's values + base value - prediction| over rows and targets.</summary>
     public double AdditivityError { get; init; }
 
