@@ -1,0 +1,175 @@
+using System.Text.Json;
+using Interactive.Xai.Cli;
+using OpenQA.Selenium.Interactions;
+
+namespace Interactive.Xai.Browser.Tests;
+
+/// <summary>The demo report, generated in process and written to a temporary file, plus one browser for the class.</summary>
+public sealed class DemoReportFixture : IDisposable
+{
+    public const int Rows = 40;
+
+    public DemoReportFixture()
+    {
+        Demo = DemoCommand.Build(Rows, seed: 42);
+        Folder = Directory.CreateTempSubdirectory("xai-browser-demo-").FullName;
+        Path = System.IO.Path.Combine(Folder, "xai-demo.html");
+        File.WriteAllText(Path, Demo.Html);
+        Browser = new Browser();
+    }
+
+    internal DemoResult Demo { get; }
+    public string Folder { get; }
+    public string Path { get; }
+    public Browser Browser { get; }
+
+    public void Dispose()
+    {
+        Browser.Dispose();
+        Directory.Delete(Folder, recursive: true);
+    }
+}
+
+public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<DemoReportFixture>
+{
+    private Browser Browser => fixture.Browser;
+
+    /// <summary>Per chart: its title, its traces as plotly computed them, and the marks drawn in its SVG.</summary>
+    private const string ChartSummaryScript = """
+        return Array.prototype.map.call(document.querySelectorAll('.xai-chart'), function(gd){
+          var traces = (gd._fullData || []).map(function(t, i){
+            var cd = (gd.calcdata || [])[i] || [];
+            var z = gd.data[i].z;
+            return { type: t.type, visible: t.visible === true, mode: t.mode || '', calc: cd.length,
+                     points: gd.data[i].x ? gd.data[i].x.length : 0, zRows: z ? z.length : 0, zColumns: z && z[0] ? z[0].length : 0 };
+          });
+          var title = gd._fullLayout.title && gd._fullLayout.title.text || '';
+          return { id: gd.id, title: title, mainSvg: gd.querySelectorAll('.main-svg').length, traces: traces,
+                   scatterPoints: gd.querySelectorAll('.scatterlayer .point').length,
+                   scatterLines: gd.querySelectorAll('.scatterlayer .js-line').length,
+                   bars: gd.querySelectorAll('.barlayer .point').length,
+                   waterfallBars: gd.querySelectorAll('.waterfalllayer .point').length,
+                   heatmapImages: gd.querySelectorAll('.heatmaplayer image').length,
+                   contours: gd.querySelectorAll('.contourlayer .contour').length };
+        });
+        """;
+
+    [Fact]
+    public void The_demo_report_opened_from_disk_draws_every_chart_with_its_points_and_bars_and_no_page_errors()
+    {
+        Browser.Open(fixture.Path);
+        var charts = Browser.Json(ChartSummaryScript).EnumerateArray().ToArray();
+        Browser.SaveScreenshot("demo-report-top");
+
+        // Two attribution sections of five charts each, then permutation importance, PDP, centred ICE, 2-D PDP, ALE.
+        Assert.Equal(15, charts.Length);
+        int rows = DemoReportFixture.Rows, features = 10;
+        foreach (var chart in charts)
+        {
+            string title = chart.GetProperty("title").GetString()!;
+            Assert.True(chart.GetProperty("mainSvg").GetInt32() >= 1, $"{chart.GetProperty("id")} ({title}) has no .main-svg");
+            var traces = chart.GetProperty("traces").EnumerateArray().Where(t => t.GetProperty("visible").GetBoolean()).ToArray();
+            Assert.NotEmpty(traces);
+            // What plotly drew equals what plotly computed from the data: markers, bars, waterfall steps, heatmaps.
+            int Calc(Func<JsonElement, bool> which) => traces.Where(which).Sum(t => t.GetProperty("calc").GetInt32());
+            Assert.Equal(Calc(t => Type(t) == "scatter" && Mode(t).Contains("markers")), chart.GetProperty("scatterPoints").GetInt32());
+            Assert.Equal(traces.Count(t => Type(t) == "scatter" && Mode(t).Contains("lines")), chart.GetProperty("scatterLines").GetInt32());
+            Assert.Equal(Calc(t => Type(t) is "bar" or "histogram"), chart.GetProperty("bars").GetInt32());
+            Assert.Equal(Calc(t => Type(t) == "waterfall"), chart.GetProperty("waterfallBars").GetInt32());
+            Assert.Equal(traces.Count(t => Type(t) == "heatmap"), chart.GetProperty("heatmapImages").GetInt32());
+            if (traces.Any(t => Type(t) == "contour")) Assert.True(chart.GetProperty("contours").GetInt32() > 0);
+        }
+
+        // The attribution charts hold the numbers the explanation implies.
+        var importance = charts.Where(c => Title(c).StartsWith("Feature importance")).ToArray();
+        var beeswarms = charts.Where(c => Title(c).StartsWith("Attributions per row")).ToArray();
+        var waterfalls = charts.Where(c => Title(c).StartsWith("Row 0:")).ToArray();
+        var heatmaps = charts.Where(c => Title(c).StartsWith("Attributions, rows x features")).ToArray();
+        var dependence = charts.Where(c => Title(c).StartsWith("Dependence of")).ToArray();
+        Assert.All(new[] { importance, beeswarms, waterfalls, heatmaps, dependence }, group => Assert.Equal(2, group.Length));
+        Assert.All(importance, c => Assert.Equal(features, c.GetProperty("bars").GetInt32()));
+        Assert.All(beeswarms, c =>
+        {
+            Assert.Equal(features, c.GetProperty("traces").GetArrayLength());
+            Assert.All(c.GetProperty("traces").EnumerateArray(), t => Assert.Equal(rows, t.GetProperty("points").GetInt32()));
+            Assert.Equal(rows * features, c.GetProperty("scatterPoints").GetInt32());
+        });
+        Assert.All(waterfalls, c => Assert.Equal(features + 1, c.GetProperty("waterfallBars").GetInt32()));
+        Assert.All(heatmaps, c =>
+        {
+            var t = c.GetProperty("traces")[0];
+            Assert.Equal((features, rows), (t.GetProperty("zRows").GetInt32(), t.GetProperty("zColumns").GetInt32()));
+            Assert.Equal(1, c.GetProperty("heatmapImages").GetInt32());
+        });
+        Assert.All(dependence, c => Assert.Equal(rows, c.GetProperty("scatterPoints").GetInt32()));
+        var permutation = charts.Single(c => Title(c).StartsWith("Permutation importance"));
+        Assert.Equal(features, permutation.GetProperty("bars").GetInt32());
+        Assert.Equal(features * 10, permutation.GetProperty("scatterPoints").GetInt32());
+
+        Assert.Empty(Browser.PageProblems());
+        // The page is self-contained: nothing but the file itself was requested.
+        var resources = Browser.Json("return performance.getEntriesByType('resource').map(function(e){ return e.name; });");
+        Assert.Empty(resources.EnumerateArray());
+    }
+
+    [Fact]
+    public void Clicking_a_beeswarm_dot_with_the_mouse_shows_that_rows_waterfall()
+    {
+        Browser.Open(fixture.Path);
+        var shap = (AttributionExplanation)fixture.Demo.Explanations[0];
+        // The first linked view (exact Shapley): beeswarm, status line, waterfall, heatmap.
+        var ids = Browser.Json("var c = document.querySelectorAll('.xai-linked')[0].querySelectorAll('.xai-chart'); return [c[0].id, c[1].id, c[2].id];");
+        string beeswarm = ids[0].GetString()!, waterfall = ids[1].GetString()!;
+        Assert.StartsWith("Row 0:", WaterfallState(waterfall).GetProperty("title").GetString());
+
+        // The most important feature's trace is the top one (last); its dot furthest right stands apart from the others.
+        Browser.Driver.ExecuteScript($"document.getElementById('{beeswarm}').scrollIntoView({{block: 'center'}});");
+        var target = Browser.Json($$"""
+            var gd = document.getElementById('{{beeswarm}}'), ti = gd.data.length - 1, t = gd.data[ti];
+            var best = 0;
+            for (var i = 1; i < t.x.length; i++) if (t.x[i] > t.x[best]) best = i;
+            if (t.customdata[best][0] === 0) { for (var j = 0; j < t.x.length; j++) if (t.x[j] < t.x[best]) best = j; }
+            var xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, rect = gd.getBoundingClientRect();
+            return { row: t.customdata[best][0], x: rect.left + xa._offset + xa.l2p(t.x[best]), y: rect.top + ya._offset + ya.l2p(t.y[best]) };
+            """);
+        int row = target.GetProperty("row").GetInt32();
+        Assert.NotEqual(0, row);
+
+        // A real mouse: move over the dot (plotly's hover picks it), then press and release there.
+        new Actions(Browser.Driver)
+            .MoveToLocation((int)Math.Round(target.GetProperty("x").GetDouble()), (int)Math.Round(target.GetProperty("y").GetDouble()))
+            .Pause(TimeSpan.FromMilliseconds(250))
+            .Click()
+            .Perform();
+        Browser.WaitUntil(() => Browser.Script<string?>("return document.getElementById('link-1-status').getAttribute('data-row');") == row.ToString(),
+            TimeSpan.FromSeconds(10), $"the status line to name row {row} after the click");
+
+        var state = WaterfallState(waterfall);
+        Assert.StartsWith($"Row {row}:", state.GetProperty("title").GetString());
+        Assert.Equal(shap.BaseValue(), state.GetProperty("base").GetDouble(), 6);
+        // Steps bottom to top: every feature's attribution by ascending |value|, then the f(x) total.
+        var values = shap.RowValues(row);
+        var expected = Enumerable.Range(0, values.Length).OrderByDescending(f => Math.Abs(values[f])).ThenBy(f => f).Reverse().ToArray();
+        var x = state.GetProperty("x").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var y = state.GetProperty("y").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Equal(values.Length + 1, x.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(values[expected[i]], x[i], 6);
+            Assert.StartsWith(shap.FeatureNames[expected[i]] + " = ", y[i]);
+        }
+        Assert.Equal("f(x)", y[^1]);
+        Assert.Equal(shap.Prediction(row), shap.BaseValue() + x.Take(values.Length).Sum(), 4);
+        Browser.SaveScreenshot("demo-report-after-click");
+        Assert.Empty(Browser.PageProblems());
+    }
+
+    private JsonElement WaterfallState(string id) => Browser.Json($$"""
+        var gd = document.getElementById('{{id}}'), t = gd.data[0];
+        return { title: gd._fullLayout.title.text, base: t.base, x: Array.from(t.x), y: Array.from(t.y) };
+        """);
+
+    private static string Type(JsonElement trace) => trace.GetProperty("type").GetString()!;
+    private static string Mode(JsonElement trace) => trace.GetProperty("mode").GetString()!;
+    private static string Title(JsonElement chart) => chart.GetProperty("title").GetString()!;
+}
