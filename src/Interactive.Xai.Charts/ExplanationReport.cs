@@ -24,6 +24,7 @@ public static class ExplanationReport
         {
             case AttributionExplanation a:
                 facts.Insert(1, ("rows x features", $"{a.RowCount} x {a.FeatureCount}"));
+                if (ImageAttributionCharts.IsImage(a)) facts.Insert(2, ("input shape", string.Join(" x ", a.InputShape)));
                 facts.Add(("base value", string.Join(", ", a.BaseValues.Select(Format))));
                 facts.Add(("additivity error (max |sum + base - f(x)|)", a.AdditivityError.ToString("G3", CultureInfo.InvariantCulture)));
                 if (!a.StandardErrors.IsDefaultOrEmpty)
@@ -55,12 +56,13 @@ public static class ExplanationReport
         return facts;
     }
 
-    /// <summary>The charts that suit the explanation (for attributions: importance, beeswarm, first row's waterfall, top feature's dependence, heatmap).</summary>
+    /// <summary>The charts that suit the explanation (for tabular attributions: importance, beeswarm, first row's waterfall, top feature's dependence, heatmap; for image attributions see <see cref="ImageAttributionCharts"/>).</summary>
     public static IReadOnlyList<GenericChart> Charts(Explanation explanation)
     {
         ArgumentNullException.ThrowIfNull(explanation);
         return explanation switch
         {
+            AttributionExplanation a when ImageAttributionCharts.IsImage(a) => ImageCharts(a),
             AttributionExplanation a =>
             [
                 AttributionCharts.Importance(a), AttributionCharts.Beeswarm(a), AttributionCharts.Waterfall(a, 0),
@@ -81,7 +83,11 @@ public static class ExplanationReport
         ArgumentNullException.ThrowIfNull(explanation);
         report.AddHeading(heading ?? Heading(explanation));
         report.AddTable([], Facts(explanation).Select(f => (IReadOnlyList<string>)[f.Label, f.Value]));
-        if (explanation is AttributionExplanation a)
+        if (explanation is AttributionExplanation image && ImageAttributionCharts.IsImage(image))
+        {
+            foreach (var chart in ImageCharts(image)) report.AddChart(chart);
+        }
+        else if (explanation is AttributionExplanation a)
         {
             report.AddChart(AttributionCharts.Importance(a));
             report.AddLinkedAttribution(a);
@@ -93,6 +99,15 @@ public static class ExplanationReport
         }
         return report;
     }
+
+    /// <summary>
+    /// The charts of an image attribution: a grid of overlays (for one output, or for several outputs the first row
+    /// explained for each output and then the grid for the first output), the first row's overlay and the mean
+    /// |attribution| map.
+    /// </summary>
+    private static GenericChart[] ImageCharts(AttributionExplanation a) => a.TargetCount > 1
+        ? [ImageAttributionCharts.Targets(a, 0), ImageAttributionCharts.Grid(a), ImageAttributionCharts.MeanAbsoluteMap(a)]
+        : [ImageAttributionCharts.Grid(a), ImageAttributionCharts.Overlay(a, 0), ImageAttributionCharts.MeanAbsoluteMap(a)];
 
     /// <summary>A heading naming the method and what it explains.</summary>
     public static string Heading(Explanation explanation) => explanation switch
@@ -110,6 +125,7 @@ public static class ExplanationReport
         "exact-shap" => "Exact Shapley values",
         "kernel-shap" => "Kernel SHAP",
         "tree-shap" => "Tree SHAP",
+        "occlusion" => "Occlusion",
         _ => method,
     };
 
