@@ -32,6 +32,27 @@ public sealed class Browser : IDisposable
         })();
         """;
 
+    /// <summary>Per chart: its title, its traces as plotly computed them, and the marks drawn in its SVG.</summary>
+    public const string ChartSummaryScript = """
+        return Array.prototype.map.call(document.querySelectorAll('.xai-chart'), function(gd){
+          var traces = (gd._fullData || []).map(function(t, i){
+            var cd = (gd.calcdata || [])[i] || [];
+            var z = gd.data[i].z;
+            return { type: t.type, visible: t.visible === true, mode: t.mode || '', calc: cd.length,
+                     points: gd.data[i].x ? gd.data[i].x.length : 0, zRows: z ? z.length : 0, zColumns: z && z[0] ? z[0].length : 0 };
+          });
+          var title = gd._fullLayout.title && gd._fullLayout.title.text || '';
+          return { id: gd.id, title: title, mainSvg: gd.querySelectorAll('.main-svg').length, traces: traces,
+                   scatterPoints: gd.querySelectorAll('.scatterlayer .point').length,
+                   scatterLines: gd.querySelectorAll('.scatterlayer .js-line').length,
+                   bars: gd.querySelectorAll('.barlayer .point').length,
+                   waterfallBars: gd.querySelectorAll('.waterfalllayer .point').length,
+                   heatmapImages: gd.querySelectorAll('.heatmaplayer image').length,
+                   heatmapTexts: gd.querySelectorAll('.heatmaplayer text').length,
+                   contours: gd.querySelectorAll('.contourlayer .contour').length };
+        });
+        """;
+
     private readonly string _profile;
 
     public Browser()

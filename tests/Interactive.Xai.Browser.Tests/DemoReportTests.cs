@@ -34,31 +34,11 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
 {
     private Browser Browser => fixture.Browser;
 
-    /// <summary>Per chart: its title, its traces as plotly computed them, and the marks drawn in its SVG.</summary>
-    private const string ChartSummaryScript = """
-        return Array.prototype.map.call(document.querySelectorAll('.xai-chart'), function(gd){
-          var traces = (gd._fullData || []).map(function(t, i){
-            var cd = (gd.calcdata || [])[i] || [];
-            var z = gd.data[i].z;
-            return { type: t.type, visible: t.visible === true, mode: t.mode || '', calc: cd.length,
-                     points: gd.data[i].x ? gd.data[i].x.length : 0, zRows: z ? z.length : 0, zColumns: z && z[0] ? z[0].length : 0 };
-          });
-          var title = gd._fullLayout.title && gd._fullLayout.title.text || '';
-          return { id: gd.id, title: title, mainSvg: gd.querySelectorAll('.main-svg').length, traces: traces,
-                   scatterPoints: gd.querySelectorAll('.scatterlayer .point').length,
-                   scatterLines: gd.querySelectorAll('.scatterlayer .js-line').length,
-                   bars: gd.querySelectorAll('.barlayer .point').length,
-                   waterfallBars: gd.querySelectorAll('.waterfalllayer .point').length,
-                   heatmapImages: gd.querySelectorAll('.heatmaplayer image').length,
-                   contours: gd.querySelectorAll('.contourlayer .contour').length };
-        });
-        """;
-
     [Fact]
     public void The_demo_report_opened_from_disk_draws_every_chart_with_its_points_and_bars_and_no_page_errors()
     {
         Browser.Open(fixture.Path);
-        var charts = Browser.Json(ChartSummaryScript).EnumerateArray().ToArray();
+        var charts = Browser.Json(Browser.ChartSummaryScript).EnumerateArray().ToArray();
         Browser.SaveScreenshot("demo-report-top");
 
         // Two attribution sections of five charts each, then permutation importance, PDP, centred ICE, 2-D PDP, ALE.
