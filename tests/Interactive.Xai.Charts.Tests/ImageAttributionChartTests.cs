@@ -171,6 +171,13 @@ public sealed class ImageAttributionChartTests
         Assert.Equal(3, report.ChartCount);
         Assert.DoesNotContain("xai-linked", report.ToHtml().Replace(ChartHtml.PlotlyJs, "", StringComparison.Ordinal));
 
+        // Several outputs: the first row for each output, then the grid of the first output.
+        var (all, _, _) = Digits(OutputTarget.All, rows: 4);
+        var allCharts = ExplanationReport.Charts(all);
+        Assert.Equal(6, Traces(allCharts[0]).Length);
+        Assert.Equal("Row 0 explained for each output", Layout(allCharts[0]).GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal(8, Traces(allCharts[1]).Length);
+
         var tabular = LinearShap(10, [1f, 2f]);
         Assert.Equal(5, ExplanationReport.Charts(tabular).Count);
         Assert.Contains("tabular data", Assert.Throws<XaiException>(() => ImageAttributionCharts.Overlay(tabular, 0)).Message);

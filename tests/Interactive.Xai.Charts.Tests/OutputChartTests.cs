@@ -76,3 +76,21 @@ public sealed class OutputChartTests
         public int GetHashCode(double obj) => 0;
     }
 }
+
+public sealed class OutputReportTests
+{
+    [Fact]
+    public void A_classifier_section_lists_each_class_with_precision_and_recall_and_adds_its_charts()
+    {
+        var m = ConfusionMatrix.FromClasses([0, 0, 0, 0, 1, 1, 1, 2, 2, 2], [0, 0, 1, 2, 1, 1, 0, 2, 2, 2], ["cat", "dog", Fixtures.XssName]);
+        var p = ClassProbabilities.FromOutputs([0.1f, 0.7f, 0.2f], ["cat", "dog", Fixtures.XssName]);
+        var report = new HtmlReport("outputs").AddClassifierOutputs(m, p);
+        string html = report.ToHtml().Replace(ChartHtml.PlotlyJs, "", StringComparison.Ordinal);
+        Assert.Equal(3, report.ChartCount);
+        Assert.Contains("10 rows, 3 classes, accuracy 70.0%.", html);
+        Assert.Contains("<tr><td>cat</td><td>4</td><td>3</td><td>0.667</td><td>0.500</td></tr>", html);
+        Assert.Contains("<tr><td>&lt;img src=x onerror=alert(1)&gt;</td><td>3</td><td>4</td><td>0.750</td><td>1.000</td></tr>", html);
+        Assert.DoesNotContain("<img", html);
+        Assert.Equal(1, new HtmlReport("m").AddClassifierOutputs(m).ChartCount);
+    }
+}

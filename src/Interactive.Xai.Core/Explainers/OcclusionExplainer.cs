@@ -11,7 +11,8 @@ public sealed record OcclusionOptions : ExplainerOptions
 {
     /// <summary>
     /// The shape of one input, channels first: [C, H, W] or [H, W] (one channel). Empty means tabular data, treated
-    /// as 1 x 1 x FeatureCount (a patch then slides along the features and <see cref="PatchHeight"/> must be 1).
+    /// as 1 x 1 x FeatureCount (a patch then slides along the features and <see cref="PatchHeight"/> must be 1). The
+    /// explanation carries this shape as given.
     /// </summary>
     public ImmutableArray<int> InputShape { get; init; } = ImmutableArray<int>.Empty;
 
@@ -223,7 +224,7 @@ public sealed class OcclusionExplainer
             Values = ImmutableArray.Create(values),
             BaseValues = baseValues,
             Predictions = ImmutableArray.Create(predictions),
-            InputShape = _options.InputShape.IsDefaultOrEmpty ? ImmutableArray<int>.Empty : [_channels, _height, _width],
+            InputShape = _options.InputShape.IsDefaultOrEmpty ? ImmutableArray<int>.Empty : _options.InputShape,
             RowTargets = rowTargets is null ? ImmutableArray<int>.Empty : ImmutableArray.Create(rowTargets),
             AdditivityError = additivity,
             Elapsed = stopwatch.Elapsed,
