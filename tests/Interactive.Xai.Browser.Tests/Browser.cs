@@ -60,7 +60,7 @@ public sealed class Browser : IDisposable
         var missing = new[] { ChromiumPath, Path.Combine(DriverDirectory, DriverName) }.Where(p => !File.Exists(p)).ToArray();
         if (missing.Length > 0)
             throw new InvalidOperationException(
-                $"The browser tests need Debian's Chromium and its driver, but {string.Join(" and ", missing)} not found. " +
+                $"The browser tests need Debian's Chromium and its driver, but {string.Join(" and ", missing)} {(missing.Length == 1 ? "was" : "were")} not found. " +
                 "Install them with `apt-get install -y chromium chromium-driver` (.ci/run does this in CI).");
         _profile = Directory.CreateTempSubdirectory("xai-chromium-profile-").FullName;
         var service = ChromeDriverService.CreateDefaultService(DriverDirectory, DriverName);

@@ -41,9 +41,10 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
         var charts = Browser.Json(Browser.ChartSummaryScript).EnumerateArray().ToArray();
         Browser.SaveScreenshot("demo-report-top");
 
-        // Two attribution sections of five charts each, then permutation importance, PDP, centred ICE, 2-D PDP, ALE.
-        Assert.Equal(15, charts.Length);
-        int rows = DemoReportFixture.Rows, features = 10;
+        // Each attribution section has five charts (importance, beeswarm, waterfall, heatmap, dependence); every other
+        // result one (permutation importance, PDP, centred ICE, 2-D PDP, ALE).
+        var results = fixture.Demo.Explanations;
+        Assert.Equal(results.Sum(r => r is AttributionExplanation ? 5 : 1), charts.Length);
         foreach (var chart in charts)
         {
             string title = chart.GetProperty("title").GetString()!;
@@ -60,31 +61,34 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
             if (traces.Any(t => Type(t) == "contour")) Assert.True(chart.GetProperty("contours").GetInt32() > 0);
         }
 
-        // The attribution charts hold the numbers the explanation implies.
-        var importance = charts.Where(c => Title(c).StartsWith("Feature importance")).ToArray();
-        var beeswarms = charts.Where(c => Title(c).StartsWith("Attributions per row")).ToArray();
-        var waterfalls = charts.Where(c => Title(c).StartsWith("Row 0:")).ToArray();
-        var heatmaps = charts.Where(c => Title(c).StartsWith("Attributions, rows x features")).ToArray();
-        var dependence = charts.Where(c => Title(c).StartsWith("Dependence of")).ToArray();
-        Assert.All(new[] { importance, beeswarms, waterfalls, heatmaps, dependence }, group => Assert.Equal(2, group.Length));
-        Assert.All(importance, c => Assert.Equal(features, c.GetProperty("bars").GetInt32()));
-        Assert.All(beeswarms, c =>
+        // The attribution charts hold the numbers each explanation implies, section by section.
+        int next = 0;
+        foreach (var result in results)
         {
-            Assert.Equal(features, c.GetProperty("traces").GetArrayLength());
-            Assert.All(c.GetProperty("traces").EnumerateArray(), t => Assert.Equal(rows, t.GetProperty("points").GetInt32()));
-            Assert.Equal(rows * features, c.GetProperty("scatterPoints").GetInt32());
-        });
-        Assert.All(waterfalls, c => Assert.Equal(features + 1, c.GetProperty("waterfallBars").GetInt32()));
-        Assert.All(heatmaps, c =>
-        {
-            var t = c.GetProperty("traces")[0];
-            Assert.Equal((features, rows), (t.GetProperty("zRows").GetInt32(), t.GetProperty("zColumns").GetInt32()));
-            Assert.Equal(1, c.GetProperty("heatmapImages").GetInt32());
-        });
-        Assert.All(dependence, c => Assert.Equal(rows, c.GetProperty("scatterPoints").GetInt32()));
+            if (result is not AttributionExplanation a) { next++; continue; }
+            var (importance, beeswarm, waterfall, heatmap, dependence) = (charts[next], charts[next + 1], charts[next + 2], charts[next + 3], charts[next + 4]);
+            next += 5;
+            int rows = a.RowCount, features = a.FeatureCount, shownFeatures = Math.Min(features, 20), steps = Math.Min(features, 10);
+            Assert.StartsWith("Feature importance", Title(importance));
+            Assert.Equal(shownFeatures, importance.GetProperty("bars").GetInt32());
+            Assert.StartsWith("Attributions per row", Title(beeswarm));
+            Assert.Equal(shownFeatures, beeswarm.GetProperty("traces").GetArrayLength());
+            Assert.All(beeswarm.GetProperty("traces").EnumerateArray(), t => Assert.Equal(rows, t.GetProperty("points").GetInt32()));
+            Assert.Equal(rows * shownFeatures, beeswarm.GetProperty("scatterPoints").GetInt32());
+            Assert.StartsWith("Row 0:", Title(waterfall));
+            Assert.Equal(steps + 1, waterfall.GetProperty("waterfallBars").GetInt32());
+            Assert.StartsWith("Attributions, rows x features", Title(heatmap));
+            var z = heatmap.GetProperty("traces")[0];
+            Assert.Equal((shownFeatures, rows), (z.GetProperty("zRows").GetInt32(), z.GetProperty("zColumns").GetInt32()));
+            Assert.Equal(1, heatmap.GetProperty("heatmapImages").GetInt32());
+            Assert.StartsWith("Dependence of", Title(dependence));
+            Assert.Equal(rows, dependence.GetProperty("scatterPoints").GetInt32());
+        }
+        Assert.Equal(2, results.Count(r => r is AttributionExplanation { RowCount: DemoReportFixture.Rows }));
+        const int features10 = 10;
         var permutation = charts.Single(c => Title(c).StartsWith("Permutation importance"));
-        Assert.Equal(features, permutation.GetProperty("bars").GetInt32());
-        Assert.Equal(features * 10, permutation.GetProperty("scatterPoints").GetInt32());
+        Assert.Equal(features10, permutation.GetProperty("bars").GetInt32());
+        Assert.Equal(features10 * 10, permutation.GetProperty("scatterPoints").GetInt32());
 
         Assert.Empty(Browser.PageProblems());
         // The page is self-contained: nothing but the file itself was requested.
