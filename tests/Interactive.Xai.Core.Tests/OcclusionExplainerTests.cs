@@ -171,7 +171,7 @@ public sealed class OcclusionExplainerTests
     }
 
     [Fact]
-    public void Occluded_copies_of_many_rows_go_to_the_model_in_large_batches_and_blocks_do_not_change_the_result()
+    public void Occluded_copies_of_many_rows_go_to_the_model_in_large_batches_and_blocks_even_inside_a_row_do_not_change_the_result()
     {
         var model = new RecordingModel(64, ["y"], (x, y) => y[0] = x[9] * x[18] + x.Sum());
         var rows = Images(40, 64, 15);
@@ -184,6 +184,9 @@ public sealed class OcclusionExplainerTests
 
         var blocked = new OcclusionExplainer(model, options with { MaxEvaluationsPerBlock = 20, BatchSize = 7, MaxDegreeOfParallelism = 2 }).Explain(rows);
         Assert.Equal(e.Values.ToArray(), blocked.Values.ToArray());
+        // Blocks of 20 copies end inside rows (9 patches each); one copy per block splits every row.
+        var single = new OcclusionExplainer(model, options with { MaxEvaluationsPerBlock = 1 }).Explain(rows.Slice(0, 3));
+        Assert.Equal(e.Values.Take(3 * 64).ToArray(), single.Values.ToArray());
     }
 
     [Fact]

@@ -40,7 +40,10 @@ public sealed record OcclusionOptions : ExplainerOptions
     /// </summary>
     public IReadOnlyList<float>? Baseline { get; init; }
 
-    /// <summary>Upper bound on occluded copies held in memory at once (rows are explained in blocks below it).</summary>
+    /// <summary>
+    /// Upper bound on occluded copies evaluated per block (blocks are also kept below 2^24 output values, so a model
+    /// with many outputs uses smaller blocks; a block may cover part of a row's patches).
+    /// </summary>
     public long MaxEvaluationsPerBlock { get; init; } = 1L << 21;
 }
 
@@ -67,6 +70,8 @@ public sealed class OcclusionExplainer
 
     /// <summary>The method name used in results.</summary>
     public const string MethodName = "occlusion";
+
+    private const long MaxOutputValuesPerBlock = 1L << 24;
 
     /// <summary>Creates the explainer; throws an <see cref="XaiException"/> when the shape, patch, stride or baseline does not fit the model.</summary>
     public OcclusionExplainer(IModel model, OcclusionOptions? options = null)
@@ -157,30 +162,35 @@ public sealed class OcclusionExplainer
         for (int i = 0; i < m; i++) coverage[i] = (int)once[i];
 
         var values = new double[n * m * t];
-        int rowsPerBlock = (int)Math.Clamp(_options.MaxEvaluationsPerBlock / patches, 1, Math.Max(n, 1));
-        for (int start = 0; start < n; start += rowsPerBlock)
+        // Occluded copies are numbered row by row, patch by patch, and evaluated in blocks bounded in copies and in
+        // output values held (a block may end inside a row: a large image's patches then span several blocks).
+        long total = (long)n * patches;
+        long blockSize = Math.Clamp(Math.Min(_options.MaxEvaluationsPerBlock, MaxOutputValuesPerBlock / k), 1, Math.Max(total, 1));
+        for (long blockStart = 0; blockStart < total; blockStart += blockSize)
         {
-            int blockRows = Math.Min(rowsPerBlock, n - start);
-            int blockStart = start;
-            var occluded = evaluator.Evaluate((long)blockRows * patches, (first, count, dest) =>
+            long blockFirst = blockStart, blockCount = Math.Min(blockSize, total - blockStart);
+            var occluded = evaluator.Evaluate(blockCount, (first, count, dest) =>
             {
                 var data = rows.Values;
                 for (int i = 0; i < count; i++)
                 {
-                    long index = first + i;
-                    int r = blockStart + (int)(index / patches), p = (int)(index % patches);
+                    long index = blockFirst + first + i;
+                    int r = (int)(index / patches), p = (int)(index % patches);
                     var row = dest.Slice(i * m, m);
                     data.Slice(r * m, m).CopyTo(row);
                     FillPatch(p, row);
                 }
             });
-            Parallel.For(0, blockRows, new ParallelOptions { CancellationToken = cancellationToken }, local =>
+            int firstRow = (int)(blockFirst / patches), lastRow = (int)((blockFirst + blockCount - 1) / patches);
+            Parallel.For(firstRow, lastRow + 1, new ParallelOptions { CancellationToken = cancellationToken }, r =>
             {
-                int r = blockStart + local;
                 var sums = values.AsSpan(r * m * t, m * t);
-                for (int p = 0; p < patches; p++)
+                long rowStart = (long)r * patches;
+                int fromPatch = (int)(Math.Max(blockFirst, rowStart) - rowStart);
+                int toPatch = (int)(Math.Min(blockFirst + blockCount, rowStart + patches) - rowStart);
+                for (int p = fromPatch; p < toPatch; p++)
                 {
-                    var output = occluded.AsSpan((local * patches + p) * k, k);
+                    var output = occluded.AsSpan((int)(rowStart + p - blockFirst) * k, k);
                     for (int s = 0; s < t; s++)
                     {
                         int o = outputOf[r * t + s];
@@ -188,10 +198,14 @@ public sealed class OcclusionExplainer
                         AddToPatch(p, sums, t, s, difference);
                     }
                 }
-                for (int i = 0; i < m; i++)
-                    for (int s = 0; s < t; s++) sums[i * t + s] = coverage[i] == 0 ? 0 : sums[i * t + s] / coverage[i];
             });
         }
+        Parallel.For(0, n, new ParallelOptions { CancellationToken = cancellationToken }, r =>
+        {
+            var sums = values.AsSpan(r * m * t, m * t);
+            for (int i = 0; i < m; i++)
+                for (int s = 0; s < t; s++) sums[i * t + s] = coverage[i] == 0 ? 0 : sums[i * t + s] / coverage[i];
+        });
 
         var predictions = new double[n * t];
         var rowBases = new double[n * t];
