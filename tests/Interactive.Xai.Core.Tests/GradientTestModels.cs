@@ -96,18 +96,51 @@ internal static class GradientTestModels
         (x, _, g) => TensorPrimitives.Multiply(x, 2f, g));
 
     /// <summary>
-    /// f(x) = sum_i c_i x_i^3, gradient 3 c_i x_i^2: along the straight path from 0 the Integrated Gradients integrand
-    /// is a polynomial of degree 2 in alpha (exact for 2 Gauss-Legendre nodes, not for Riemann sums).
+    /// f(x) = sum_i c_i x_i^4, gradient 4 c_i x_i^3: along the straight path from 0 the Integrated Gradients integrand
+    /// 4 c_i alpha^3 x_i^3 is a cubic in alpha, so 2 Gauss-Legendre nodes integrate it exactly; Riemann sums do not.
     /// </summary>
-    public static DifferentiableDelegateModel Cubic(float[] c) => DifferentiableDelegateModel.FromRowFunctions(c.Length, ["y"],
+    public static DifferentiableDelegateModel Quartic(float[] c) => DifferentiableDelegateModel.FromRowFunctions(c.Length, ["y"],
         (x, y) =>
         {
             double s = 0;
-            for (int i = 0; i < c.Length; i++) s += c[i] * x[i] * x[i] * x[i];
+            for (int i = 0; i < c.Length; i++) s += c[i] * Math.Pow(x[i], 4);
             y[0] = (float)s;
         },
         (x, _, g) =>
         {
-            for (int i = 0; i < c.Length; i++) g[i] = 3 * c[i] * x[i] * x[i];
+            for (int i = 0; i < c.Length; i++) g[i] = 4 * c[i] * x[i] * x[i] * x[i];
         });
+
+    /// <summary>Central finite differences of output <paramref name="output"/> at <paramref name="x"/>, in double steps on float inputs.</summary>
+    public static double[] FiniteDifferences(IModel model, float[] x, int output, float h = 1e-2f)
+    {
+        int m = x.Length, k = model.OutputCount();
+        var result = new double[m];
+        var rows = new float[2 * m * m];
+        for (int j = 0; j < m; j++)
+        {
+            x.CopyTo(rows, 2 * j * m);
+            x.CopyTo(rows, (2 * j + 1) * m);
+            rows[2 * j * m + j] += h;
+            rows[(2 * j + 1) * m + j] -= h;
+        }
+        var outputs = new float[2 * m * k];
+        model.Predict(rows, 2 * m, outputs);
+        for (int j = 0; j < m; j++)
+        {
+            double up = outputs[2 * j * k + output], down = outputs[(2 * j + 1) * k + output];
+            double step = (double)rows[2 * j * m + j] - rows[(2 * j + 1) * m + j];
+            result[j] = (up - down) / step;
+        }
+        return result;
+    }
+
+    /// <summary>The gradient of one output at one row through <see cref="IDifferentiableModel.PredictWithGradient"/>.</summary>
+    public static float[] Gradient(IDifferentiableModel model, float[] x, int output)
+    {
+        var outputs = new float[model.OutputCount()];
+        var gradient = new float[x.Length];
+        model.PredictWithGradient(x, 1, [output], outputs, gradient);
+        return gradient;
+    }
 }
