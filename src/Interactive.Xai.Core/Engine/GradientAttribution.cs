@@ -110,23 +110,36 @@ namespace Interactive.Xai.Engine
             batches.Run(rows * perRow,
                 (first, count, inputs, indices) =>
                 {
+                    var (row, slot, step) = Split(first, perRow, steps);
                     for (int i = 0; i < count; i++)
                     {
-                        long e = first + i;
-                        int row = (int)(e / perRow), slot = (int)(e % perRow / steps), step = (int)(e % steps);
                         fill(row, step, inputs.Slice(i * m, m));
                         indices[i] = plan.Output(row, slot);
+                        Advance(ref row, ref slot, ref step, slots, steps);
                     }
                 },
                 (first, count, outputs, gradients) =>
                 {
+                    var (row, slot, step) = Split(first, perRow, steps);
                     for (int i = 0; i < count; i++)
                     {
-                        long e = first + i;
-                        int row = (int)(e / perRow), slot = (int)(e % perRow / steps), step = (int)(e % steps);
                         consume(row, slot, step, outputs.Slice(i * k, k), gradients.Slice(i * m, m));
+                        Advance(ref row, ref slot, ref step, slots, steps);
                     }
                 });
+        }
+
+        private static (int Row, int Slot, int Step) Split(long evaluation, long perRow, int steps)
+            => ((int)(evaluation / perRow), (int)(evaluation % perRow / steps), (int)(evaluation % steps));
+
+        // The next evaluation's (row, slot, step) without divisions.
+        private static void Advance(ref int row, ref int slot, ref int step, int slots, int steps)
+        {
+            if (++step < steps) return;
+            step = 0;
+            if (++slot < slots) return;
+            slot = 0;
+            row++;
         }
 
         /// <summary>The explained rows' model outputs, flat [row][slot], for the plan's outputs.</summary>

@@ -130,7 +130,9 @@ public sealed class IntegratedGradientsExplainer
         var plan = GradientAttribution.Plan(target, _model, predictions, n);
         int t = plan.Slots;
 
-        var sums = new double[n * m * t];
+        // Weighted gradient sums, [row][slot][feature] so each step adds one contiguous vector (in step order).
+        var sums = new double[n * t * m];
+        var scratch = new double[m];
         var points = _points;
         var weights = _weights;
         var batches = new GradientBatches(_model, _options, MethodName, total, evaluator.Evaluations, progress, cancellationToken);
@@ -145,9 +147,10 @@ public sealed class IntegratedGradientsExplainer
             },
             (row, slot, step, _, gradient) =>
             {
-                double w = weights[step];
-                int offset = row * m * t + slot;
-                for (int j = 0; j < m; j++) sums[offset + j * t] += w * gradient[j];
+                // Batches are consumed one at a time, so one scratch vector serves every call.
+                TensorPrimitives.ConvertTruncating(gradient, scratch.AsSpan());
+                var sum = sums.AsSpan((row * t + slot) * m, m);
+                TensorPrimitives.MultiplyAdd(scratch, weights[step], sum, sum);
             });
 
         var values = new double[n * m * t];
@@ -166,7 +169,7 @@ public sealed class IntegratedGradientsExplainer
                 for (int j = 0; j < m; j++)
                 {
                     int index = (r * m + j) * t + s;
-                    values[index] = ((double)x[j] - b[j]) * sums[index];
+                    values[index] = ((double)x[j] - b[j]) * sums[(r * t + s) * m + j];
                     sum += values[index];
                 }
                 double fx = predictions[r * k + output], fb = predictions[baselineRow * k + output];
