@@ -121,4 +121,16 @@ public class GradientMethodTests
         var e = Assert.Throws<XaiException>(() => new ExplanationRunner().Run(model, data, new ExplanationRequest { Method = "ig" }));
         Assert.Equal("ig needs a differentiable model (.pt: a TorchScript file or TorchSharp module); DelegateModel only gives outputs, not gradients", e.Message);
     }
+
+    [Fact]
+    public void HtmlReport_BuildsForIntegratedGradientsWithPredictedTargets()
+    {
+        var model = DifferentiableDelegateModel.FromRowFunctions(2, ["a", "b"], (x, y) => { y[0] = x[0] * x[1]; y[1] = x[1]; },
+            (x, o, g) => { if (o == 0) { g[0] = x[1]; g[1] = x[0]; } else { g[0] = 0; g[1] = 1; } });
+        var data = FeatureTable.FromArray(new float[,] { { 3, 1 }, { 0, 2 }, { 5, 4 } });
+        var result = new ExplanationRunner().Run(model, data, new ExplanationRequest { Method = "ig", Target = "predicted", Steps = 4, Rule = "gauss-legendre" });
+        var html = Reports.ForExplanation(result, "model<1>.pt", "data.csv");
+        Assert.Contains("model&lt;1&gt;.pt", html);
+        Assert.Contains("predicted", html);
+    }
 }
