@@ -133,4 +133,16 @@ public class GradientMethodTests
         Assert.Contains("model&lt;1&gt;.pt", html);
         Assert.Contains("predicted", html);
     }
+
+    [Fact]
+    public void Runner_IgMeanBaseline_UsesTheBackgroundWhenGiven()
+    {
+        var model = DifferentiableDelegateModel.Linear(Weights);
+        var data = FeatureTable.FromArray(new float[,] { { 1, 2, 3, 4 } });
+        var background = FeatureTable.FromArray(new float[,] { { 0, 0, 0, 0 }, { 2, 4, 6, 8 } });
+        var result = (AttributionExplanation)new ExplanationRunner().Run(model, data, new ExplanationRequest { Method = "ig", Baseline = "mean" },
+            new ExplanationInputs { Background = background });
+        for (int j = 0; j < 4; j++) Assert.Equal(0, result.Value(0, j), 1e-6); // the background mean is the row itself
+        Assert.Equal(result.Prediction(0), result.BaseValue(), 1e-5);
+    }
 }
