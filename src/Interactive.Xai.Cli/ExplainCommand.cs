@@ -11,6 +11,8 @@ internal static class ExplainCommand
 
     private static readonly string[] Metrics = [.. ExplanationRequest.MetricNames];
 
+    private static readonly string[] Rules = [.. ExplanationRequest.RuleNames];
+
     public static Command Create(TextWriter output)
     {
         var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime) or .zip (ML.NET).", Required = true };
@@ -19,7 +21,7 @@ internal static class ExplainCommand
         method.AcceptOnlyFromAmong(Methods);
         var background = new Option<string?>("--background") { Description = "CSV of background rows for Shapley methods (default: a k-means summary of --data)." };
         var backgroundSize = new Option<int?>("--background-size") { Description = "Summarise the background to this many weighted k-means rows (default 10 when the background is --data; a given --background is used whole unless this is set)." };
-        var target = new Option<string>("--target") { Description = "The output to explain: an index, an output name, or 'all'.", DefaultValueFactory = _ => "0" };
+        var target = new Option<string>("--target") { Description = "The output to explain: an index, an output name, 'all', or 'predicted' (each row's own top output; saliency, smoothgrad, ig).", DefaultValueFactory = _ => "0" };
         var label = new Option<string?>("--label") { Description = "The label column of --data (left out of the features; permutation importance scores against it)." };
         var labels = new Option<string?>("--labels") { Description = "A CSV with the labels for permutation importance (one column, or the --label column)." };
         var feature = new Option<string?>("--feature") { Description = "The feature for pdp, ice and ale (pdp also takes two: a,b)." };
@@ -27,7 +29,7 @@ internal static class ExplainCommand
         var gridPoints = new Option<int>("--grid-points") { Description = "Grid points between the 5% and 95% quantiles for pdp/ice.", DefaultValueFactory = _ => 20 };
         var edges = new Option<string?>("--edges") { Description = "Explicit ALE bin edges: e0,e1,... (strictly increasing)." };
         var bins = new Option<int>("--bins") { Description = "ALE quantile bins.", DefaultValueFactory = _ => 20 };
-        var samples = new Option<int?>("--samples") { Description = "Kernel SHAP coalitions per row (default 2M + 2048)." };
+        var samples = new Option<int?>("--samples") { Description = "Kernel SHAP coalitions per row (default 2M + 2048); smoothgrad noisy samples per row (default 50)." };
         var repeats = new Option<int>("--repeats") { Description = "Permutation importance shuffles per feature.", DefaultValueFactory = _ => 5 };
         var metric = new Option<string?>("--metric") { Description = "Permutation importance metric: " + string.Join(", ", Metrics) + " (default mse for one output, accuracy for several)." };
         metric.AcceptOnlyFromAmong(Metrics);
@@ -35,11 +37,18 @@ internal static class ExplainCommand
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
         var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column to explain (default Probability, else Score)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with charts to this file." };
+        var inputShape = new Option<string?>("--input-shape") { Description = "The shape of one input when the CSV holds flattened images: C,H,W (for example 1,8,8)." };
+        var steps = new Option<int>("--steps") { Description = "ig: points along the path from the baseline.", DefaultValueFactory = _ => 50 };
+        var baseline = new Option<string>("--baseline") { Description = "ig baseline: zeros, mean (feature means of --background, else --data) or a CSV of one baseline row (or one per row).", DefaultValueFactory = _ => "zeros" };
+        var rule = new Option<string>("--rule") { Description = "ig integration rule: " + string.Join(", ", Rules) + ".", DefaultValueFactory = _ => "gauss-legendre" };
+        rule.AcceptOnlyFromAmong(Rules);
+        var noise = new Option<double>("--noise") { Description = "smoothgrad noise standard deviation as a fraction of each row's value range.", DefaultValueFactory = _ => 0.15 };
+        var absolute = new Option<bool>("--absolute") { Description = "saliency: report |gradient| (signed by default)." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
         {
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
-            samples, repeats, metric, seed, json, html, outputColumn,
+            samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
         };
         command.SetAction(parse =>
         {
@@ -65,6 +74,12 @@ internal static class ExplainCommand
                 Json = parse.GetValue(json),
                 Html = parse.GetValue(html),
                 OutputColumn = parse.GetValue(outputColumn),
+                InputShape = parse.GetValue(inputShape),
+                Steps = parse.GetValue(steps),
+                Baseline = parse.GetValue(baseline)!,
+                Rule = parse.GetValue(rule),
+                NoiseLevel = parse.GetValue(noise),
+                Absolute = parse.GetValue(absolute),
             };
             return Execute(request, output);
         });
@@ -91,6 +106,21 @@ internal static class ExplainCommand
             background = ExplanationRunner.MatchModelColumns(background, model, request.Background);
         }
         if (request.Method == "permutation-importance") labelValues = LoadLabels(request, labelValues, table.RowCount);
+        FeatureTable? baselineRows = null;
+        if (request.Method == "ig" && request.Baseline is not ("zeros" or "mean"))
+        {
+            if (!request.Baseline.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+                throw new XaiException($"--baseline '{request.Baseline}': use zeros, mean or a CSV file of baseline rows");
+            baselineRows = CsvTableReader.Read(request.Baseline);
+            if (request.Label is not null && baselineRows.FeatureNames.Contains(request.Label)) baselineRows = baselineRows.SplitColumn(request.Label).Features;
+            baselineRows = ExplanationRunner.MatchModelColumns(baselineRows, model, request.Baseline);
+        }
+        if (request.Method == "ig" && request.Baseline == "mean" && request.Background is not null)
+        {
+            background = CsvTableReader.Read(request.Background);
+            if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
+            background = ExplanationRunner.MatchModelColumns(background, model, request.Background);
+        }
         var explanationRequest = new ExplanationRequest
         {
             Method = request.Method,
@@ -105,8 +135,15 @@ internal static class ExplainCommand
             Metric = request.Metric,
             Seed = request.Seed,
             BackgroundSize = request.BackgroundSize,
+            InputShape = request.InputShape is null ? null : ExplanationRunner.ParseShape(request.InputShape, "--input-shape"),
+            Steps = request.Steps,
+            Baseline = request.Baseline,
+            Rule = request.Rule,
+            NoiseLevel = request.NoiseLevel,
+            Absolute = request.Absolute,
         };
-        var explanation = new ExplanationRunner().Run(model, table, explanationRequest, new ExplanationInputs { Background = background, Labels = labelValues });
+        var explanation = new ExplanationRunner().Run(model, table, explanationRequest,
+            new ExplanationInputs { Background = background, Labels = labelValues, BaselineRows = baselineRows });
 
         var files = new List<(string, string)>();
         string jsonText = ExplanationJson.Serialize(explanation);
@@ -162,4 +199,11 @@ internal sealed record ExplainRequest
 
     /// <summary>--output-column: the ML.NET output column.</summary>
     public string? OutputColumn { get; init; }
+
+    public string? InputShape { get; init; }
+    public int Steps { get; init; } = 50;
+    public string Baseline { get; init; } = "zeros";
+    public string? Rule { get; init; }
+    public double NoiseLevel { get; init; } = 0.15;
+    public bool Absolute { get; init; }
 }

@@ -2,14 +2,14 @@ namespace Interactive.Xai.Hosting;
 
 /// <summary>
 /// One explanation asked for by name, as the command line and the notebook's magic commands express it.
-/// Method names: exact-shap, kernel-shap, tree-shap, permutation-importance, pdp, ice, ale.
+/// Method names: exact-shap, kernel-shap, tree-shap, permutation-importance, pdp, ice, ale, saliency, smoothgrad, ig.
 /// </summary>
 public sealed record ExplanationRequest
 {
     /// <summary>The method's name.</summary>
     public required string Method { get; init; }
 
-    /// <summary>"all", an output index or an output name.</summary>
+    /// <summary>"all", an output index, an output name, or "predicted" (each row's top output; gradient methods only).</summary>
     public string Target { get; init; } = "0";
 
     /// <summary>The feature for pdp, ice and ale ("a,b" for a two-feature pdp).</summary>
@@ -27,7 +27,7 @@ public sealed record ExplanationRequest
     /// <summary>ALE quantile bins when no edges are given.</summary>
     public int Bins { get; init; } = 20;
 
-    /// <summary>Kernel SHAP coalitions per row (null: 2M + 2048).</summary>
+    /// <summary>Kernel SHAP coalitions per row (null: 2M + 2048); SmoothGrad noisy samples per row (null: 50).</summary>
     public int? Samples { get; init; }
 
     /// <summary>Permutation importance shuffles per feature.</summary>
@@ -42,8 +42,30 @@ public sealed record ExplanationRequest
     /// <summary>Summarise the background to this many weighted k-means rows (null: 10 when the background is the data, else use it whole).</summary>
     public int? BackgroundSize { get; init; }
 
+    /// <summary>The shape of one input for flattened images (for example [1, 8, 8]); gradient methods pass it to the result.</summary>
+    public IReadOnlyList<int>? InputShape { get; init; }
+
+    /// <summary>Integrated Gradients steps along the path.</summary>
+    public int Steps { get; init; } = 50;
+
+    /// <summary>Integrated Gradients baseline: "zeros", "mean" (feature means of the background, else the reference data),
+    /// or anything else to use <see cref="ExplanationInputs.BaselineRows"/> (the command line passes the CSV's path).</summary>
+    public string Baseline { get; init; } = "zeros";
+
+    /// <summary>Integrated Gradients rule name (riemann-left, riemann-right, riemann-middle, riemann-trapezoid, gauss-legendre); null: gauss-legendre.</summary>
+    public string? Rule { get; init; }
+
+    /// <summary>SmoothGrad noise standard deviation as a fraction of each row's value range.</summary>
+    public double NoiseLevel { get; init; } = 0.15;
+
+    /// <summary>Saliency: report |gradient| (signed by default).</summary>
+    public bool Absolute { get; init; }
+
     /// <summary>All method names.</summary>
-    public static IReadOnlyList<string> Methods { get; } = ["exact-shap", "kernel-shap", "tree-shap", "permutation-importance", "pdp", "ice", "ale"];
+    public static IReadOnlyList<string> Methods { get; } = ["exact-shap", "kernel-shap", "tree-shap", "permutation-importance", "pdp", "ice", "ale", "saliency", "smoothgrad", "ig"];
+
+    /// <summary>All Integrated Gradients rule names.</summary>
+    public static IReadOnlyList<string> RuleNames { get; } = Enum.GetValues<IntegrationRule>().Select(IntegratedGradientsExplainer.RuleName).ToArray();
 
     /// <summary>All metric names.</summary>
     public static IReadOnlyList<string> MetricNames { get; } = ["mse", "mae", "r2", "accuracy", "log-loss"];

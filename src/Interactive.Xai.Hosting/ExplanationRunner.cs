@@ -17,6 +17,10 @@ public sealed record ExplanationInputs
 
     /// <summary>The labels permutation importance scores against, one per explained row.</summary>
     public IReadOnlyList<float>? Labels { get; init; }
+
+    /// <summary>Integrated Gradients baseline rows (one row, or one per explained row), used when the request's
+    /// baseline is neither "zeros" nor "mean".</summary>
+    public FeatureTable? BaselineRows { get; init; }
 }
 
 /// <summary>
@@ -47,7 +51,7 @@ public sealed class ExplanationRunner
         var labels = inputs.Labels;
         bool hasBackground = inputs.Background is not null || inputs.WeightedBackground is not null;
         var target = OutputTarget.Parse(request.Target, model.OutputNames);
-        target.Resolve(model);
+        if (!target.IsPredicted || !PerRowMethods.Contains(request.Method)) target.Resolve(model);
         switch (request.Method)
         {
             case "exact-shap":
@@ -106,9 +110,72 @@ public sealed class ExplanationRunner
                 var options = new AccumulatedLocalEffectsOptions { Edges = request.Edges, Bins = request.Bins, Seed = request.Seed };
                 return new AccumulatedLocalEffectsExplainer(model, options).Explain(data, feature, target, progress, cancellationToken);
             }
+            case "saliency":
+            {
+                var options = new SaliencyOptions { Absolute = request.Absolute, InputShape = Shape(request), Seed = request.Seed };
+                return new SaliencyExplainer(Differentiable(model, request.Method), options).Explain(data, target, progress, cancellationToken);
+            }
+            case "smoothgrad":
+            {
+                var options = new SmoothGradOptions { Samples = request.Samples ?? 50, NoiseLevel = request.NoiseLevel, InputShape = Shape(request), Seed = request.Seed };
+                return new SmoothGradExplainer(Differentiable(model, request.Method), options).Explain(data, target, progress, cancellationToken);
+            }
+            case "ig":
+            {
+                var differentiable = Differentiable(model, request.Method);
+                var options = new IntegratedGradientsOptions
+                {
+                    Steps = request.Steps,
+                    Rule = request.Rule is null ? IntegrationRule.GaussLegendre : IntegratedGradientsExplainer.ParseRule(request.Rule),
+                    Baseline = IgBaseline(model, reference, inputs, request),
+                    InputShape = Shape(request),
+                    Seed = request.Seed,
+                };
+                return new IntegratedGradientsExplainer(differentiable, options).Explain(data, target, progress, cancellationToken);
+            }
             default:
                 throw new XaiException($"unknown method '{request.Method}'; use one of: {string.Join(", ", ExplanationRequest.Methods)}");
         }
+    }
+
+    // Methods that explain each row for its own output and so accept target 'predicted'.
+    private static readonly string[] PerRowMethods = ["saliency", "smoothgrad", "ig", "grad-cam", "occlusion"];
+
+    private static IDifferentiableModel Differentiable(IModel model, string method) => model as IDifferentiableModel
+        ?? throw new XaiException($"{method} needs a differentiable model (.pt: a TorchScript file or TorchSharp module); {model.GetType().Name} only gives outputs, not gradients");
+
+    private static System.Collections.Immutable.ImmutableArray<int> Shape(ExplanationRequest request)
+        => request.InputShape is null ? [] : [.. request.InputShape];
+
+    private static IntegratedGradientsBaseline IgBaseline(IModel model, FeatureTable reference, ExplanationInputs inputs, ExplanationRequest request)
+    {
+        switch (request.Baseline)
+        {
+            case "zeros": return IntegratedGradientsBaseline.Zeros;
+            case "mean":
+                var table = inputs.Background ?? reference;
+                model.EnsureAccepts(table, "the baseline reference");
+                return IntegratedGradientsBaseline.MeanOf(table);
+            default:
+                var rows = inputs.BaselineRows
+                    ?? throw new XaiException($"baseline '{request.Baseline}': use zeros, mean or a CSV file of baseline rows");
+                model.EnsureAccepts(rows, "the baseline");
+                return IntegratedGradientsBaseline.FromRows(rows);
+        }
+    }
+
+    /// <summary>Parses "C,H,W" (positive integers) into an input shape; <paramref name="option"/> names the source in errors.</summary>
+    public static int[] ParseShape(string text, string option)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var shape = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]) || shape[i] < 1)
+                throw new XaiException($"{option}: '{parts[i]}' is not a positive whole number (expected a shape such as 1,8,8)");
+        }
+        return shape;
     }
 
     private T Cached<T>(IModel model, WeightedBackground background, ExplainerOptions options, Func<T> create) where T : class

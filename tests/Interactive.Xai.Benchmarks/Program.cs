@@ -5,7 +5,8 @@
 // several explain calls.
 // Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks [-- --rows 200 --repeat 5]
 // With --charts it prints chart serialisation figures instead (ChartBenchmark.cs); with --tree-shap, the Tree SHAP
-// benchmark (TreeShapBenchmark.cs); with --occlusion, the occlusion benchmark on digit images (OcclusionBenchmark.cs).
+// benchmark (TreeShapBenchmark.cs); with --ig, Integrated Gradients throughput (IntegratedGradientsBenchmark.cs); with
+// --occlusion, the occlusion benchmark on digit images (OcclusionBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using Interactive.Xai;
@@ -19,6 +20,11 @@ if (args.Contains("--charts"))
 if (args.Contains("--occlusion"))
 {
     OcclusionBenchmark.Run(args);
+    return;
+}
+if (args.Contains("--ig"))
+{
+    IntegratedGradientsBenchmark.Run(args);
     return;
 }
 if (args.Contains("--tree-shap"))

@@ -8,6 +8,9 @@ namespace Interactive.Xai;
 /// Every result has <c>method</c>, <c>elapsedSeconds</c> (the explain call alone) and <c>modelEvaluations</c>.
 /// With one target, per-target arrays have no output dimension; with several targets (<c>--target all</c>),
 /// every per-target array gains a trailing output dimension and <c>baseValue</c> becomes one value per output.
+/// Gradient attributions add <c>inputShape</c> (for flattened images), <c>rowTargets</c> with <c>target</c>
+/// "predicted" (each row's own top output), and for Integrated Gradients <c>convergenceDelta</c> ([row], or
+/// [row][output] for several targets).
 /// </summary>
 public static class ExplanationJson
 {
@@ -43,7 +46,8 @@ public static class ExplanationJson
 
     private static void WriteCommon(Utf8JsonWriter writer, Explanation e)
     {
-        if (e.TargetCount == 1) writer.WriteNumber("target", e.Targets[0]);
+        if (e is AttributionExplanation { RowTargets.IsDefaultOrEmpty: false }) writer.WriteString("target", "predicted");
+        else if (e.TargetCount == 1) writer.WriteNumber("target", e.Targets[0]);
         else writer.WriteString("target", "all");
         writer.WritePropertyName("outputNames");
         WriteStrings(writer, e.OutputNames);
@@ -74,6 +78,7 @@ public static class ExplanationJson
         }
         writer.WriteEndArray();
         writer.WriteNumber("additivityError", a.AdditivityError);
+        WriteGradientFacts(writer, a);
         if (!a.StandardErrors.IsDefaultOrEmpty)
         {
             writer.WritePropertyName("standardErrors");
@@ -85,6 +90,32 @@ public static class ExplanationJson
             writer.WriteStartObject();
             foreach (var (key, value) in a.Details.OrderBy(p => p.Key, StringComparer.Ordinal)) writer.WriteString(key, value);
             writer.WriteEndObject();
+        }
+    }
+
+    // Image shape, each row's own target (--target predicted) and Integrated Gradients' convergence deltas.
+    private static void WriteGradientFacts(Utf8JsonWriter writer, AttributionExplanation a)
+    {
+        if (!a.InputShape.IsDefaultOrEmpty)
+        {
+            writer.WritePropertyName("inputShape");
+            writer.WriteStartArray();
+            foreach (var d in a.InputShape) writer.WriteNumberValue(d);
+            writer.WriteEndArray();
+        }
+        if (!a.RowTargets.IsDefaultOrEmpty)
+        {
+            writer.WritePropertyName("rowTargets");
+            writer.WriteStartArray();
+            foreach (var t in a.RowTargets) writer.WriteNumberValue(t);
+            writer.WriteEndArray();
+        }
+        if (!a.ConvergenceDeltas.IsDefaultOrEmpty)
+        {
+            writer.WritePropertyName("convergenceDelta");
+            writer.WriteStartArray();
+            for (int r = 0; r < a.RowCount; r++) WriteTargets(writer, a.ConvergenceDeltas, r * a.TargetCount, a.TargetCount);
+            writer.WriteEndArray();
         }
     }
 
