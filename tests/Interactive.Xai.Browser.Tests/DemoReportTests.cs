@@ -126,7 +126,7 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
             .Click()
             .Perform();
         Browser.WaitUntil(() => Browser.Script<string?>("return document.getElementById('link-1-status').getAttribute('data-row');") == row.ToString(),
-            TimeSpan.FromSeconds(10), $"the status line to name row {row} after the click");
+            TimeSpan.FromSeconds(30), $"the status line to name row {row} after the click");
 
         var state = WaterfallState(waterfall);
         Assert.StartsWith($"Row {row}:", state.GetProperty("title").GetString());
