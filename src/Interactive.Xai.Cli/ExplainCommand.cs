@@ -21,7 +21,7 @@ internal static class ExplainCommand
         method.AcceptOnlyFromAmong(Methods);
         var background = new Option<string?>("--background") { Description = "CSV of background rows for Shapley methods (default: a k-means summary of --data)." };
         var backgroundSize = new Option<int?>("--background-size") { Description = "Summarise the background to this many weighted k-means rows (default 10 when the background is --data; a given --background is used whole unless this is set)." };
-        var target = new Option<string>("--target") { Description = "The output to explain: an index, an output name, 'all', or 'predicted' (each row's own top output; saliency, smoothgrad, ig).", DefaultValueFactory = _ => "0" };
+        var target = new Option<string>("--target") { Description = "The output to explain: an index, an output name, 'all', or 'predicted' (each row's own top output; saliency, smoothgrad, ig, occlusion).", DefaultValueFactory = _ => "0" };
         var label = new Option<string?>("--label") { Description = "The label column of --data (left out of the features; permutation importance scores against it)." };
         var labels = new Option<string?>("--labels") { Description = "A CSV with the labels for permutation importance (one column, or the --label column)." };
         var feature = new Option<string?>("--feature") { Description = "The feature for pdp, ice and ale (pdp also takes two: a,b)." };
@@ -39,16 +39,21 @@ internal static class ExplainCommand
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with charts to this file." };
         var inputShape = new Option<string?>("--input-shape") { Description = "The shape of one input when the CSV holds flattened images: C,H,W (for example 1,8,8)." };
         var steps = new Option<int>("--steps") { Description = "ig: points along the path from the baseline.", DefaultValueFactory = _ => 50 };
-        var baseline = new Option<string>("--baseline") { Description = "ig baseline: zeros, mean (feature means of --background, else --data) or a CSV of one baseline row (or one per row).", DefaultValueFactory = _ => "zeros" };
+        var baseline = new Option<string>("--baseline") { Description = "ig and occlusion baseline: zeros (occlusion: --fill), mean (feature means of --background, else --data) or a CSV of one baseline row (ig: or one per row).", DefaultValueFactory = _ => "zeros" };
         var rule = new Option<string>("--rule") { Description = "ig integration rule: " + string.Join(", ", Rules) + ".", DefaultValueFactory = _ => "gauss-legendre" };
         rule.AcceptOnlyFromAmong(Rules);
         var noise = new Option<double>("--noise") { Description = "smoothgrad noise standard deviation as a fraction of each row's value range.", DefaultValueFactory = _ => 0.15 };
         var absolute = new Option<bool>("--absolute") { Description = "saliency: report |gradient| (signed by default)." };
+        var patch = new Option<string?>("--patch") { Description = "occlusion patch: HxW (for example 2x2), or one number n (n x n on images, 1 x n on tables); default 1x1." };
+        var stride = new Option<string?>("--stride") { Description = "occlusion stride: HxW or one number, as --patch; default 1x1." };
+        var fill = new Option<float>("--fill") { Description = "occlusion: the value occluded pixels take (with --baseline zeros).", DefaultValueFactory = _ => 0f };
+        var perChannel = new Option<bool>("--per-channel") { Description = "occlusion: occlude each channel on its own (by default a patch covers every channel)." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
         {
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
+            patch, stride, fill, perChannel,
         };
         command.SetAction(parse =>
         {
@@ -80,6 +85,10 @@ internal static class ExplainCommand
                 Rule = parse.GetValue(rule),
                 NoiseLevel = parse.GetValue(noise),
                 Absolute = parse.GetValue(absolute),
+                Patch = parse.GetValue(patch),
+                Stride = parse.GetValue(stride),
+                FillValue = parse.GetValue(fill),
+                PerChannel = parse.GetValue(perChannel),
             };
             return Execute(request, output);
         });
@@ -107,7 +116,7 @@ internal static class ExplainCommand
         }
         if (request.Method == "permutation-importance") labelValues = LoadLabels(request, labelValues, table.RowCount);
         FeatureTable? baselineRows = null;
-        if (request.Method == "ig" && request.Baseline is not ("zeros" or "mean"))
+        if (request.Method is "ig" or "occlusion" && request.Baseline is not ("zeros" or "mean"))
         {
             if (!request.Baseline.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
                 throw new XaiException($"--baseline '{request.Baseline}': use zeros, mean or a CSV file of baseline rows");
@@ -115,7 +124,7 @@ internal static class ExplainCommand
             if (request.Label is not null && baselineRows.FeatureNames.Contains(request.Label)) baselineRows = baselineRows.SplitColumn(request.Label).Features;
             baselineRows = ExplanationRunner.MatchModelColumns(baselineRows, model, request.Baseline);
         }
-        if (request.Method == "ig" && request.Baseline == "mean" && request.Background is not null)
+        if (request.Method is "ig" or "occlusion" && request.Baseline == "mean" && request.Background is not null)
         {
             background = CsvTableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
@@ -141,6 +150,10 @@ internal static class ExplainCommand
             Rule = request.Rule,
             NoiseLevel = request.NoiseLevel,
             Absolute = request.Absolute,
+            Patch = request.Patch is null ? null : ExplanationRunner.ParsePatch(request.Patch, "--patch"),
+            Stride = request.Stride is null ? null : ExplanationRunner.ParsePatch(request.Stride, "--stride"),
+            FillValue = request.FillValue,
+            PerChannel = request.PerChannel,
         };
         var explanation = new ExplanationRunner().Run(model, table, explanationRequest,
             new ExplanationInputs { Background = background, Labels = labelValues, BaselineRows = baselineRows });
@@ -206,4 +219,8 @@ internal sealed record ExplainRequest
     public string? Rule { get; init; }
     public double NoiseLevel { get; init; } = 0.15;
     public bool Absolute { get; init; }
+    public string? Patch { get; init; }
+    public string? Stride { get; init; }
+    public float FillValue { get; init; }
+    public bool PerChannel { get; init; }
 }

@@ -2,7 +2,7 @@ namespace Interactive.Xai.Hosting;
 
 /// <summary>
 /// One explanation asked for by name, as the command line and the notebook's magic commands express it.
-/// Method names: exact-shap, kernel-shap, tree-shap, permutation-importance, pdp, ice, ale, saliency, smoothgrad, ig.
+/// Method names: exact-shap, kernel-shap, tree-shap, permutation-importance, pdp, ice, ale, saliency, smoothgrad, ig, occlusion.
 /// </summary>
 public sealed record ExplanationRequest
 {
@@ -48,8 +48,9 @@ public sealed record ExplanationRequest
     /// <summary>Integrated Gradients steps along the path.</summary>
     public int Steps { get; init; } = 50;
 
-    /// <summary>Integrated Gradients baseline: "zeros", "mean" (feature means of the background, else the reference data),
-    /// or anything else to use <see cref="ExplanationInputs.BaselineRows"/> (the command line passes the CSV's path).</summary>
+    /// <summary>Integrated Gradients and occlusion baseline: "zeros" (occlusion: <see cref="FillValue"/>), "mean" (feature
+    /// means of the background, else the reference data), or anything else to use <see cref="ExplanationInputs.BaselineRows"/>
+    /// (the command line passes the CSV's path; occlusion takes one row).</summary>
     public string Baseline { get; init; } = "zeros";
 
     /// <summary>Integrated Gradients rule name (riemann-left, riemann-right, riemann-middle, riemann-trapezoid, gauss-legendre); null: gauss-legendre.</summary>
@@ -61,8 +62,20 @@ public sealed record ExplanationRequest
     /// <summary>Saliency: report |gradient| (signed by default).</summary>
     public bool Absolute { get; init; }
 
+    /// <summary>Occlusion patch: [height, width], or [n] for n x n on images and 1 x n on tables; null: 1 x 1.</summary>
+    public IReadOnlyList<int>? Patch { get; init; }
+
+    /// <summary>Occlusion stride: [height, width], or [n] as for <see cref="Patch"/>; null: 1 x 1.</summary>
+    public IReadOnlyList<int>? Stride { get; init; }
+
+    /// <summary>Occlusion: the value occluded pixels take when <see cref="Baseline"/> is "zeros" (the default fill).</summary>
+    public float FillValue { get; init; }
+
+    /// <summary>Occlusion: occlude each channel on its own (by default a patch covers every channel).</summary>
+    public bool PerChannel { get; init; }
+
     /// <summary>All method names.</summary>
-    public static IReadOnlyList<string> Methods { get; } = ["exact-shap", "kernel-shap", "tree-shap", "permutation-importance", "pdp", "ice", "ale", "saliency", "smoothgrad", "ig"];
+    public static IReadOnlyList<string> Methods { get; } = ["exact-shap", "kernel-shap", "tree-shap", "permutation-importance", "pdp", "ice", "ale", "saliency", "smoothgrad", "ig", "occlusion"];
 
     /// <summary>All Integrated Gradients rule names.</summary>
     public static IReadOnlyList<string> RuleNames { get; } = Enum.GetValues<IntegrationRule>().Select(IntegratedGradientsExplainer.RuleName).ToArray();

@@ -133,6 +133,25 @@ public sealed class ExplanationRunner
                 };
                 return new IntegratedGradientsExplainer(differentiable, options).Explain(data, target, progress, cancellationToken);
             }
+            case "occlusion":
+            {
+                var shape = Shape(request);
+                var (patchHeight, patchWidth) = PatchSize(request.Patch, shape.IsEmpty, "patch");
+                var (strideHeight, strideWidth) = PatchSize(request.Stride, shape.IsEmpty, "stride");
+                var options = new OcclusionOptions
+                {
+                    InputShape = shape,
+                    PatchHeight = patchHeight,
+                    PatchWidth = patchWidth,
+                    StrideHeight = strideHeight,
+                    StrideWidth = strideWidth,
+                    AcrossChannels = !request.PerChannel,
+                    FillValue = request.FillValue,
+                    Baseline = OcclusionBaseline(model, reference, inputs, request),
+                    Seed = request.Seed,
+                };
+                return new OcclusionExplainer(model, options).Explain(data, target, progress, cancellationToken);
+            }
             default:
                 throw new XaiException($"unknown method '{request.Method}'; use one of: {string.Join(", ", ExplanationRequest.Methods)}");
         }
@@ -146,6 +165,50 @@ public sealed class ExplanationRunner
 
     private static System.Collections.Immutable.ImmutableArray<int> Shape(ExplanationRequest request)
         => request.InputShape is null ? [] : [.. request.InputShape];
+
+    // [h, w] as given; [n]: n x n for images, 1 x n for tables; null: 1 x 1.
+    private static (int Height, int Width) PatchSize(IReadOnlyList<int>? size, bool tabular, string what) => size switch
+    {
+        null => (1, 1),
+        [int n] => tabular ? (1, n) : (n, n),
+        [int h, int w] => (h, w),
+        _ => throw new XaiException($"occlusion {what}: give HxW or one number, not {size.Count} numbers"),
+    };
+
+    private static IReadOnlyList<float>? OcclusionBaseline(IModel model, FeatureTable reference, ExplanationInputs inputs, ExplanationRequest request)
+    {
+        switch (request.Baseline)
+        {
+            case "zeros": return null;
+            case "mean":
+                var table = inputs.Background ?? reference;
+                model.EnsureAccepts(table, "the baseline reference");
+                var means = new float[table.ColumnCount];
+                for (int c = 0; c < means.Length; c++) means[c] = (float)table.Column(c).Average(v => (double)v);
+                return means;
+            default:
+                var rows = inputs.BaselineRows
+                    ?? throw new XaiException($"baseline '{request.Baseline}': use zeros (the fill value), mean or a CSV file of one baseline row");
+                model.EnsureAccepts(rows, "the baseline");
+                if (rows.RowCount != 1) throw new XaiException($"the occlusion baseline must be one row, got {rows.RowCount}");
+                return rows.Row(0).ToArray();
+        }
+    }
+
+    /// <summary>Parses an occlusion patch or stride: "HxW", "H,W" or one number; <paramref name="option"/> names the source in errors.</summary>
+    public static int[] ParsePatch(string text, string option)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split(['x', 'X', ','], StringSplitOptions.TrimEntries);
+        if (parts.Length > 2) throw new XaiException($"{option}: '{text}' is not HxW or one number (for example 2x2)");
+        var size = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out size[i]) || size[i] < 1)
+                throw new XaiException($"{option}: '{parts[i]}' is not a positive whole number (expected HxW such as 2x2)");
+        }
+        return size;
+    }
 
     private static IntegratedGradientsBaseline IgBaseline(IModel model, FeatureTable reference, ExplanationInputs inputs, ExplanationRequest request)
     {
