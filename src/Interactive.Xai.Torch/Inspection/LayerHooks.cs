@@ -71,7 +71,8 @@ internal sealed class LayerHooks : IDisposable
             case nn.Module<Tensor, Tensor, Tensor, Tensor, bool, Tensor, Tuple<Tensor, Tensor>> m:
                 var r4 = m.register_forward_hook((_, q, k, v, padding, needWeights, mask, y) =>
                 {
-                    onCall(name, module, [q, k, v], y.Item2 is null ? [y.Item1] : [y.Item1, y.Item2]);
+                    // Without need_weights the weights come back as a tensor with no handle.
+                    onCall(name, module, [q, k, v], y.Item2 is null || y.Item2.IsInvalid ? [y.Item1] : [y.Item1, y.Item2]);
                     return y;
                 });
                 _removers.Add(r4.remove);
