@@ -30,6 +30,6 @@ public sealed record FeatureVisualization
     /// <summary>The unit's activation for the optimised input (without jitter).</summary>
     public required double FinalActivation { get; init; }
 
-    /// <summary>The objective (activation minus penalties) after each step.</summary>
+    /// <summary>The objective (activation minus penalties, on the jittered input) at each step, before its update.</summary>
     public required ImmutableArray<double> Objective { get; init; }
 }
