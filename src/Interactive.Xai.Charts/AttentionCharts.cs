@@ -36,7 +36,7 @@ public static class AttentionCharts
         }
         var layout = Figure.Layout(
             ("title", Figure.Title(Title(attention, sample, head is { } first ? $"head {first}" : "mean of heads"))),
-            ("xaxis", Figure.Axis("key (attended to)", ("type", "category"), ("side", "top"))),
+            ("xaxis", Figure.Axis("key (attended to)", ("type", "category"))),
             ("yaxis", Figure.Axis("query", ("type", "category"), ("autorange", "reversed"))),
             ("height", Math.Clamp(220 + 22 * attention.QueryLength, 320, 1000)),
             ("updatemenus", new[] { Figure.Object(("type", "dropdown"), ("buttons", buttons), ("active", Array.IndexOf(options, head)), ("x", 1.0), ("xanchor", "right"), ("y", 1.15), ("yanchor", "bottom")) }));
