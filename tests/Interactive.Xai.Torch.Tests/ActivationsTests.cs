@@ -90,3 +90,45 @@ public sealed class ActivationsTests
         Assert.Single(TorchInspector.Activations(cnn, x, ["fc"]).Layers);
     }
 }
+
+public sealed class RecurrentAndEdgeCaseTests
+{
+    [Fact]
+    public void A_batch_first_gru_is_read_as_batch_time_hidden()
+    {
+        manual_seed(12);
+        using var model = new GruReader(3, 4);
+        using var x = TestModules.Randn(13, 2, 7, 3); // batch 2, 7 steps
+        var gru = TorchInspector.Activations(model, x).Layer("gru");
+        Assert.Equal(ActivationKind.Recurrent, gru.Kind);
+        Assert.True(gru.BatchFirst);
+        Assert.Equal((2, 7), (gru.BatchSize, gru.TimeSteps));
+        var layer = (GRU)model.named_children().Single(c => c.name == "gru").module;
+        using var _ = no_grad();
+        var (output, _) = layer.call(x);
+        Assert.Equal(output[1].contiguous().data<float>().ToArray(), gru.HiddenStates(1));
+    }
+
+    [Fact]
+    public void A_model_that_is_one_layer_is_inspected_as_that_layer()
+    {
+        manual_seed(14);
+        using var linear = nn.Linear(3, 2);
+        var s = TorchInspector.Summarize(linear, [4, 3]);
+        Assert.Equal("(model)", s.Nodes.Single().Name);
+        Assert.Equal(8, s.Nodes.Single().ParameterCount);
+        using var x = TestModules.Randn(15, 4, 3);
+        using var t = zeros(4, 2);
+        var flow = TorchInspector.GradientFlow(linear, x, t, (o, y) => nn.functional.mse_loss(o, y));
+        Assert.NotNull(flow.Layer("(model)").Weights);
+    }
+
+    [Fact]
+    public void A_model_whose_layers_bypass_the_hooks_gets_a_clear_error_instead_of_an_empty_result()
+    {
+        using var model = new HookBypass();
+        using var x = TestModules.Randn(16, 4, 3);
+        Assert.Contains("forward hooks", Assert.Throws<XaiException>(() => TorchInspector.Summarize(model, [4, 3])).Message);
+        Assert.Contains("forward hooks", Assert.Throws<XaiException>(() => TorchInspector.Activations(model, x)).Message);
+    }
+}

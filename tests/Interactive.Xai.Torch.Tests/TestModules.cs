@@ -66,3 +66,37 @@ internal sealed class AttentionModel : nn.Module<Tensor, Tensor>
         return head.call(y);
     }
 }
+
+/// <summary>A batch-first GRU over [batch, time, features] with a linear read-out of the last step.</summary>
+internal sealed class GruReader : nn.Module<Tensor, Tensor>
+{
+    private readonly GRU gru;
+    private readonly Linear head;
+
+    public GruReader(int features, int hidden) : base(nameof(GruReader))
+    {
+        gru = nn.GRU(features, hidden, batchFirst: true);
+        head = nn.Linear(hidden, 1);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        var (output, _) = gru.call(input);
+        return head.call(output[.., -1]);
+    }
+}
+
+/// <summary>Calls its layer with forward() rather than call(), so no forward hook fires (as with TorchScript submodules).</summary>
+internal sealed class HookBypass : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear inner;
+
+    public HookBypass() : base(nameof(HookBypass))
+    {
+        inner = nn.Linear(3, 2);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => inner.forward(input);
+}

@@ -17,15 +17,30 @@ internal sealed class LayerHooks : IDisposable
     /// <summary>A layer call: the layer's path, the module, its tensor inputs and its tensor outputs.</summary>
     public delegate void LayerCall(string name, nn.Module module, Tensor[] inputs, Tensor[] outputs);
 
-    /// <summary>Hooks the layers of <paramref name="root"/> that <paramref name="include"/> selects (by default the leaves and every module that owns parameters).</summary>
+    /// <summary>The name a model that is a single layer (no children) gets in inspection results.</summary>
+    public const string RootName = "(model)";
+
+    /// <summary>
+    /// Hooks the layers of <paramref name="root"/> that <paramref name="include"/> selects (by default the leaves and
+    /// every module that owns parameters). A root without children is itself the one layer, named <see cref="RootName"/>.
+    /// </summary>
     public static LayerHooks Attach(nn.Module root, LayerCall onCall, Func<string, nn.Module, bool>? include = null)
     {
         var hooks = new LayerHooks();
         include ??= (_, m) => IsLayer(m);
+        if (!root.children().Any())
+        {
+            if (include(RootName, root)) hooks.Hook(RootName, root, onCall);
+            return hooks;
+        }
         foreach (var (name, module) in NamedLayers(root))
             if (include(name, module)) hooks.Hook(name, module, onCall);
         return hooks;
     }
+
+    /// <summary>The error when a forward pass ran but no hooked layer reported a call.</summary>
+    public static XaiException NoLayerCalls(nn.Module root)
+        => new($"None of the layers of {TypeName(root)} reported a call to TorchSharp's forward hooks: its forward calls them with forward() instead of call(), or it is a TorchScript module, whose submodules run natively without hooks.");
 
     /// <summary>Every module below <paramref name="root"/> with its dotted path (the root itself excluded).</summary>
     public static IEnumerable<(string Name, nn.Module Module)> NamedLayers(nn.Module root)
@@ -37,6 +52,7 @@ internal sealed class LayerHooks : IDisposable
     /// <summary>The module at <paramref name="name"/> in the tree.</summary>
     public static nn.Module Find(nn.Module root, string name)
     {
+        if (name == RootName && !root.children().Any()) return root;
         foreach (var (n, m) in NamedLayers(root))
             if (n == name) return m;
         throw new XaiException($"The model has no layer '{name}' (layers: {string.Join(", ", NamedLayers(root).Select(l => l.Name).Take(40))}).");

@@ -48,6 +48,7 @@ public static partial class TorchInspector
                 module.train(wasTraining);
             }
         }
+        if (captured.Count == 0 && layers is null) throw LayerHooks.NoLayerCalls(module);
         return new ActivationCapture { InputShape = [.. inputs.shape], Layers = [.. captured] };
     }
 

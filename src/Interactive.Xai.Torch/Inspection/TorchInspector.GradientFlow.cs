@@ -50,6 +50,7 @@ public static partial class TorchInspector
                 throw new XaiException($"The forward pass or the loss on inputs of shape [{string.Join(", ", inputs.shape)}] failed: {FirstLine(e.Message)}", e);
             }
         }
+        if (order.Count == 0) throw LayerHooks.NoLayerCalls(module);
         if (value.numel() != 1) throw new XaiException($"The loss must be a scalar; it has shape [{string.Join(", ", value.shape)}].");
         if (!value.requires_grad) throw new XaiException("The loss does not depend on any trainable parameter or layer output, so it has no gradient.");
 

@@ -102,6 +102,7 @@ public static partial class TorchInspector
             }
         }
         using var _ = output;
+        if (nodes.Count == 0) throw LayerHooks.NoLayerCalls(module);
         string outputName = producers.TryGetValue(output.Handle, out var producer) ? producer.Name : previousOutput ?? inputName;
         var parameters = module.named_parameters().Select(p => new StructureTensor(p.name, TensorData.ElementType(p.parameter.dtype), [.. p.parameter.shape])
         {
