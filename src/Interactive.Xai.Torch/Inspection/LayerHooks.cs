@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -123,7 +124,8 @@ internal static class TensorData
         if (t.device_type != DeviceType.CPU) t = t.cpu();
         if (t.dtype != ScalarType.Float32) t = t.to_type(ScalarType.Float32);
         t = t.contiguous();
-        return t.data<float>().ToArray();
+        // The tensor's own memory viewed as floats: a plain block copy (the element accessor is several times slower).
+        return MemoryMarshal.Cast<byte, float>(t.bytes).ToArray();
     }
 
     /// <summary>The element type's name as ONNX writes it (float32, int64, ...).</summary>
