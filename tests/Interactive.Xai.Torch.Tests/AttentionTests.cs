@@ -77,6 +77,48 @@ public sealed class AttentionTests
         Assert.Contains("not a MultiheadAttention", Assert.Throws<XaiException>(() => TorchInspector.Attention(model, "head", tokens, 2)).Message);
     }
 
+    [Fact]
+    public void Padding_and_causal_masks_give_masked_keys_zero_weight_and_still_match_the_layers_own_weights()
+    {
+        manual_seed(9);
+        using var model = new MaskedAttentionModel(10, 8, 4, boolMask: false);
+        // Input 0 has no padding; input 1 ends in two padding tokens (id 0).
+        using var tokens = tensor(new long[] { 3, 5, 7, 2, 1, 9, 4, 0, 6, 0 }).reshape(5, 2);
+        var a = TorchInspector.Attention(model, "attention", tokens, 4);
+        for (int h = 0; h < 4; h++)
+        {
+            var m0 = a.Matrix(0, h);
+            var m1 = a.Matrix(1, h);
+            for (int q = 0; q < 5; q++)
+            {
+                for (int k = q + 1; k < 5; k++) Assert.Equal(0f, m0[q * 5 + k]); // causal
+                Assert.Equal(1.0, Enumerable.Range(0, 5).Sum(k => (double)m0[q * 5 + k]), 1e-5);
+                if (q < 3)
+                {
+                    Assert.Equal(0f, m1[q * 5 + 3]); // padding keys
+                    Assert.Equal(0f, m1[q * 5 + 4]);
+                    Assert.Equal(1.0, Enumerable.Range(0, 5).Sum(k => (double)m1[q * 5 + k]), 1e-5);
+                }
+            }
+            Assert.Equal(1f, m0[0]); // the first query can only see itself
+        }
+    }
+
+    [Fact]
+    public void A_bool_attention_mask_is_reproduced_as_torchsharp_applies_it_added_to_the_scores()
+    {
+        // TorchSharp 0.107 adds a bool attn_mask (true = 1) to the scores instead of masking; the inspector's weights
+        // pass the check against the layer's own weights, so they are what the layer used: keys above the diagonal
+        // keep weight, padded keys do not.
+        manual_seed(9);
+        using var model = new MaskedAttentionModel(10, 8, 4, boolMask: true);
+        using var tokens = tensor(new long[] { 3, 5, 7, 2, 1, 9, 4, 0, 6, 0 }).reshape(5, 2);
+        var a = TorchInspector.Attention(model, "attention", tokens, 4);
+        var m0 = a.Matrix(0, 0);
+        Assert.True(m0[0 * 5 + 4] > 0);
+        Assert.Equal(0f, a.Matrix(1, 0)[0 * 5 + 4]);
+    }
+
     private sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>
     {
         public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;

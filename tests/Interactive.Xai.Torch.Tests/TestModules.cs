@@ -100,3 +100,33 @@ internal sealed class HookBypass : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => inner.forward(input);
 }
+
+/// <summary>
+/// Self-attention over token ids [time, batch] with id 0 as padding (key padding mask) and a causal attention mask,
+/// given as a float mask (-inf above the diagonal) or as a bool mask (true above the diagonal).
+/// </summary>
+internal sealed class MaskedAttentionModel : nn.Module<Tensor, Tensor>
+{
+    private readonly Embedding embed;
+    private readonly MultiheadAttention attention;
+    private readonly bool boolMask;
+
+    public MaskedAttentionModel(int vocabulary, int width, int heads, bool boolMask) : base(nameof(MaskedAttentionModel))
+    {
+        embed = nn.Embedding(vocabulary, width);
+        attention = nn.MultiheadAttention(width, heads);
+        this.boolMask = boolMask;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor tokens)
+    {
+        long length = tokens.shape[0];
+        var x = embed.call(tokens);
+        using var padding = tokens.t().eq(0);                                  // [batch, time], true = ignore
+        using var above = ones(length, length, ScalarType.Bool).triu(1);
+        using var causal = boolMask ? above.clone() : zeros(length, length).masked_fill(above, double.NegativeInfinity);
+        var (y, _) = attention.call(x, x, x, padding, false, causal);
+        return y;
+    }
+}

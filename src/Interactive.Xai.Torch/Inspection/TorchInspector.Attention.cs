@@ -13,7 +13,10 @@ public static partial class TorchInspector
     /// forward pass in evaluation mode (and asks the layer for its weights even if the model does not); the weights of
     /// each head are then computed from the layer's projections as softmax(Q_h K_hᵀ / √d), with the masks applied,
     /// and checked against the head-averaged weights the layer itself returns. TorchSharp's MultiheadAttention does
-    /// not expose its head count, so the caller gives it; a wrong count fails that check.
+    /// not expose its head count, so the caller gives it; a wrong count fails that check. A key padding mask
+    /// (true = ignore) masks keys; an attention mask is added to the scores as the layer itself does, also when it
+    /// is bool (TorchSharp 0.107 adds 1 where a bool attention mask is true instead of masking: use a float mask
+    /// with -inf to mask).
     /// </summary>
     /// <param name="module">The network.</param>
     /// <param name="layerName">The attention layer's path in the module tree.</param>
@@ -99,8 +102,11 @@ public static partial class TorchInspector
             var scores = qh.bmm(kh.transpose(1, 2)); // [N*H, L, S]
             if (mask is not null)
             {
+                // TorchSharp 0.107's MultiheadAttention adds attn_mask to the scores whatever its type: a bool mask
+                // adds 1 where it is true rather than masking (measured against the layer's own weights). The same
+                // is done here, so the weights are the ones the layer used; pass a float mask with -inf to mask.
                 var m = mask.dim() == 2 ? mask.unsqueeze(0) : mask;
-                scores = m.dtype == ScalarType.Bool ? scores.masked_fill(m, double.NegativeInfinity) : scores + m;
+                scores = scores + (m.dtype == ScalarType.Bool ? m.to_type(scores.dtype) : m);
             }
             scores = scores.reshape(n, headCount, l, s);
             if (padding is not null)
