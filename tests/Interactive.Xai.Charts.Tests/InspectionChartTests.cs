@@ -123,6 +123,10 @@ public sealed class InspectionChartTests
         Assert.Equal("overlay", Layout(chart).GetProperty("barmode").GetString());
         Assert.Contains("relative change 1", Layout(chart).GetProperty("title").GetProperty("text").GetString());
         Assert.Equal([1.0], Numbers(Traces(WeightCharts.Changes(comparison)).Single().GetProperty("y")));
+        var histograms = WeightCharts.Histograms(new WeightSnapshot { Label = "s", Tensors = [Tensor("small", [2], 1, 2), Tensor("big", [3], 5, 6, 7)] });
+        Assert.Equal(["big", "small"], Traces(histograms).Select(t => t.GetProperty("name").GetString()!)); // largest first
+        Assert.Equal([5.0, 6, 7], Numbers(Traces(histograms)[0].GetProperty("x")));
+        Assert.Contains("mean 6", Layout(histograms).GetProperty("title").GetProperty("text").GetString());
         var stats = Traces(WeightCharts.Statistics(before));
         Assert.Equal([1.75], Numbers(stats[0].GetProperty("y")));
         Assert.Equal([4.0], Numbers(stats[2].GetProperty("y")));
