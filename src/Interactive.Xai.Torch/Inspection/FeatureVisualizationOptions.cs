@@ -12,7 +12,10 @@ public sealed record FeatureVisualizationOptions
     /// <summary>The step size: each step moves the input by this times the gradient divided by its mean absolute value. Default 0.05.</summary>
     public double LearningRate { get; init; } = 0.05;
 
-    /// <summary>The largest random shift, in pixels along each of the last two axes, applied before each step (0 turns jitter off). Default 1.</summary>
+    /// <summary>
+    /// The largest random shift (a roll, wrapping around), in pixels along the last two axes (the last axis for 1-D
+    /// signals), applied before each step; 0 turns jitter off, and flat inputs ([features]) are never shifted. Default 1.
+    /// </summary>
     public int Jitter { get; init; } = 1;
 
     /// <summary>The weight of the L2 penalty (mean squared input value). Default 0.01.</summary>

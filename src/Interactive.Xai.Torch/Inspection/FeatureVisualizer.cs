@@ -47,8 +47,8 @@ public static class FeatureVisualizer
             for (int step = 0; step < options.Steps; step++)
             {
                 var input = x.detach().requires_grad_(true);
-                int dy = options.Jitter == 0 || shape.Length < 3 ? 0 : random.Next(-options.Jitter, options.Jitter + 1);
-                int dx = options.Jitter == 0 || shape.Length < 2 ? 0 : random.Next(-options.Jitter, options.Jitter + 1);
+                int dy = options.Jitter == 0 || shape.Length < 4 ? 0 : random.Next(-options.Jitter, options.Jitter + 1);
+                int dx = options.Jitter == 0 || shape.Length < 3 ? 0 : random.Next(-options.Jitter, options.Jitter + 1);
                 Objective(module, input, unit, layer, () => captured, out var penalised, dy, dx, options);
                 var gradient = autograd.grad([penalised], [input])[0];
                 using (no_grad())
