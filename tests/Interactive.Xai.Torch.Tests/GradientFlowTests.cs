@@ -108,6 +108,19 @@ public sealed class GradientFlowTests
     }
 
     [Fact]
+    public void Gradient_norms_leave_out_frozen_layers_and_are_empty_before_any_backward_pass()
+    {
+        using var cnn = TestModules.Cnn();
+        Assert.Empty(GradientNorms.Capture(cnn));
+        foreach (var (name, p) in cnn.named_parameters())
+            if (name.StartsWith("fc.", StringComparison.Ordinal)) p.requires_grad = false;
+        using var x = TestModules.Randn(3, 2, 1, 8, 8);
+        using var loss = cnn.call(x).square().mean();
+        loss.backward();
+        Assert.Equal(["features.conv1"], GradientNorms.Capture(cnn).Keys.ToArray());
+    }
+
+    [Fact]
     public void A_loss_that_is_not_a_scalar_is_a_clear_error()
     {
         using var model = nn.Sequential(("l1", nn.Linear(4, 1)));
