@@ -32,6 +32,21 @@ public sealed record ModelStructure
     /// <summary>The total number of parameter values.</summary>
     public long ParameterCount => Parameters.Sum(p => p.ValueCount);
 
+    /// <summary>The number of parameter values that training updates (those marked <see cref="StructureTensor.Trainable"/>).</summary>
+    public long TrainableParameterCount => Parameters.Where(p => p.Trainable).Sum(p => p.ValueCount);
+
+    /// <summary>The size of the parameter tensors in bytes.</summary>
+    public long ParameterByteCount => Parameters.Sum(p => p.ByteCount);
+
+    /// <summary>The size in bytes of the sample input a forward pass was traced with; null when the structure was read without running the model.</summary>
+    public long? InputByteCount { get; init; }
+
+    /// <summary>
+    /// The bytes of every layer output of one traced forward pass (the activations autograd keeps for the backward
+    /// pass); null when the structure was read without running the model.
+    /// </summary>
+    public long? ActivationByteCount { get; init; }
+
     /// <summary>
     /// Edges between nodes: (from node index, to node index, the value's name) where a node consumes what another
     /// produces. Graph inputs and parameters are not nodes and make no edges.
@@ -70,6 +85,27 @@ public sealed record StructureNode(string Name, string Operator, ImmutableArray<
 {
     /// <summary>Attributes or settings, as text.</summary>
     public ImmutableArray<KeyValuePair<string, string>> Attributes { get; init; } = [];
+
+    /// <summary>
+    /// The shapes of the node's outputs as seen in a traced forward pass (one per output, batch dimension first);
+    /// empty when the structure was read without running the model.
+    /// </summary>
+    public ImmutableArray<ImmutableArray<long>> OutputShapes { get; init; } = [];
+
+    /// <summary>The number of parameter values the layer owns itself (not counting nested layers); 0 when unknown or none.</summary>
+    public long ParameterCount { get; init; }
+
+    /// <summary>How many of <see cref="ParameterCount"/> are trainable.</summary>
+    public long TrainableParameterCount { get; init; }
+
+    /// <summary>
+    /// The names of the containers the layer sits in, outermost first (for a network's module tree, for example
+    /// ["features", "block1"] for "features.block1.conv"); empty for graph formats without nesting.
+    /// </summary>
+    public ImmutableArray<string> Containers { get; init; } = [];
+
+    /// <summary>The output shapes as text, for example "[2, 4, 6, 6]"; several outputs are joined with "; ".</summary>
+    public string OutputShapeText => string.Join("; ", OutputShapes.Select(s => "[" + string.Join(", ", s) + "]"));
 }
 
 /// <summary>A named input or output value with its element type and shape ("?" or a symbol for dynamic dimensions).</summary>
@@ -93,6 +129,12 @@ public sealed record StructureTensor(string Name, string ElementType, ImmutableA
 
     /// <summary>The size of the stored data in bytes.</summary>
     public long ByteCount { get; init; }
+
+    /// <summary>Whether training updates the tensor (true for ONNX and ML.NET parameters, which carry no such flag).</summary>
+    public bool Trainable { get; init; } = true;
+
+    /// <summary>The layer (node name) that owns the tensor, when known.</summary>
+    public string? Owner { get; init; }
 
     /// <summary>Mean, population standard deviation, minimum and maximum of the stored values; null when none are stored.</summary>
     public (double Mean, double StandardDeviation, double Min, double Max)? Summary()

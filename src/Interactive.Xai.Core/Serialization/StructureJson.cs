@@ -36,6 +36,10 @@ public static class StructureJson
         WriteValues(writer, "outputs", structure.Outputs);
         writer.WriteNumber("nodeCount", structure.Nodes.Length);
         writer.WriteNumber("parameterCount", structure.ParameterCount);
+        writer.WriteNumber("trainableParameterCount", structure.TrainableParameterCount);
+        writer.WriteNumber("parameterBytes", structure.ParameterByteCount);
+        if (structure.InputByteCount is { } inputBytes) writer.WriteNumber("inputBytes", inputBytes);
+        if (structure.ActivationByteCount is { } activationBytes) writer.WriteNumber("activationBytes", activationBytes);
         writer.WriteStartArray("nodes");
         for (int n = 0; n < structure.Nodes.Length; n++)
         {
@@ -49,6 +53,23 @@ public static class StructureJson
             writer.WriteStartObject("attributes");
             foreach (var (key, value) in node.Attributes) writer.WriteString(key, value);
             writer.WriteEndObject();
+            if (!node.OutputShapes.IsDefaultOrEmpty)
+            {
+                writer.WriteStartArray("outputShapes");
+                foreach (var shape in node.OutputShapes)
+                {
+                    writer.WriteStartArray();
+                    foreach (long d in shape) writer.WriteNumberValue(d);
+                    writer.WriteEndArray();
+                }
+                writer.WriteEndArray();
+            }
+            if (node.ParameterCount > 0)
+            {
+                writer.WriteNumber("parameterCount", node.ParameterCount);
+                writer.WriteNumber("trainableParameterCount", node.TrainableParameterCount);
+            }
+            if (!node.Containers.IsDefaultOrEmpty) WriteStrings(writer, "containers", node.Containers);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
@@ -63,6 +84,8 @@ public static class StructureJson
             writer.WriteEndArray();
             writer.WriteNumber("count", p.ValueCount);
             writer.WriteNumber("bytes", p.ByteCount);
+            writer.WriteBoolean("trainable", p.Trainable);
+            if (p.Owner is not null) writer.WriteString("owner", p.Owner);
             if (p.Summary() is { } summary && double.IsFinite(summary.Mean) && double.IsFinite(summary.StandardDeviation))
             {
                 writer.WriteNumber("mean", summary.Mean);
