@@ -1,32 +1,139 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace Interactive.Xai.Torch;
 
 /// <summary>
-/// Checks that TorchSharp's native libraries load before any TorchSharp use, and turns TorchSharp's misleading
-/// load failure into one clear <see cref="XaiException"/>.
+/// Checks that TorchSharp's native libraries load, before any TorchSharp use (every public entry point of this
+/// package calls <see cref="EnsureAvailable"/>), and turns TorchSharp's misleading load failure ("... doesn't contain
+/// a reference to libtorch-cpu-linux-x64 ...") into one clear <see cref="XaiException"/> naming the real cause.
 /// </summary>
+/// <remarks>
+/// TorchSharp 0.107.0's libLibTorchSharp.so declares a strong need for <see cref="TorchNative.MissingLibStdCxxVersion"/>
+/// (GCC 13's libstdc++), which GCC 12's libstdc++ (Debian 12, 3.4.30) lacks, so the dynamic loader refuses the file.
+/// Interactive.Xai.Torch's build step (build/Interactive.Xai.Torch.targets) marks that need weak in the copy in the
+/// application's output folder. When the library still does not load, the check reads the .gnu.version_r section of
+/// every libLibTorchSharp.so TorchSharp may load and the GLIBCXX versions of the system libstdc++, and says which it is.
+/// </remarks>
 public static class TorchRuntime
 {
     private static readonly Lock Gate = new();
     private static bool _available;
 
+    /// <summary>Where the system's libstdc++ is looked for (after the directories on LD_LIBRARY_PATH).</summary>
+    public static IReadOnlyList<string> SystemLibStdCxxPaths { get; } =
+    [
+        "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6",
+        "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6",
+    ];
+
     /// <summary>Loads TorchSharp's native libraries once; throws an <see cref="XaiException"/> naming the cause when they do not load.</summary>
+    /// <exception cref="XaiException">The native libraries do not load; the message names the file, the cause and the fix.</exception>
     public static void EnsureAvailable()
     {
         if (Volatile.Read(ref _available)) return;
         lock (Gate)
         {
             if (_available) return;
+            // When the load fails TorchSharp prints its probing trace (and the misleading message) to stdout; the
+            // message below replaces it, so stdout is silenced for this one call (a command's output stays clean).
+            var stdout = Console.Out;
+            Console.SetOut(TextWriter.Null);
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
             }
-            catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or InvalidOperationException)
+            catch (Exception e) when (e is not XaiException)
             {
-                throw new XaiException("TorchSharp's native library did not load: " + TorchModel.FirstLine(e.InnerException?.Message ?? e.Message), e);
+                throw new XaiException(DescribeLoadFailure(e, NativeSearchDirectories()), e);
+            }
+            finally
+            {
+                Console.SetOut(stdout);
             }
             Volatile.Write(ref _available, true);
         }
+    }
+
+    /// <summary>Reads the version needs of <paramref name="libraryPath"/> and the versions the system libstdc++ defines.</summary>
+    /// <param name="libraryPath">An ELF shared library, for example a copy of libLibTorchSharp.so.</param>
+    /// <param name="libStdCxxPath">The libstdc++ to compare with; null finds the system's (see <see cref="SystemLibStdCxxPaths"/>).</param>
+    public static NativeLibraryDiagnosis Diagnose(string libraryPath, string? libStdCxxPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(libraryPath);
+        if (!File.Exists(libraryPath)) throw new XaiException($"{libraryPath}: file not found");
+        libStdCxxPath ??= FindLibStdCxx();
+        return new NativeLibraryDiagnosis
+        {
+            LibraryPath = libraryPath,
+            VersionNeeds = ElfReader.ReadVersionNeeds(File.ReadAllBytes(libraryPath)),
+            LibStdCxxPath = libStdCxxPath,
+            LibStdCxxVersions = libStdCxxPath is null ? ImmutableArray<string>.Empty : ElfReader.ReadLibStdCxxVersions(File.ReadAllBytes(libStdCxxPath)),
+        };
+    }
+
+    /// <summary>
+    /// The one-line message for a TorchSharp load failure <paramref name="error"/>, after looking for
+    /// libLibTorchSharp.so and libtorch.so in <paramref name="searchDirectories"/>: a libstdc++ version need this
+    /// system lacks (naming the file, the version and the fix), a missing libtorch package, or TorchSharp's own message.
+    /// </summary>
+    public static string DescribeLoadFailure(Exception error, IEnumerable<string> searchDirectories)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(searchDirectories);
+        var directories = searchDirectories.Distinct().ToArray();
+        foreach (var directory in directories)
+        {
+            var candidate = Path.Combine(directory, "libLibTorchSharp.so");
+            if (!File.Exists(candidate)) continue;
+            var diagnosis = Diagnose(candidate);
+            var missing = diagnosis.MissingLibStdCxxVersions;
+            if (missing.IsEmpty) continue;
+            return $"TorchSharp's native library {candidate} needs {string.Join(", ", missing.Select(m => m.Version))} from {missing[0].Library}, " +
+                   $"but this system's {diagnosis.LibStdCxxPath} stops at {diagnosis.NewestLibStdCxxVersion ?? "no GLIBCXX version"}, so it cannot load " +
+                   "(TorchSharp reports this as a missing libtorch package; it is not). Fix: build the application with Interactive.Xai.Torch's build step " +
+                   "(import build/Interactive.Xai.Torch.targets, as the Interactive.Xai.Torch package does; it marks that need weak in the output copy of " +
+                   $"libLibTorchSharp.so: the only symbol at {TorchNative.MissingLibStdCxxVersion} is never called), or run where libstdc++ from GCC 13 or newer is installed.";
+        }
+        if (!directories.Any(d => File.Exists(Path.Combine(d, "libtorch.so")) || File.Exists(Path.Combine(d, "libtorch_cpu.so"))))
+            return "TorchSharp's native libtorch is missing: TorchSharp ships only the managed bindings; add the package libtorch-cpu-linux-x64 " +
+                   "(or TorchSharp-cpu) to the application that runs the model (looked in: " + string.Join(", ", directories) + ").";
+        return "TorchSharp's native libraries did not load: " + TorchModel.FirstLine(Innermost(error).Message);
+    }
+
+    /// <summary>The directories TorchSharp loads its native libraries from: the application's and the TorchSharp package's.</summary>
+    public static IReadOnlyList<string> NativeSearchDirectories()
+    {
+        var roots = new List<string> { AppContext.BaseDirectory };
+        var assemblyDirectory = Path.GetDirectoryName(typeof(torch).Assembly.Location);
+        if (!string.IsNullOrEmpty(assemblyDirectory))
+        {
+            roots.Add(assemblyDirectory);
+            roots.Add(Path.GetFullPath(Path.Combine(assemblyDirectory, "..", "..")));  // NuGet layout: lib/net8.0/TorchSharp.dll
+        }
+        string rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+        var result = new List<string>();
+        foreach (var root in roots)
+        {
+            result.Add(root);
+            result.Add(Path.Combine(root, "runtimes", rid, "native"));
+            result.Add(Path.Combine(root, "cpu"));
+        }
+        return result.Select(Path.GetFullPath).Distinct().ToArray();
+    }
+
+    private static string? FindLibStdCxx()
+    {
+        var fromPath = (Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, "libstdc++.so.6"));
+        return fromPath.Concat(SystemLibStdCxxPaths).FirstOrDefault(File.Exists);
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
     }
 }
