@@ -76,13 +76,16 @@ public static class TorchRuntime
     /// <summary>
     /// The one-line message for a TorchSharp load failure <paramref name="error"/>, after looking for
     /// libLibTorchSharp.so and libtorch.so in <paramref name="searchDirectories"/>: a libstdc++ version need this
-    /// system lacks (naming the file, the version and the fix), a missing libtorch package, or TorchSharp's own message.
+    /// system lacks (naming the file, the version and the fix), a missing libtorch package (checked first), or TorchSharp's own message.
     /// </summary>
     public static string DescribeLoadFailure(Exception error, IEnumerable<string> searchDirectories)
     {
         ArgumentNullException.ThrowIfNull(error);
         ArgumentNullException.ThrowIfNull(searchDirectories);
         var directories = searchDirectories.Distinct().ToArray();
+        if (!directories.Any(d => File.Exists(Path.Combine(d, "libtorch.so")) || File.Exists(Path.Combine(d, "libtorch_cpu.so"))))
+            return "TorchSharp's native libtorch is missing: TorchSharp ships only the managed bindings; add the package libtorch-cpu-linux-x64 " +
+                   "(or TorchSharp-cpu) to the application that runs the model (looked in: " + string.Join(", ", directories) + ").";
         foreach (var directory in directories)
         {
             var candidate = Path.Combine(directory, "libLibTorchSharp.so");
@@ -96,9 +99,6 @@ public static class TorchRuntime
                    "(import build/Interactive.Xai.Torch.targets, as the Interactive.Xai.Torch package does; it marks that need weak in the output copy of " +
                    $"libLibTorchSharp.so: the only symbol at {TorchNative.MissingLibStdCxxVersion} is never called), or run where libstdc++ from GCC 13 or newer is installed.";
         }
-        if (!directories.Any(d => File.Exists(Path.Combine(d, "libtorch.so")) || File.Exists(Path.Combine(d, "libtorch_cpu.so"))))
-            return "TorchSharp's native libtorch is missing: TorchSharp ships only the managed bindings; add the package libtorch-cpu-linux-x64 " +
-                   "(or TorchSharp-cpu) to the application that runs the model (looked in: " + string.Join(", ", directories) + ").";
         return "TorchSharp's native libraries did not load: " + TorchModel.FirstLine(Innermost(error).Message);
     }
 

@@ -57,6 +57,7 @@ public class TorchRuntimeTests
         using var folder = new TempFolder();
         var library = Path.Combine(folder.Path, "libLibTorchSharp.so");
         File.Copy(Pristine, library);
+        File.WriteAllText(Path.Combine(folder.Path, "libtorch.so"), "");
         var misleading = new TypeInitializationException("TorchSharp.torch", new NotSupportedException("The libtorch-cpu-linux-x64 package ... doesn't contain a reference to libtorch-cpu-linux-x64"));
         var message = TorchRuntime.DescribeLoadFailure(misleading, [folder.Path]);
         if (TorchRuntime.Diagnose(library).MissingLibStdCxxVersions.IsEmpty) return; // a system with a newer libstdc++
@@ -68,15 +69,17 @@ public class TorchRuntimeTests
     }
 
     [Fact]
-    public void ALoadFailureWithoutLibtorchSaysThePackageIsMissing()
+    public void ALoadFailureWithoutLibtorchSaysThePackageIsMissingEvenWhenTheVersionNeedIsAlsoThere()
     {
         using var folder = new TempFolder();
-        File.Copy(PatchedOutputCopy, Path.Combine(folder.Path, "libLibTorchSharp.so"));
+        File.Copy(Pristine, Path.Combine(folder.Path, "libLibTorchSharp.so"));
         var message = TorchRuntime.DescribeLoadFailure(new DllNotFoundException("libtorch"), [folder.Path]);
         Assert.StartsWith("TorchSharp's native libtorch is missing", message);
         Assert.Contains("libtorch-cpu-linux-x64", message);
         Assert.Contains(folder.Path, message);
 
+        File.Delete(Path.Combine(folder.Path, "libLibTorchSharp.so"));
+        File.Copy(PatchedOutputCopy, Path.Combine(folder.Path, "libLibTorchSharp.so"));
         File.WriteAllText(Path.Combine(folder.Path, "libtorch.so"), "");
         var other = TorchRuntime.DescribeLoadFailure(new TypeInitializationException("TorchSharp.torch", new InvalidOperationException("something else\nsecond line")), [folder.Path]);
         Assert.Equal("TorchSharp's native libraries did not load: something else", other);
