@@ -7,13 +7,13 @@ namespace Interactive.Xai.Cli;
 /// <summary>`xai explain`: one method, one model, one data file; JSON and/or an HTML report.</summary>
 internal static class ExplainCommand
 {
-    private static readonly string[] Methods = [.. ExplanationRequest.Methods];
+    private static readonly string[] Methods = [.. ExplanationRequest.Methods, .. ExplanationRequest.TorchMethods];
 
     private static readonly string[] Metrics = [.. ExplanationRequest.MetricNames];
 
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime) or .zip (ML.NET).", Required = true };
+        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript, with --input-shape).", Required = true };
         var data = new Option<string>("--data") { Description = "CSV with a header: the rows to explain (and score).", Required = true };
         var method = new Option<string>("--method") { Description = "One of: " + string.Join(", ", Methods) + ".", Required = true };
         method.AcceptOnlyFromAmong(Methods);
@@ -35,11 +35,14 @@ internal static class ExplainCommand
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
         var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column to explain (default Probability, else Score)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with charts to this file." };
+        var inputShape = new Option<string?>("--input-shape") { Description = "The shape of one input when the CSV holds flattened images: C,H,W (for example 1,8,8); .pt models need it (10 for 10 tabular features)." };
+        var layer = new Option<string?>("--layer") { Description = "grad-cam: the convolutional layer of a .pt model (for example conv2)." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
         {
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn,
+            inputShape, layer,
         };
         command.SetAction(parse =>
         {
@@ -65,6 +68,8 @@ internal static class ExplainCommand
                 Json = parse.GetValue(json),
                 Html = parse.GetValue(html),
                 OutputColumn = parse.GetValue(outputColumn),
+                InputShape = parse.GetValue(inputShape),
+                Layer = parse.GetValue(layer),
             };
             return Execute(request, output);
         });
@@ -73,7 +78,8 @@ internal static class ExplainCommand
 
     public static int Execute(ExplainRequest request, TextWriter output)
     {
-        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn);
+        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn,
+            request.InputShape is null ? null : TorchExplanations.ParseInputShape(request.InputShape, "--input-shape"));
         var model = loaded.Model;
         var table = CsvTableReader.Read(request.Data);
         float[]? labelValues = null;
@@ -105,6 +111,7 @@ internal static class ExplainCommand
             Metric = request.Metric,
             Seed = request.Seed,
             BackgroundSize = request.BackgroundSize,
+            Layer = request.Layer,
         };
         var explanation = new ExplanationRunner().Run(model, table, explanationRequest, new ExplanationInputs { Background = background, Labels = labelValues });
 
@@ -162,4 +169,10 @@ internal sealed record ExplainRequest
 
     /// <summary>--output-column: the ML.NET output column.</summary>
     public string? OutputColumn { get; init; }
+
+    /// <summary>--input-shape: C,H,W (or F) of one input; .pt models need it.</summary>
+    public string? InputShape { get; init; }
+
+    /// <summary>--layer: the grad-cam layer.</summary>
+    public string? Layer { get; init; }
 }

@@ -254,9 +254,15 @@ public sealed class TorchModel : IDifferentiableModel, IDisposable
 
     internal static string FormatShape(IEnumerable<int> shape) => string.Join(",", shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));
 
+    /// <summary>
+    /// One line of a native error message: TorchScript's "The following operation failed..." preambles end with the
+    /// line that says what went wrong ("RuntimeError: ..."), so that line is preferred.
+    /// </summary>
     internal static string FirstLine(string message)
     {
-        var line = message.Split('\n', 2)[0].Trim();
+        var lines = message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        var cause = lines.LastOrDefault(l => l.StartsWith("RuntimeError:", StringComparison.Ordinal));
+        var line = cause ?? (lines.Length > 0 ? lines[0] : "");
         return line.Length > 300 ? line[..300] + "..." : line;
     }
 
