@@ -89,6 +89,55 @@ internal static class ElfReader
     }
 
     /// <summary>
+    /// Marks every need for <paramref name="version"/> in <paramref name="elf"/> weak (VER_FLG_WEAK), in place, as the
+    /// build step does; returns how many entries changed (0 when there are none or the file is not ELF64).
+    /// </summary>
+    public static int WeakenVersionNeed(byte[] elf, string version)
+    {
+        int patched = 0;
+        try
+        {
+            if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F' || elf[4] != 2 || elf[5] != 1)
+                return 0;
+            long shoff = BitConverter.ToInt64(elf, 0x28);
+            int shentsize = BitConverter.ToUInt16(elf, 0x3A), shnum = BitConverter.ToUInt16(elf, 0x3C);
+            for (int s = 0; s < shnum; s++)
+            {
+                int sh = Checked(shoff + (long)s * shentsize, 64, elf);
+                if (BitConverter.ToUInt32(elf, sh + 4) != ShtGnuVerneed) continue;
+                long need = BitConverter.ToInt64(elf, sh + 24);
+                int link = BitConverter.ToInt32(elf, sh + 40), count = BitConverter.ToInt32(elf, sh + 44);
+                long strtab = BitConverter.ToInt64(elf, Checked(shoff + (long)link * shentsize + 24, 8, elf));
+                for (int n = 0; n < count; n++)
+                {
+                    int at = Checked(need, 16, elf);
+                    long aux = need + BitConverter.ToUInt32(elf, at + 8);
+                    for (int a = 0, auxCount = BitConverter.ToUInt16(elf, at + 2); a < auxCount; a++)
+                    {
+                        int ax = Checked(aux, 16, elf);
+                        if (ReadString(elf, strtab + BitConverter.ToUInt32(elf, ax + 8)) == version && (elf[ax + 4] & 2) == 0)
+                        {
+                            elf[ax + 4] |= 2;
+                            patched++;
+                        }
+                        uint next = BitConverter.ToUInt32(elf, ax + 12);
+                        if (next == 0) break;
+                        aux += next;
+                    }
+                    uint nextNeed = BitConverter.ToUInt32(elf, at + 12);
+                    if (nextNeed == 0) break;
+                    need += nextNeed;
+                }
+            }
+        }
+        catch (FormatException)
+        {
+            return 0;
+        }
+        return patched;
+    }
+
+    /// <summary>
     /// The distinct version names libstdc++ defines ("GLIBCXX_3.4.N" and "CXXABI_1.3.N"), found as NUL-terminated
     /// strings in the file, ordered by name then numerically.
     /// </summary>

@@ -20,6 +20,7 @@ public static class TorchRuntime
 {
     private static readonly Lock Gate = new();
     private static bool _available;
+    private static string? _patchedCopy;
 
     /// <summary>Where the system's libstdc++ is looked for (after the directories on LD_LIBRARY_PATH).</summary>
     public static IReadOnlyList<string> SystemLibStdCxxPaths { get; } =
@@ -53,6 +54,68 @@ public static class TorchRuntime
                 Console.SetOut(stdout);
             }
             Volatile.Write(ref _available, true);
+        }
+    }
+
+    /// <summary>
+    /// For hosts without Interactive.Xai.Torch's build step (notebooks, scripts): when the libLibTorchSharp.so that
+    /// TorchSharp would load has a strong need this system's libstdc++ lacks, writes a copy with that need marked weak
+    /// to a temporary folder, loads libtorch and then that copy, and routes TorchSharp's "LibTorchSharp" imports to it.
+    /// Call it before any other TorchSharp use in the process (TorchSharp's failed first load cannot be retried).
+    /// Returns the path of the patched copy, or null when nothing needed patching (not Linux, already loaded, or the
+    /// library loads as it is).
+    /// </summary>
+    /// <exception cref="XaiException">libLibTorchSharp.so or libtorch cannot be found, or they do not load.</exception>
+    public static string? LoadPatchedNativeLibrary()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        lock (Gate)
+        {
+            if (_available) return null;
+            if (_patchedCopy is not null) return _patchedCopy;
+            var directories = NativeSearchDirectories().Concat(NuGetNativeDirectories()).Distinct().ToArray();
+            var original = directories.Select(d => Path.Combine(d, "libLibTorchSharp.so")).FirstOrDefault(File.Exists)
+                ?? throw new XaiException("TorchSharp's libLibTorchSharp.so was not found (looked in: " + string.Join(", ", directories) + ")");
+            if (Diagnose(original).MissingLibStdCxxVersions.IsEmpty) return null;
+            var libtorch = directories.Select(d => Path.Combine(d, "libtorch.so")).FirstOrDefault(File.Exists)
+                ?? throw new XaiException("TorchSharp's native libtorch is missing: add the package libtorch-cpu-linux-x64 (or TorchSharp-cpu) (looked in: " + string.Join(", ", directories) + ")");
+            var bytes = File.ReadAllBytes(original);
+            var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16].ToLowerInvariant();
+            var folder = Path.Combine(Path.GetTempPath(), "interactive-xai-torchsharp-" + hash);
+            var copy = Path.Combine(folder, "libLibTorchSharp.so");
+            if (!File.Exists(copy))
+            {
+                ElfReader.WeakenVersionNeed(bytes, TorchNative.MissingLibStdCxxVersion);
+                Directory.CreateDirectory(folder);
+                var partial = copy + "." + Environment.ProcessId + ".tmp";
+                File.WriteAllBytes(partial, bytes);
+                File.Move(partial, copy, overwrite: true);
+            }
+            IntPtr handle;
+            try
+            {
+                // libtorch first (its RUNPATH finds libc10 and libtorch_cpu next to it); the copy's own needs are then
+                // met by the loaded libraries' sonames.
+                NativeLibrary.Load(libtorch);
+                handle = NativeLibrary.Load(copy);
+            }
+            catch (DllNotFoundException e)
+            {
+                throw new XaiException($"the patched copy {copy} of TorchSharp's native library did not load: {TorchModel.FirstLine(e.Message)}", e);
+            }
+            try
+            {
+                // Bare-name loads ("libLibTorchSharp.so") already find the loaded copy by its soname; the resolver makes
+                // TorchSharp's [DllImport("LibTorchSharp")] calls use it whatever the probing order.
+                NativeLibrary.SetDllImportResolver(typeof(torch).Assembly,
+                    (name, _, _) => name is "LibTorchSharp" or "libLibTorchSharp" or "libLibTorchSharp.so" ? handle : IntPtr.Zero);
+            }
+            catch (InvalidOperationException)
+            {
+                // Another resolver is registered for TorchSharp already; the soname match still applies.
+            }
+            _patchedCopy = copy;
+            return copy;
         }
     }
 
@@ -97,7 +160,8 @@ public static class TorchRuntime
                    $"but this system's {diagnosis.LibStdCxxPath} stops at {diagnosis.NewestLibStdCxxVersion ?? "no GLIBCXX version"}, so it cannot load " +
                    "(TorchSharp reports this as a missing libtorch package; it is not). Fix: build the application with Interactive.Xai.Torch's build step " +
                    "(import build/Interactive.Xai.Torch.targets, as the Interactive.Xai.Torch package does; it marks that need weak in the output copy of " +
-                   $"libLibTorchSharp.so: the only symbol at {TorchNative.MissingLibStdCxxVersion} is never called), or run where libstdc++ from GCC 13 or newer is installed.";
+                   $"libLibTorchSharp.so: the only symbol at {TorchNative.MissingLibStdCxxVersion} is never called); in a notebook or script, call " +
+                   "Interactive.Xai.Torch.TorchRuntime.LoadPatchedNativeLibrary() before any other TorchSharp use; or run where libstdc++ from GCC 13 or newer is installed.";
         }
         return "TorchSharp's native libraries did not load: " + TorchModel.FirstLine(Innermost(error).Message);
     }
@@ -121,6 +185,23 @@ public static class TorchRuntime
             result.Add(Path.Combine(root, "cpu"));
         }
         return result.Select(Path.GetFullPath).Distinct().ToArray();
+    }
+
+    private static IEnumerable<string> NuGetNativeDirectories()
+    {
+        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
+        if (string.IsNullOrEmpty(root))
+            root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var version = typeof(torch).Assembly.GetName().Version;
+        var torchSharp = Path.Combine(root, "torchsharp", $"{version?.Major}.{version?.Minor}.{version?.Build}", "runtimes", "linux-x64", "native");
+        if (Directory.Exists(torchSharp)) yield return torchSharp;
+        var libtorch = Path.Combine(root, "libtorch-cpu-linux-x64");
+        if (!Directory.Exists(libtorch)) yield break;
+        foreach (var dir in Directory.GetDirectories(libtorch).OrderByDescending(d => d, StringComparer.Ordinal))
+        {
+            var native = Path.Combine(dir, "runtimes", "linux-x64", "native");
+            if (Directory.Exists(native)) yield return native;
+        }
     }
 
     private static string? FindLibStdCxx()

@@ -104,6 +104,25 @@ public class TorchRuntimeTests
         Assert.Contains(Path.GetDirectoryName(PatchedOutputCopy)!, TorchRuntime.NativeSearchDirectories());
     }
 
+    [Fact]
+    public void WeakeningThePackagesFileInMemoryGivesExactlyTheBuildPatchedCopy()
+    {
+        var bytes = File.ReadAllBytes(Pristine);
+        var original = (byte[])bytes.Clone();
+        Assert.Equal(1, ElfReader.WeakenVersionNeed(bytes, TorchNative.MissingLibStdCxxVersion));
+        Assert.Equal(1, Enumerable.Range(0, bytes.Length).Count(i => bytes[i] != original[i]));
+        Assert.Equal(File.ReadAllBytes(PatchedOutputCopy), bytes);
+        Assert.Equal(0, ElfReader.WeakenVersionNeed(bytes, TorchNative.MissingLibStdCxxVersion)); // already weak
+        Assert.True(ElfReader.ReadVersionNeeds(bytes).Single(n => n.Version == TorchNative.MissingLibStdCxxVersion).IsWeak);
+    }
+
+    [Fact]
+    public void LoadPatchedNativeLibraryHasNothingToDoWhenTheOutputCopyIsPatched()
+    {
+        Assert.Null(TorchRuntime.LoadPatchedNativeLibrary());
+        TorchRuntime.EnsureAvailable();
+    }
+
     private sealed class TempFolder : IDisposable
     {
         public TempFolder() => Directory.CreateDirectory(Path);
