@@ -152,6 +152,30 @@ public class GradCamExplainerTests
     }
 
     [Fact]
+    public void WithTwoInputChannelsEachChannelsFeaturesGetTheSameMapValue()
+    {
+        // A 1x1 conv mixing two input channels: A = 2 x0 - x1; head weights average 0.25, so the map is relu(0.25 A).
+        var conv = nn.Conv2d(2, 1, 1, bias: false);
+        using (no_grad()) conv.weight!.copy_(tensor(new float[] { 2, -1 }).reshape(1, 2, 1, 1));
+        var v = new float[1, 16];
+        for (int p = 0; p < 16; p++) v[0, p] = p % 2 == 0 ? 0.5f : 0f;
+        using var module = new ConvHead(conv, 16, v);
+        using var model = TorchModel.FromModule(module, [2, 4, 4]);
+        var x = RandomValues(32, 13);
+        var explanation = new GradCamExplainer(model, "conv").Explain(FeatureTable.FromRowMajor(x, 1, 32));
+        Assert.Equal(32, explanation.FeatureCount);
+        int positive = 0;
+        for (int p = 0; p < 16; p++)
+        {
+            double expected = Math.Max(0, 0.25 * (2 * x[p] - x[16 + p]));
+            Assert.Equal(expected, explanation.Value(0, p), 5);
+            Assert.Equal(expected, explanation.Value(0, 16 + p), 5);
+            if (expected > 0) positive++;
+        }
+        Assert.InRange(positive, 1, 15);
+    }
+
+    [Fact]
     public void OnThePyTorchDigitsCnnTheMapsEqualPyTorchsGradCamAtConv2()
     {
         var reference = TestFiles.Model("digits_cnn");
