@@ -106,6 +106,19 @@ public class TorchModelTests
     }
 
     [Fact]
+    public void GradientsOfAnOutputThatIgnoresTheInputAreAnXaiExceptionButPredictWorks()
+    {
+        using var module = TestModules.Function(x => ones(x.shape[0], 1));
+        using var model = TorchModel.FromModule(module, [3]);
+        var y = new float[2];
+        model.Predict(new float[6], 2, y);
+        Assert.Equal([1f, 1f], y);
+        var error = Assert.Throws<XaiException>(() => model.PredictWithGradient(new float[6], 2, [0, 0], y, new float[6]));
+        Assert.Contains("gradients are unavailable", error.Message);
+        Assert.Contains("output index 1 does not exist", Assert.Throws<XaiException>(() => model.PredictWithGradient(new float[6], 2, [0, 1], y, new float[6])).Message);
+    }
+
+    [Fact]
     public void AnOutputWithoutABatchAxisIsRefused()
     {
         using var module = TestModules.Function(x => x.sum());
