@@ -21,7 +21,7 @@ public sealed class DigitsCnn : nn.Module<Tensor, Tensor>
     private readonly Linear fc;
 
     /// <summary>Creates the network with freshly initialised weights (seed them with <c>torch.manual_seed</c>).</summary>
-    public DigitsCnn() : base(nameof(DigitsCnn))
+    public DigitsCnn() : base(TorchRuntime.Checked(nameof(DigitsCnn)))
     {
         conv1 = nn.Conv2d(1, 8, 3, padding: 1);
         relu1 = nn.ReLU();
@@ -64,7 +64,7 @@ public sealed class TabularMlp : nn.Module<Tensor, Tensor>
     private readonly Linear @out;
 
     /// <summary>Creates the network for <paramref name="means"/>.Length features and <paramref name="classCount"/> classes.</summary>
-    public TabularMlp(float[] means, float[] standardDeviations, int hiddenUnits, int classCount) : base(nameof(TabularMlp))
+    public TabularMlp(float[] means, float[] standardDeviations, int hiddenUnits, int classCount) : base(TorchRuntime.Checked(nameof(TabularMlp)))
     {
         ArgumentNullException.ThrowIfNull(means);
         ArgumentNullException.ThrowIfNull(standardDeviations);

@@ -119,6 +119,13 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>Runs <see cref="EnsureAvailable"/> and returns <paramref name="value"/> (for base-constructor arguments of modules).</summary>
+    internal static T Checked<T>(T value)
+    {
+        EnsureAvailable();
+        return value;
+    }
+
     /// <summary>Reads the version needs of <paramref name="libraryPath"/> and the versions the system libstdc++ defines.</summary>
     /// <param name="libraryPath">An ELF shared library, for example a copy of libLibTorchSharp.so.</param>
     /// <param name="libStdCxxPath">The libstdc++ to compare with; null finds the system's (see <see cref="SystemLibStdCxxPaths"/>).</param>
