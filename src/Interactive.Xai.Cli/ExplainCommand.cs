@@ -7,7 +7,7 @@ namespace Interactive.Xai.Cli;
 /// <summary>`xai explain`: one method, one model, one data file; JSON and/or an HTML report.</summary>
 internal static class ExplainCommand
 {
-    private static readonly string[] Methods = [.. ExplanationRequest.Methods];
+    private static readonly string[] Methods = [.. ExplanationRequest.Methods, .. ExplanationRequest.TorchMethods];
 
     private static readonly string[] Metrics = [.. ExplanationRequest.MetricNames];
 
@@ -15,7 +15,7 @@ internal static class ExplainCommand
 
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime) or .zip (ML.NET).", Required = true };
+        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript, with --input-shape).", Required = true };
         var data = new Option<string>("--data") { Description = "CSV with a header: the rows to explain (and score).", Required = true };
         var method = new Option<string>("--method") { Description = "One of: " + string.Join(", ", Methods) + ".", Required = true };
         method.AcceptOnlyFromAmong(Methods);
@@ -37,7 +37,7 @@ internal static class ExplainCommand
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
         var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column to explain (default Probability, else Score)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with charts to this file." };
-        var inputShape = new Option<string?>("--input-shape") { Description = "The shape of one input when the CSV holds flattened images: C,H,W (for example 1,8,8)." };
+        var inputShape = new Option<string?>("--input-shape") { Description = "The shape of one input when the CSV holds flattened images: C,H,W (for example 1,8,8); .pt models need it (10 for 10 tabular features)." };
         var steps = new Option<int>("--steps") { Description = "ig: points along the path from the baseline.", DefaultValueFactory = _ => 50 };
         var baseline = new Option<string>("--baseline") { Description = "ig and occlusion baseline: zeros (occlusion: --fill), mean (feature means of --background, else --data) or a CSV of one baseline row (ig: or one per row).", DefaultValueFactory = _ => "zeros" };
         var rule = new Option<string>("--rule") { Description = "ig integration rule: " + string.Join(", ", Rules) + ".", DefaultValueFactory = _ => "gauss-legendre" };
@@ -48,12 +48,13 @@ internal static class ExplainCommand
         var stride = new Option<string?>("--stride") { Description = "occlusion stride: HxW or one number, as --patch; default 1x1." };
         var fill = new Option<float>("--fill") { Description = "occlusion: the value occluded pixels take (with --baseline zeros).", DefaultValueFactory = _ => 0f };
         var perChannel = new Option<bool>("--per-channel") { Description = "occlusion: occlude each channel on its own (by default a patch covers every channel)." };
+        var layer = new Option<string?>("--layer") { Description = "grad-cam: the convolutional layer of a .pt model (for example conv2)." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
         {
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
-            patch, stride, fill, perChannel,
+            patch, stride, fill, perChannel, layer,
         };
         command.SetAction(parse =>
         {
@@ -89,6 +90,7 @@ internal static class ExplainCommand
                 Stride = parse.GetValue(stride),
                 FillValue = parse.GetValue(fill),
                 PerChannel = parse.GetValue(perChannel),
+                Layer = parse.GetValue(layer),
             };
             return Execute(request, output);
         });
@@ -97,7 +99,8 @@ internal static class ExplainCommand
 
     public static int Execute(ExplainRequest request, TextWriter output)
     {
-        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn);
+        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn,
+            request.InputShape is null ? null : TorchExplanations.ParseInputShape(request.InputShape, "--input-shape"));
         var model = loaded.Model;
         var table = CsvTableReader.Read(request.Data);
         float[]? labelValues = null;
@@ -154,6 +157,7 @@ internal static class ExplainCommand
             Stride = request.Stride is null ? null : ExplanationRunner.ParsePatch(request.Stride, "--stride"),
             FillValue = request.FillValue,
             PerChannel = request.PerChannel,
+            Layer = request.Layer,
         };
         var explanation = new ExplanationRunner().Run(model, table, explanationRequest,
             new ExplanationInputs { Background = background, Labels = labelValues, BaselineRows = baselineRows });
@@ -223,4 +227,6 @@ internal sealed record ExplainRequest
     public string? Stride { get; init; }
     public float FillValue { get; init; }
     public bool PerChannel { get; init; }
+    /// <summary>--layer: the grad-cam layer.</summary>
+    public string? Layer { get; init; }
 }

@@ -82,4 +82,10 @@ public sealed record ExplanationRequest
 
     /// <summary>All metric names.</summary>
     public static IReadOnlyList<string> MetricNames { get; } = ["mse", "mae", "r2", "accuracy", "log-loss"];
+
+    /// <summary>Grad-CAM: the convolutional layer's name (a named module of the TorchSharp or TorchScript model).</summary>
+    public string? Layer { get; init; }
+
+    /// <summary>Methods that need a TorchSharp model (.pt): grad-cam.</summary>
+    public static IReadOnlyList<string> TorchMethods { get; } = [TorchExplanations.GradCam];
 }

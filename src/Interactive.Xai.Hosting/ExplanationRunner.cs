@@ -45,6 +45,7 @@ public sealed class ExplanationRunner
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(request);
+        if (TorchExplanations.Handles(request.Method)) return TorchExplanations.Run(model, data, request, progress, cancellationToken);
         inputs ??= new ExplanationInputs();
         model.EnsureAccepts(data, "the data");
         var reference = inputs.Reference ?? data;

@@ -1,6 +1,7 @@
 using Interactive.Xai.Inspection;
 using Interactive.Xai.MLNet;
 using Interactive.Xai.Onnx;
+using Interactive.Xai.Torch;
 
 namespace Interactive.Xai.Hosting;
 
@@ -23,26 +24,40 @@ public sealed class LoadedModel : IDisposable
     public void Dispose() => (Model as IDisposable)?.Dispose();
 }
 
-/// <summary>Loads model files by extension: .onnx through ONNX Runtime, .zip through ML.NET.</summary>
+/// <summary>Loads model files by extension: .onnx through ONNX Runtime, .zip through ML.NET, .pt (TorchScript) through TorchSharp.</summary>
 public static class ModelFiles
 {
     /// <summary>The extensions this build can load.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = [".onnx", ".zip"];
+    public static IReadOnlyList<string> Extensions { get; } = [".onnx", ".zip", ".pt"];
 
     /// <summary>
     /// Loads the model at <paramref name="path"/>; errors are <see cref="XaiException"/>s naming the file.
     /// <paramref name="outputColumn"/> names the ML.NET output column to explain (default: Probability, else Score).
     /// </summary>
-    public static LoadedModel Load(string path, string? outputColumn = null)
+    public static LoadedModel Load(string path, string? outputColumn = null) => Load(path, outputColumn, inputShape: null);
+
+    /// <summary>
+    /// Loads the model at <paramref name="path"/>; errors are <see cref="XaiException"/>s naming the file.
+    /// <paramref name="outputColumn"/> names the ML.NET output column to explain (default: Probability, else Score);
+    /// <paramref name="inputShape"/> is the shape of one input of a TorchScript (.pt) file, which the file does not
+    /// record (for example [1, 8, 8] for 8x8 grey images, or [10] for 10 tabular features).
+    /// </summary>
+    public static LoadedModel Load(string path, string? outputColumn, IReadOnlyList<int>? inputShape)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new XaiException($"{path}: model file not found");
-        IModel model = System.IO.Path.GetExtension(path).ToLowerInvariant() switch
+        string extension = System.IO.Path.GetExtension(path).ToLowerInvariant();
+        if (inputShape is not null && extension != ".pt")
+            throw new XaiException($"{path}: --input-shape loads TorchScript (.pt) models; an {extension} model knows its own input size");
+        IModel model = extension switch
         {
+            ".pt" when outputColumn is not null => throw new XaiException($"{path}: --output-column is for ML.NET models; a TorchScript model's outputs are chosen with --target"),
+            ".pt" => TorchModel.Load(path, inputShape
+                ?? throw new XaiException($"{path}: a TorchScript file does not record its input shape; pass --input-shape (for example 1,8,8 for 8x8 grey images, or 10 for 10 features)")),
             ".onnx" when outputColumn is not null => throw new XaiException($"{path}: --output-column is for ML.NET models; an ONNX model's outputs are chosen with --target"),
             ".onnx" => OnnxModel.Load(path),
             ".zip" => MLNetModel.Load(path, new MLNetModelOptions { OutputColumn = outputColumn }),
-            var other => throw new XaiException($"{path}: unknown model type '{other}'; use .onnx (ONNX) or .zip (ML.NET)"),
+            var other => throw new XaiException($"{path}: unknown model type '{other}'; use .onnx (ONNX), .zip (ML.NET) or .pt (TorchScript)"),
         };
         return new LoadedModel(model, path);
     }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Interactive.Xai.Torch.Tests;
 
-/// <summary>Small modules built directly with TorchSharp's nn, seeded.</summary>
+/// <summary>Small modules built directly with TorchSharp's nn: seeded, or with known weights for analytic answers.</summary>
 internal static class TestModules
 {
     /// <summary>features(conv1 Conv2d(1,4,3), relu1) -> flatten -> fc Linear(144, 10): for 8x8 inputs.</summary>
@@ -21,6 +21,32 @@ internal static class TestModules
     {
         using var generator = new Generator((ulong)seed);
         return randn(shape, generator: generator);
+    }
+
+    /// <summary>y = W x + b with the given W (outputs x inputs) and b.</summary>
+    public static nn.Module<Tensor, Tensor> Linear(float[,] weights, float[] bias)
+    {
+        int outputs = weights.GetLength(0), inputs = weights.GetLength(1);
+        var linear = nn.Linear(inputs, outputs);
+        using (no_grad())
+        {
+            linear.weight!.copy_(tensor(weights));
+            linear.bias!.copy_(tensor(bias));
+        }
+        return linear;
+    }
+
+    /// <summary>A module whose forward is any function (no parameters).</summary>
+    public static nn.Module<Tensor, Tensor> Function(Func<Tensor, Tensor> forward, string name = "function")
+        => new FunctionModule(name, forward);
+
+    private sealed class FunctionModule : nn.Module<Tensor, Tensor>
+    {
+        private readonly Func<Tensor, Tensor> _forward;
+
+        public FunctionModule(string name, Func<Tensor, Tensor> forward) : base(name) => _forward = forward;
+
+        public override Tensor forward(Tensor input) => _forward(input);
     }
 }
 
