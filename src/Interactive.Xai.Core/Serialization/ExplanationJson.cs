@@ -9,7 +9,7 @@ namespace Interactive.Xai;
 /// With one target, per-target arrays have no output dimension; with several targets (<c>--target all</c>),
 /// every per-target array gains a trailing output dimension and <c>baseValue</c> becomes one value per output.
 /// </summary>
-public static class ExplanationJson
+public static partial class ExplanationJson
 {
     /// <summary>The explanation as an indented JSON document.</summary>
     public static string Serialize(Explanation explanation, bool indented = true)
@@ -34,6 +34,10 @@ public static class ExplanationJson
             case PartialDependenceExplanation d: WritePartialDependence(writer, d); break;
             case PartialDependence2DExplanation d2: WritePartialDependence2D(writer, d2); break;
             case AccumulatedLocalEffectsExplanation e: WriteAle(writer, e); break;
+            case LimeExplanation l: WriteLime(writer, l); break;
+            case CounterfactualExplanation c: WriteCounterfactual(writer, c); break;
+            case CorrelationMatrix r: WriteCorrelation(writer, r); break;
+            case FeatureEliminationResult f: WriteElimination(writer, f); break;
             default: WriteCommon(writer, explanation); break;
         }
         writer.WriteNumber("elapsedSeconds", explanation.Elapsed.TotalSeconds);
