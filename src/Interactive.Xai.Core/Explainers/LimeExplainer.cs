@@ -186,8 +186,8 @@ public sealed class LimeExplainer
             Parallel.For(0, blockJobs, parallel, local =>
             {
                 int job = startJob + local;
-                Sample(rows.Row(job / runs), new Random(Statistics.DeriveSeed(_options.Seed, job / runs, job % runs)),
-                    inputs.AsSpan(local * samples * m, samples * m));
+                var random = new FastRandom(Statistics.DeriveSeed(_options.Seed, job / runs, job % runs));
+                Sample(rows.Row(job / runs), ref random, inputs.AsSpan(local * samples * m, samples * m));
             });
             var outputs = evaluator.Evaluate((long)blockJobs * samples, (first, count, dest) =>
                 inputs.AsSpan((int)(first * m), count * m).CopyTo(dest));
@@ -307,29 +307,21 @@ public sealed class LimeExplainer
         return common / (double)(a.Length + b.Length - common);
     }
 
-    private void Sample(ReadOnlySpan<float> x, Random random, Span<float> destination)
+    private void Sample(ReadOnlySpan<float> x, ref FastRandom random, Span<float> destination)
     {
-        int m = x.Length;
+        int m = x.Length, n = destination.Length / m;
         x.CopyTo(destination);
-        for (int i = 1; i < destination.Length / m; i++)
+        bool around = _options.Sampling == LimeSampling.AroundRow, marginal = !around && _options.Discretize;
+        for (int i = 1; i < n; i++)
         {
             var row = destination.Slice(i * m, m);
             for (int j = 0; j < m; j++)
             {
-                if (_options.Sampling == LimeSampling.AroundRow)
-                    row[j] = _constant[j] ? x[j] : (float)(x[j] + _scale[j] * Gaussian(random));
-                else if (_options.Discretize)
-                    row[j] = _columns[j][random.Next(_columns[j].Length)];
-                else
-                    row[j] = (float)(_mean[j] + (_constant[j] ? 0 : _scale[j] * Gaussian(random)));
+                if (marginal) row[j] = _columns[j][random.Next(_columns[j].Length)];
+                else if (_constant[j]) row[j] = around ? x[j] : (float)_mean[j];
+                else row[j] = (float)((around ? x[j] : _mean[j]) + _scale[j] * random.NextGaussian());
             }
         }
-    }
-
-    private static double Gaussian(Random random)
-    {
-        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
     private int Bin(int feature, double value)
