@@ -347,7 +347,27 @@ public sealed class LimeExplainer
         ReadOnlySpan<float> x, ReadOnlySpan<float> samples, ReadOnlySpan<float> outputs, ImmutableArray<int> targets, int features)
     {
         int m = x.Length, n = samples.Length / m, k = outputs.Length / n, t = targets.Length;
-        var z = new double[n * m];
+        // Pooled: a fresh n x m array per row would land on the large-object heap for every row.
+        var zBuffer = System.Buffers.ArrayPool<double>.Shared.Rent(n * m);
+        var weightBuffer = System.Buffers.ArrayPool<double>.Shared.Rent(n);
+        var yBuffer = System.Buffers.ArrayPool<double>.Shared.Rent(n * t);
+        try
+        {
+            return FitSurrogate(x, samples, outputs, targets, features, zBuffer.AsSpan(0, n * m), weightBuffer.AsSpan(0, n), yBuffer.AsSpan(0, n * t));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(zBuffer);
+            System.Buffers.ArrayPool<double>.Shared.Return(weightBuffer);
+            System.Buffers.ArrayPool<double>.Shared.Return(yBuffer);
+        }
+    }
+
+    private (double[] Values, double[] Coefficients, double[] Intercepts, double[] Fidelity, int[][] Selected) FitSurrogate(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> samples, ReadOnlySpan<float> outputs, ImmutableArray<int> targets, int features,
+        Span<double> z, Span<double> weights, Span<double> y)
+    {
+        int m = x.Length, n = samples.Length / m, k = outputs.Length / n, t = targets.Length;
         var zx = new double[m];
         var rowBins = new int[m];
         for (int j = 0; j < m; j++)
@@ -355,7 +375,6 @@ public sealed class LimeExplainer
             rowBins[j] = Bin(j, x[j]);
             zx[j] = _options.Discretize ? 1 : (x[j] - _mean[j]) / _scale[j];
         }
-        var weights = new double[n];
         double width = KernelWidth;
         for (int i = 0; i < n; i++)
         {
@@ -369,7 +388,6 @@ public sealed class LimeExplainer
             }
             weights[i] = Math.Sqrt(Math.Exp(-d2 / (width * width)));
         }
-        var y = new double[n * t];
         for (int i = 0; i < n; i++)
             for (int s = 0; s < t; s++) y[i * t + s] = outputs[i * k + targets[s]];
         var regression = WeightedRegression.Create(z, n, m, y, t, weights);
