@@ -78,5 +78,5 @@ public static class CounterfactualCharts
     private static string PredictionText(IReadOnlyList<double> outputs) => string.Join(", ", outputs.Select(Figure.Number));
 
     private static string Title(CounterfactualExplanation explanation, CounterfactualSet set) => string.Create(CultureInfo.InvariantCulture,
-        $"Counterfactuals for row {set.Row} ({PlotText.Escape(explanation.Goal.ToString())}): {set.Count} of {explanation.RequestedCount} found; validity {set.Validity:F2}, proximity {Figure.Number(set.Proximity)}, sparsity {Figure.Number(set.Sparsity)}, diversity {Figure.Number(set.Diversity)}");
+        $"Counterfactuals for row {set.Row} ({PlotText.Escape(explanation.Goal.ToString())}): {set.Count} of {explanation.RequestedCount} found<br><sub>validity {set.Validity:F2}, proximity {Figure.Number(set.Proximity)} (MAD-scaled L1 / features), sparsity {Figure.Number(set.Sparsity)}, diversity {Figure.Number(set.Diversity)}</sub>");
 }
