@@ -86,6 +86,21 @@ public class LimeExplainerTests
         }
     }
 
+    [Theory]
+    [InlineData(LimeFeatureSelection.ForwardSelection, 1)]
+    [InlineData(LimeFeatureSelection.ForwardSelection, 2)]
+    [InlineData(LimeFeatureSelection.LassoPath, 1)]
+    [InlineData(LimeFeatureSelection.LassoPath, 2)]
+    [InlineData(LimeFeatureSelection.HighestWeights, 2)]
+    public void SmallK_PicksTheStrongestFeatures(LimeFeatureSelection selection, int k)
+    {
+        // Standardised slopes: 3, -2, 1, 0.5, 0 times the same std, so the strongest are x0 then x1.
+        var model = DelegateModel.Linear(Weights);
+        var options = new LimeOptions { Discretize = false, FeatureCount = k, FeatureSelection = selection, Samples = 2000, StabilityRuns = 1 };
+        var lime = new LimeExplainer(model, Uniform(300, seed: 20), options).Explain(Uniform(3, seed: 21));
+        for (int r = 0; r < 3; r++) Assert.Equal(Enumerable.Range(0, k).ToArray(), lime.Selected(r).ToArray());
+    }
+
     [Fact]
     public void IgnoredFeature_GetsNearZeroWeightWhenEveryFeatureIsKept()
     {
