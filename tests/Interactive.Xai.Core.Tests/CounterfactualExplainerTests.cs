@@ -101,6 +101,68 @@ public class CounterfactualExplainerTests
         Assert.All(result.Sets, s => Assert.Equal(s.Count / 3.0, s.Validity, 9));
     }
 
+    /// <summary>Three-class softmax of a linear map, with the analytic gradient dp_k/dx = p_k (W_k - Σ_j p_j W_j).</summary>
+    private sealed class Softmax : IDifferentiableModel
+    {
+        private static readonly float[][] Rows = [[2f, 0f, -1f], [-1f, 2f, 0f], [0f, -1f, 2f]];
+        public int FeatureCount => 3;
+        public IReadOnlyList<string>? FeatureNames => null;
+        public IReadOnlyList<string> OutputNames => ["a", "b", "c"];
+        public bool IsThreadSafe => true;
+
+        private static void Probabilities(ReadOnlySpan<float> x, Span<float> p)
+        {
+            for (int k = 0; k < 3; k++) p[k] = System.Numerics.Tensors.TensorPrimitives.Dot(x, Rows[k]);
+            System.Numerics.Tensors.TensorPrimitives.SoftMax(p, p);
+        }
+
+        public void Predict(ReadOnlySpan<float> inputs, int rowCount, Span<float> outputs)
+        {
+            for (int r = 0; r < rowCount; r++) Probabilities(inputs.Slice(r * 3, 3), outputs.Slice(r * 3, 3));
+        }
+
+        public void PredictWithGradient(ReadOnlySpan<float> inputs, int rowCount, ReadOnlySpan<int> outputIndices, Span<float> outputs, Span<float> gradients)
+        {
+            for (int r = 0; r < rowCount; r++)
+            {
+                var p = outputs.Slice(r * 3, 3);
+                Probabilities(inputs.Slice(r * 3, 3), p);
+                int k = outputIndices[r];
+                for (int j = 0; j < 3; j++)
+                {
+                    double mean = p[0] * Rows[0][j] + p[1] * Rows[1][j] + p[2] * Rows[2][j];
+                    gradients[r * 3 + j] = (float)(p[k] * (Rows[k][j] - mean));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Gradient_MultiClass_ReachesTheDesiredArgMaxRespectingADecreaseOnlyFeature()
+    {
+        var model = new Softmax();
+        var training = TestModels.RandomTable(300, 3, seed: 4, scale: 2);
+        var rows = FeatureTable.FromRows([[1.5f, 0f, 0f], [0f, 1.2f, -0.5f]]);
+        var options = new CounterfactualOptions
+        {
+            Count = 3,
+            Search = CounterfactualSearch.Gradient,
+            Constraints = [new FeatureConstraint { Feature = "x0", Direction = MonotoneDirection.DecreaseOnly }],
+        };
+        var result = new CounterfactualExplainer(model, training, options).Explain(rows, CounterfactualGoal.Class(2));
+        foreach (var set in result.Sets)
+        {
+            Assert.True(set.Count >= 1);
+            var outputs = model.Predict(set.Counterfactuals);
+            for (int i = 0; i < set.Count; i++)
+            {
+                Assert.True(set.Valid[i]);
+                Assert.True(outputs[i * 3 + 2] > Math.Max(outputs[i * 3], outputs[i * 3 + 1]), "class 2 is not the arg-max");
+                Assert.True(set.Counterfactuals[i, 0] <= rows[set.Row, 0]);
+            }
+        }
+    }
+
     [Fact]
     public void Gradient_NeedsADifferentiableModel()
     {

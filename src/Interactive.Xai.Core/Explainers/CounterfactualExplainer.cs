@@ -47,7 +47,11 @@ public enum CounterfactualSearch
     /// <summary>Model-agnostic: a genetic search over batched populations (in the spirit of DiCE's genetic method).</summary>
     Genetic,
 
-    /// <summary>For <see cref="IDifferentiableModel"/>: Wachter-style loss minimised with Adam on the input, projected onto the constraints.</summary>
+    /// <summary>
+    /// For <see cref="IDifferentiableModel"/>: Wachter-style loss (λ x hinge on the goal + scaled L1 to the row, λ doubled
+    /// every 25 steps while the goal is not met with a margin) minimised with Adam on the input, projected onto the
+    /// constraints after each step. Outputs in [0, 1] are treated as probabilities and the hinge is on their logarithms.
+    /// </summary>
     Gradient,
 }
 
@@ -524,6 +528,7 @@ public sealed class CounterfactualExplainer
                 Predict(model, current, total, 0, otherIndex, outputs, otherGradient, targetIndex);
                 evaluations += total;
             }
+            bool probabilities = System.Numerics.Tensors.TensorPrimitives.Min(outputs.AsSpan()) >= 0 && System.Numerics.Tensors.TensorPrimitives.Max(outputs.AsSpan()) <= 1;
             for (int c = 0; c < total; c++)
             {
                 int r = c / count;
@@ -541,12 +546,24 @@ public sealed class CounterfactualExplainer
                     sign = o[goal.Output] < goal.Low + margin ? -1 : o[goal.Output] > goal.High - margin ? 1 : 0;
                 }
                 if (step % 25 == 0 && sign != 0) lambda[c] *= 2;
+                // Probabilities saturate (a softmax output near 0 has a vanishing gradient), so for outputs in [0, 1]
+                // the loss is on log-probabilities (log-odds for one output): the gradients are divided by p (p (1 - p)).
+                double targetScale = 1, otherScale = 1;
+                if (probabilities)
+                {
+                    if (goal.DesiredClass is not null && k == 1) targetScale = 1 / Math.Max(o[0] * (1.0 - o[0]), 1e-6);
+                    else if (goal.DesiredClass is { } wantedClass)
+                    {
+                        targetScale = 1 / Math.Max((double)o[wantedClass], 1e-6);
+                        otherScale = 1 / Math.Max((double)o[otherIndex[c]], 1e-6);
+                    }
+                }
                 for (int j = 0; j < m; j++)
                 {
                     if (_immutable[j]) continue;
                     int index = c * m + j;
-                    double g = lambda[c] * sign * gradient[index] * _scale[j];
-                    if (needOther && sign != 0) g += lambda[c] * otherGradient[index] * _scale[j];
+                    double g = lambda[c] * sign * gradient[index] * targetScale * _scale[j];
+                    if (needOther && sign != 0) g += lambda[c] * otherGradient[index] * otherScale * _scale[j];
                     double delta = current[index] - (double)x[j];
                     g += (delta == 0 ? 0 : Math.Sign(delta)) / m;
                     for (int other = 0; other < count; other++)
