@@ -70,12 +70,15 @@ public class CounterfactualExplainerTests
         }
     }
 
-    [Fact]
-    public void Genetic_FindsValidCounterfactualsThatRespectEveryConstraint()
+    [Theory]
+    [InlineData(42)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Genetic_FindsValidCounterfactualsThatRespectEveryConstraint(int seed)
     {
         var model = new Logistic();
         var rows = Negatives(5);
-        var explainer = new CounterfactualExplainer(model, Training(), new CounterfactualOptions { Count = 4, Constraints = Constraints });
+        var explainer = new CounterfactualExplainer(model, Training(), new CounterfactualOptions { Count = 4, Constraints = Constraints, Seed = seed });
         var result = explainer.Explain(rows, CounterfactualGoal.Class(1));
         AssertRespectsConstraints(result, model);
         foreach (var set in result.Sets)
@@ -88,12 +91,15 @@ public class CounterfactualExplainerTests
         }
     }
 
-    [Fact]
-    public void Gradient_FindsValidCounterfactualsThatRespectEveryConstraint()
+    [Theory]
+    [InlineData(42)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Gradient_FindsValidCounterfactualsThatRespectEveryConstraint(int seed)
     {
         var model = new Logistic();
         var rows = Negatives(5);
-        var explainer = new CounterfactualExplainer(model, Training(), new CounterfactualOptions { Count = 3, Constraints = Constraints, Search = CounterfactualSearch.Gradient });
+        var explainer = new CounterfactualExplainer(model, Training(), new CounterfactualOptions { Count = 3, Constraints = Constraints, Search = CounterfactualSearch.Gradient, Seed = seed });
         var result = explainer.Explain(rows, CounterfactualGoal.Class(1));
         AssertRespectsConstraints(result, model);
         // Gradient descent from nearby starts may converge to the same point: duplicates are dropped.
@@ -137,8 +143,11 @@ public class CounterfactualExplainerTests
         }
     }
 
-    [Fact]
-    public void Gradient_MultiClass_ReachesTheDesiredArgMaxRespectingADecreaseOnlyFeature()
+    [Theory]
+    [InlineData(42)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Gradient_MultiClass_ReachesTheDesiredArgMaxRespectingADecreaseOnlyFeature(int seed)
     {
         var model = new Softmax();
         var training = TestModels.RandomTable(300, 3, seed: 4, scale: 2);
@@ -147,6 +156,7 @@ public class CounterfactualExplainerTests
         {
             Count = 3,
             Search = CounterfactualSearch.Gradient,
+            Seed = seed,
             Constraints = [new FeatureConstraint { Feature = "x0", Direction = MonotoneDirection.DecreaseOnly }],
         };
         var result = new CounterfactualExplainer(model, training, options).Explain(rows, CounterfactualGoal.Class(2));
