@@ -47,6 +47,36 @@ public static class ExplanationReport
                 facts.Add(("grid", $"{d2.GridX.Length} x {d2.GridY.Length}"));
                 facts.Add(("rows", d2.RowCount.ToString(CultureInfo.InvariantCulture)));
                 break;
+            case LimeExplanation lime:
+                facts.Insert(1, ("rows x features", $"{lime.RowCount} x {lime.FeatureCount}"));
+                facts.Add(("mean fidelity (weighted R²)", lime.MeanFidelity.ToString("G4", CultureInfo.InvariantCulture)));
+                facts.Add(("lowest fidelity", lime.Fidelity.Min().ToString("G4", CultureInfo.InvariantCulture)));
+                if (!lime.StabilityJaccard.IsDefaultOrEmpty)
+                {
+                    facts.Add(("stability: mean Jaccard of the selected features over seeds", lime.MeanStabilityJaccard.ToString("G4", CultureInfo.InvariantCulture)));
+                    facts.Add(("stability: mean std of values over seeds", lime.ValueStandardDeviations.Average().ToString("G4", CultureInfo.InvariantCulture)));
+                }
+                foreach (var (key, value) in lime.Details.OrderBy(d => d.Key, StringComparer.Ordinal)) facts.Add((key, value));
+                break;
+            case CounterfactualExplanation cf:
+                facts.Insert(1, ("rows x features", $"{cf.RowCount} x {cf.FeatureNames.Length}"));
+                facts.Add(("counterfactuals per row", cf.RequestedCount.ToString(CultureInfo.InvariantCulture)));
+                facts.Add(("mean validity", cf.MeanValidity.ToString("G4", CultureInfo.InvariantCulture)));
+                facts.Add(("mean proximity (scaled L1 / features)", cf.Sets.Select(s => s.Proximity).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average().ToString("G4", CultureInfo.InvariantCulture)));
+                facts.Add(("mean sparsity", cf.Sets.Select(s => s.Sparsity).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average().ToString("G4", CultureInfo.InvariantCulture)));
+                facts.Add(("mean diversity", cf.Sets.Average(s => s.Diversity).ToString("G4", CultureInfo.InvariantCulture)));
+                foreach (var (key, value) in cf.Details.OrderBy(d => d.Key, StringComparer.Ordinal)) facts.Add((key, value));
+                break;
+            case CorrelationMatrix matrix:
+                facts.Insert(1, ("rows x features", $"{matrix.RowCount} x {matrix.FeatureCount}"));
+                facts.Add(("coefficient", matrix.Correlation.ToString()));
+                break;
+            case FeatureEliminationResult rfe:
+                facts.Insert(1, ("features", rfe.FeatureNames.Length.ToString(CultureInfo.InvariantCulture)));
+                facts.Add(("selected", string.Join(", ", rfe.SelectedNames)));
+                facts.Add(("folds", rfe.Folds.ToString(CultureInfo.InvariantCulture)));
+                facts.Add(("step", rfe.Step.ToString(CultureInfo.InvariantCulture)));
+                break;
             case AccumulatedLocalEffectsExplanation l:
                 facts.Insert(1, ("feature", l.Feature));
                 facts.Add(("bins", (l.Edges.Length - 1).ToString(CultureInfo.InvariantCulture)));
@@ -56,7 +86,11 @@ public static class ExplanationReport
         return facts;
     }
 
-    /// <summary>The charts that suit the explanation (for tabular attributions: importance, beeswarm, first row's waterfall, top feature's dependence, heatmap; for image attributions see <see cref="ImageAttributionCharts"/>).</summary>
+    /// <summary>
+    /// The charts that suit the explanation (for tabular attributions: importance, beeswarm, first row's waterfall, top
+    /// feature's dependence, heatmap; for image attributions see <see cref="ImageAttributionCharts"/>; for LIME and
+    /// counterfactuals: the first five rows' charts).
+    /// </summary>
     public static IReadOnlyList<GenericChart> Charts(Explanation explanation)
     {
         ArgumentNullException.ThrowIfNull(explanation);
@@ -72,6 +106,11 @@ public static class ExplanationReport
             PartialDependenceExplanation d => [PartialDependenceCharts.Line(d)],
             PartialDependence2DExplanation d2 => [PartialDependenceCharts.Surface(d2)],
             AccumulatedLocalEffectsExplanation l => [AccumulatedLocalEffectsCharts.Line(l)],
+            LimeExplanation lime => Enumerable.Range(0, Math.Min(lime.RowCount, 5)).Select(r => LimeCharts.Bar(lime, r)).ToArray(),
+            CounterfactualExplanation cf => Enumerable.Range(0, Math.Min(cf.RowCount, 5))
+                .SelectMany(r => new[] { CounterfactualCharts.Table(cf, r), CounterfactualCharts.Changes(cf, r) }).ToArray(),
+            CorrelationMatrix matrix => [FeatureSelectionCharts.CorrelationHeatmap(matrix)],
+            FeatureEliminationResult rfe => [FeatureSelectionCharts.EliminationCurve(rfe)],
             _ => [],
         };
     }
@@ -117,6 +156,10 @@ public static class ExplanationReport
         PartialDependenceExplanation d => $"Partial dependence on {d.Feature}",
         PartialDependence2DExplanation d2 => $"Partial dependence on {d2.Features[0]} and {d2.Features[1]}",
         AccumulatedLocalEffectsExplanation l => $"Accumulated local effects of {l.Feature}",
+        LimeExplanation => "LIME: local surrogate models",
+        CounterfactualExplanation cf => $"Counterfactuals ({cf.Goal})",
+        CorrelationMatrix m => $"{m.Correlation} correlation",
+        FeatureEliminationResult r => r.Folds > 0 ? "Recursive feature elimination with cross-validation" : "Recursive feature elimination",
         _ => explanation.Method,
     };
 

@@ -75,9 +75,13 @@ public static class CliApp
               xai explain --model model.zip --data test.csv --label target --method permutation-importance --metric r2 --repeats 10
               xai explain --model model.onnx --data rows.csv --method pdp --feature bmi --grid-points 30 --html pdp.html
               xai explain --model model.onnx --data rows.csv --method ale --feature bmi --bins 10 --json ale.json
+              xai explain --model model.onnx --data rows.csv --method lime --lime-features 5 --json lime.json
+              xai counterfactual --model model.onnx --data train.csv --row 3 --desired 1 --count 4 --immutable age --json cf.json
+              xai counterfactual --model model.onnx --data train.csv --row 3 --desired-range 150,200 --html cf.html
               xai inspect --model model.onnx --html graph.html
             """);
         root.Subcommands.Add(ExplainCommand.Create(output));
+        root.Subcommands.Add(CounterfactualCommand.Create(output));
         root.Subcommands.Add(InspectCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
         return root;

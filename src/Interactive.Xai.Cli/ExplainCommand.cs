@@ -19,7 +19,7 @@ internal static class ExplainCommand
         var data = new Option<string>("--data") { Description = "CSV with a header: the rows to explain (and score).", Required = true };
         var method = new Option<string>("--method") { Description = "One of: " + string.Join(", ", Methods) + ".", Required = true };
         method.AcceptOnlyFromAmong(Methods);
-        var background = new Option<string?>("--background") { Description = "CSV of background rows for Shapley methods (default: a k-means summary of --data)." };
+        var background = new Option<string?>("--background") { Description = "CSV of background rows for Shapley methods (default: a k-means summary of --data); for lime, the training rows whose statistics drive sampling (default --data)." };
         var backgroundSize = new Option<int?>("--background-size") { Description = "Summarise the background to this many weighted k-means rows (default 10 when the background is --data; a given --background is used whole unless this is set)." };
         var target = new Option<string>("--target") { Description = "The output to explain: an index, an output name, 'all', or 'predicted' (each row's own top output; saliency, smoothgrad, ig, occlusion).", DefaultValueFactory = _ => "0" };
         var label = new Option<string?>("--label") { Description = "The label column of --data (left out of the features; permutation importance scores against it)." };
@@ -29,7 +29,9 @@ internal static class ExplainCommand
         var gridPoints = new Option<int>("--grid-points") { Description = "Grid points between the 5% and 95% quantiles for pdp/ice.", DefaultValueFactory = _ => 20 };
         var edges = new Option<string?>("--edges") { Description = "Explicit ALE bin edges: e0,e1,... (strictly increasing)." };
         var bins = new Option<int>("--bins") { Description = "ALE quantile bins.", DefaultValueFactory = _ => 20 };
-        var samples = new Option<int?>("--samples") { Description = "Kernel SHAP coalitions per row (default 2M + 2048); smoothgrad noisy samples per row (default 50)." };
+        var samples = new Option<int?>("--samples") { Description = "Kernel SHAP coalitions per row (default 2M + 2048); smoothgrad noisy samples per row (default 50); LIME samples per row (default 5000)." };
+        var limeFeatures = new Option<int?>("--lime-features") { Description = "LIME: the most features each surrogate uses (K, default 10)." };
+        var noDiscretize = new Option<bool>("--no-discretize") { Description = "LIME: regress on standardised values instead of quartile-bin indicators." };
         var repeats = new Option<int>("--repeats") { Description = "Permutation importance shuffles per feature.", DefaultValueFactory = _ => 5 };
         var metric = new Option<string?>("--metric") { Description = "Permutation importance metric: " + string.Join(", ", Metrics) + " (default mse for one output, accuracy for several)." };
         metric.AcceptOnlyFromAmong(Metrics);
@@ -55,6 +57,7 @@ internal static class ExplainCommand
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
             patch, stride, fill, perChannel, layer,
+            limeFeatures, noDiscretize,
         };
         command.SetAction(parse =>
         {
@@ -91,6 +94,8 @@ internal static class ExplainCommand
                 FillValue = parse.GetValue(fill),
                 PerChannel = parse.GetValue(perChannel),
                 Layer = parse.GetValue(layer),
+                LimeFeatures = parse.GetValue(limeFeatures),
+                LimeDiscretize = !parse.GetValue(noDiscretize),
             };
             return Execute(request, output);
         });
@@ -111,7 +116,7 @@ internal static class ExplainCommand
         }
         table = ExplanationRunner.MatchModelColumns(table, model, request.Data);
         FeatureTable? background = null;
-        if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap")
+        if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap" or "lime")
         {
             background = CsvTableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
@@ -158,9 +163,13 @@ internal static class ExplainCommand
             FillValue = request.FillValue,
             PerChannel = request.PerChannel,
             Layer = request.Layer,
+            LimeFeatures = request.LimeFeatures,
+            LimeDiscretize = request.LimeDiscretize,
         };
-        var explanation = new ExplanationRunner().Run(model, table, explanationRequest,
-            new ExplanationInputs { Background = background, Labels = labelValues, BaselineRows = baselineRows });
+        var inputs = request.Method == "lime"
+            ? new ExplanationInputs { Reference = background, Labels = labelValues }
+            : new ExplanationInputs { Background = background, Labels = labelValues, BaselineRows = baselineRows };
+        var explanation = new ExplanationRunner().Run(model, table, explanationRequest, inputs);
 
         var files = new List<(string, string)>();
         string jsonText = ExplanationJson.Serialize(explanation);
@@ -229,4 +238,10 @@ internal sealed record ExplainRequest
     public bool PerChannel { get; init; }
     /// <summary>--layer: the grad-cam layer.</summary>
     public string? Layer { get; init; }
+
+    /// <summary>--lime-features: LIME's K.</summary>
+    public int? LimeFeatures { get; init; }
+
+    /// <summary>False with --no-discretize.</summary>
+    public bool LimeDiscretize { get; init; } = true;
 }

@@ -2,7 +2,7 @@ namespace Interactive.Xai.Hosting;
 
 /// <summary>
 /// One explanation asked for by name, as the command line and the notebook's magic commands express it.
-/// Method names: exact-shap, kernel-shap, tree-shap, permutation-importance, pdp, ice, ale, saliency, smoothgrad, ig, occlusion.
+/// Method names: exact-shap, kernel-shap, tree-shap, permutation-importance, pdp, ice, ale, saliency, smoothgrad, ig, occlusion, lime.
 /// </summary>
 public sealed record ExplanationRequest
 {
@@ -27,7 +27,7 @@ public sealed record ExplanationRequest
     /// <summary>ALE quantile bins when no edges are given.</summary>
     public int Bins { get; init; } = 20;
 
-    /// <summary>Kernel SHAP coalitions per row (null: 2M + 2048); SmoothGrad noisy samples per row (null: 50).</summary>
+    /// <summary>Kernel SHAP coalitions per row (null: 2M + 2048); SmoothGrad noisy samples per row (null: 50); LIME samples per row (null: 5000).</summary>
     public int? Samples { get; init; }
 
     /// <summary>Permutation importance shuffles per feature.</summary>
@@ -74,8 +74,14 @@ public sealed record ExplanationRequest
     /// <summary>Occlusion: occlude each channel on its own (by default a patch covers every channel).</summary>
     public bool PerChannel { get; init; }
 
+    /// <summary>LIME: the most features a surrogate uses (K; null: 10).</summary>
+    public int? LimeFeatures { get; init; }
+
+    /// <summary>LIME: whether to discretise features into quartile bins (the lime package's default).</summary>
+    public bool LimeDiscretize { get; init; } = true;
+
     /// <summary>All method names.</summary>
-    public static IReadOnlyList<string> Methods { get; } = ["exact-shap", "kernel-shap", "tree-shap", "permutation-importance", "pdp", "ice", "ale", "saliency", "smoothgrad", "ig", "occlusion"];
+    public static IReadOnlyList<string> Methods { get; } = ["exact-shap", "kernel-shap", "tree-shap", "permutation-importance", "pdp", "ice", "ale", "saliency", "smoothgrad", "ig", "occlusion", "lime"];
 
     /// <summary>All Integrated Gradients rule names.</summary>
     public static IReadOnlyList<string> RuleNames { get; } = Enum.GetValues<IntegrationRule>().Select(IntegratedGradientsExplainer.RuleName).ToArray();

@@ -5,8 +5,8 @@ namespace Interactive.Xai.Hosting;
 /// <summary>The tables an explanation may draw on besides the rows it explains.</summary>
 public sealed record ExplanationInputs
 {
-    /// <summary>The whole data set the explained rows come from: summarised into the default background and routed
-    /// through trees for Tree SHAP covers (default: the explained rows).</summary>
+    /// <summary>The whole data set the explained rows come from: summarised into the default background, routed
+    /// through trees for Tree SHAP covers, and LIME's training statistics (default: the explained rows).</summary>
     public FeatureTable? Reference { get; init; }
 
     /// <summary>Background rows for Shapley methods, used whole unless a background size is requested.</summary>
@@ -152,6 +152,17 @@ public sealed class ExplanationRunner
                     Seed = request.Seed,
                 };
                 return new OcclusionExplainer(model, options).Explain(data, target, progress, cancellationToken);
+            }
+            case "lime":
+            {
+                var options = new LimeOptions
+                {
+                    Samples = request.Samples ?? 5000,
+                    FeatureCount = request.LimeFeatures ?? 10,
+                    Discretize = request.LimeDiscretize,
+                    Seed = request.Seed,
+                };
+                return new LimeExplainer(model, reference, options).Explain(data, target, progress, cancellationToken);
             }
             default:
                 throw new XaiException($"unknown method '{request.Method}'; use one of: {string.Join(", ", ExplanationRequest.Methods)}");

@@ -63,8 +63,10 @@ Func<IModel, Func<Explanation>>[] factories =
     m => { var e = new PermutationImportanceExplainer(m, new PermutationImportanceOptions { Repeats = 5 }); return () => e.Explain(data, diabetes.Labels); },
     m => { var e = new PartialDependenceExplainer(m, new PartialDependenceOptions { GridPoints = 50 }); return () => e.Explain(data, "bmi"); },
     m => { var e = new AccumulatedLocalEffectsExplainer(m); return () => e.Explain(data, "bmi"); },
+    m => { var e = new LimeExplainer(m, data, new LimeOptions { StabilityRuns = 1 }); return () => e.Explain(explained); },
+    m => { var e = new LimeExplainer(m, data); return () => e.Explain(explained); },
 ];
-string[] names = ["exact-shap", "kernel-shap (exact fallback)", "kernel-shap (500 samples)", "permutation-importance (442 rows)", "pdp (442 rows x 50)", "ale (442 rows, 20 bins)"];
+string[] names = ["exact-shap", "kernel-shap (exact fallback)", "kernel-shap (500 samples)", "permutation-importance (442 rows)", "pdp (442 rows x 50)", "ale (442 rows, 20 bins)", "lime (5000 samples, 1 run)", "lime (5000 samples, 3 stability runs)"];
 
 Console.WriteLine($"Interactive.Xai benchmark: ONNX MLP 10-32-32-1 on diabetes, {explained.RowCount} rows explained by the Shapley methods, background 10 k-means rows, batch {batchSize}, {parallelism} threads, best of {repeat}");
 Console.WriteLine($"{"method",-34} {"evaluations",12} {"explain s",10} {"raw model s",12} {"ratio",6} {"engine-only s",14}");

@@ -12,7 +12,7 @@ namespace Interactive.Xai;
 /// "predicted" (each row's own top output), and for Integrated Gradients <c>convergenceDelta</c> ([row], or
 /// [row][output] for several targets).
 /// </summary>
-public static class ExplanationJson
+public static partial class ExplanationJson
 {
     /// <summary>The explanation as an indented JSON document.</summary>
     public static string Serialize(Explanation explanation, bool indented = true)
@@ -37,6 +37,10 @@ public static class ExplanationJson
             case PartialDependenceExplanation d: WritePartialDependence(writer, d); break;
             case PartialDependence2DExplanation d2: WritePartialDependence2D(writer, d2); break;
             case AccumulatedLocalEffectsExplanation e: WriteAle(writer, e); break;
+            case LimeExplanation l: WriteLime(writer, l); break;
+            case CounterfactualExplanation c: WriteCounterfactual(writer, c); break;
+            case CorrelationMatrix r: WriteCorrelation(writer, r); break;
+            case FeatureEliminationResult f: WriteElimination(writer, f); break;
             default: WriteCommon(writer, explanation); break;
         }
         writer.WriteNumber("elapsedSeconds", explanation.Elapsed.TotalSeconds);

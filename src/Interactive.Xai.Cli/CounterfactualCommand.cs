@@ -1,0 +1,151 @@
+using System.CommandLine;
+using System.Globalization;
+using Interactive.Xai.Charts;
+using Interactive.Xai.Hosting;
+
+namespace Interactive.Xai.Cli;
+
+/// <summary>`xai counterfactual`: K diverse nearby inputs for one row that reach a class or an output range.</summary>
+internal static class CounterfactualCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime) or .zip (ML.NET).", Required = true };
+        var data = new Option<string>("--data") { Description = "CSV with a header: the training rows (ranges, scales, values to sample) and the row to explain.", Required = true };
+        var row = new Option<int>("--row") { Description = "The 0-based index of the row of --data to explain.", Required = true };
+        var desired = new Option<int?>("--desired") { Description = "Classifiers: the class the counterfactuals must reach (arg-max output; for one probability output, 1 means >= 0.5)." };
+        var desiredRange = new Option<string?>("--desired-range") { Description = "Regressors: lo,hi: the range the output must reach." };
+        var target = new Option<int>("--target") { Description = "The output --desired-range reads.", DefaultValueFactory = _ => 0 };
+        var count = new Option<int>("--count") { Description = "Counterfactuals to find.", DefaultValueFactory = _ => 4 };
+        var immutable = new Option<string?>("--immutable") { Description = "Features that may not change: NAME,NAME,..." };
+        var integer = new Option<string?>("--integer") { Description = "Features that take whole numbers only: NAME,..." };
+        var increase = new Option<string?>("--increase-only") { Description = "Features that may only go up: NAME,..." };
+        var decrease = new Option<string?>("--decrease-only") { Description = "Features that may only go down: NAME,..." };
+        var label = new Option<string?>("--label") { Description = "A label column of --data to leave out of the features." };
+        var generations = new Option<int>("--generations") { Description = "Generations of the genetic search.", DefaultValueFactory = _ => 40 };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
+        var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report to this file." };
+        var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column (default Probability, else Score)." };
+        var command = new Command("counterfactual", "Find diverse nearby inputs that change a model's prediction to a desired class or range.")
+        {
+            model, data, row, desired, desiredRange, target, count, immutable, integer, increase, decrease, label, generations, seed, json, html, outputColumn,
+        };
+        command.SetAction(parse => Execute(new CounterfactualRequest
+        {
+            Model = parse.GetValue(model)!,
+            Data = parse.GetValue(data)!,
+            Row = parse.GetValue(row),
+            Desired = parse.GetValue(desired),
+            DesiredRange = parse.GetValue(desiredRange),
+            Target = parse.GetValue(target),
+            Count = parse.GetValue(count),
+            Immutable = parse.GetValue(immutable),
+            Integer = parse.GetValue(integer),
+            IncreaseOnly = parse.GetValue(increase),
+            DecreaseOnly = parse.GetValue(decrease),
+            Label = parse.GetValue(label),
+            Generations = parse.GetValue(generations),
+            Seed = parse.GetValue(seed),
+            Json = parse.GetValue(json),
+            Html = parse.GetValue(html),
+            OutputColumn = parse.GetValue(outputColumn),
+        }, output));
+        return command;
+    }
+
+    public static int Execute(CounterfactualRequest request, TextWriter output)
+    {
+        if (request.Desired is null == request.DesiredRange is null)
+            throw new XaiException("give exactly one goal: --desired CLASS (classifiers) or --desired-range lo,hi (regressors)");
+        if (request.Count < 1) throw new XaiException($"--count must be at least 1, got {request.Count}");
+        CounterfactualGoal goal;
+        if (request.Desired is { } desiredClass) goal = CounterfactualGoal.Class(desiredClass);
+        else
+        {
+            var bounds = ExplanationRunner.ParseNumbers(request.DesiredRange!, "--desired-range");
+            if (bounds.Length != 2) throw new XaiException($"--desired-range takes two numbers lo,hi, got {bounds.Length}");
+            if (bounds[0] > bounds[1]) throw new XaiException($"--desired-range: lo {bounds[0].ToString(CultureInfo.InvariantCulture)} is above hi {bounds[1].ToString(CultureInfo.InvariantCulture)}");
+            goal = CounterfactualGoal.Range(bounds[0], bounds[1], request.Target);
+        }
+        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn);
+        var model = loaded.Model;
+        var table = CsvTableReader.Read(request.Data);
+        if (request.Label is not null) table = table.SplitColumn(request.Label).Features;
+        table = ExplanationRunner.MatchModelColumns(table, model, request.Data);
+        if (request.Row < 0 || request.Row >= table.RowCount)
+            throw new XaiException($"--row {request.Row} is out of range; {request.Data} has {table.RowCount} rows (0 to {table.RowCount - 1})");
+
+        var constraints = new Dictionary<string, FeatureConstraint>(StringComparer.Ordinal);
+        FeatureConstraint For(string name) => constraints.TryGetValue(name, out var c) ? c : new FeatureConstraint { Feature = name };
+        void Apply(string? list, string option, Func<FeatureConstraint, FeatureConstraint> change)
+        {
+            if (list is null) return;
+            foreach (var name in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!table.FeatureNames.Contains(name))
+                    throw new XaiException($"{option}: no feature named '{name}'; the features are: {string.Join(", ", table.FeatureNames)}");
+                constraints[name] = change(For(name));
+            }
+        }
+        Apply(request.Immutable, "--immutable", c => c with { Immutable = true });
+        Apply(request.Integer, "--integer", c => c with { Integer = true });
+        Apply(request.IncreaseOnly, "--increase-only", c => c with { Direction = MonotoneDirection.IncreaseOnly });
+        Apply(request.DecreaseOnly, "--decrease-only", c => c with { Direction = c.Direction == MonotoneDirection.IncreaseOnly
+            ? throw new XaiException($"feature '{c.Feature}' is both --increase-only and --decrease-only; use --immutable")
+            : MonotoneDirection.DecreaseOnly });
+
+        var options = new CounterfactualOptions
+        {
+            Count = request.Count,
+            Constraints = constraints.Values.ToArray(),
+            Generations = request.Generations,
+            Seed = request.Seed,
+        };
+        var explanation = new CounterfactualExplainer(model, table, options).Explain(table.SelectRows([request.Row]), goal);
+        var set = explanation.Sets[0];
+        explanation = explanation with { Sets = [set with { Row = 0 }] };
+
+        var files = new List<(string, string)>();
+        string jsonText = ExplanationJson.Serialize(explanation);
+        if (request.Json is not null) files.Add((request.Json, jsonText));
+        if (request.Html is not null)
+        {
+            var report = new HtmlReport($"Counterfactuals for row {request.Row} — {Path.GetFileName(request.Model)}");
+            report.AddParagraph($"Model {Path.GetFileName(request.Model)}, data {Path.GetFileName(request.Data)}, row {request.Row.ToString(CultureInfo.InvariantCulture)} (shown as row 0).");
+            report.AddExplanation(explanation);
+            files.Add((request.Html, report.ToHtml()));
+        }
+        if (files.Count == 0)
+        {
+            output.WriteLine(jsonText);
+            return 0;
+        }
+        AtomicFile.WriteAll(files);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"counterfactual: {set.Count} of {request.Count} found, validity {set.Validity:F2}; {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s; wrote {string.Join(", ", files.Select(f => f.Item1))}"));
+        return 0;
+    }
+}
+
+/// <summary>The parsed arguments of `xai counterfactual`.</summary>
+internal sealed record CounterfactualRequest
+{
+    public required string Model { get; init; }
+    public required string Data { get; init; }
+    public int Row { get; init; }
+    public int? Desired { get; init; }
+    public string? DesiredRange { get; init; }
+    public int Target { get; init; }
+    public int Count { get; init; } = 4;
+    public string? Immutable { get; init; }
+    public string? Integer { get; init; }
+    public string? IncreaseOnly { get; init; }
+    public string? DecreaseOnly { get; init; }
+    public string? Label { get; init; }
+    public int Generations { get; init; } = 40;
+    public int Seed { get; init; } = 42;
+    public string? Json { get; init; }
+    public string? Html { get; init; }
+    public string? OutputColumn { get; init; }
+}
