@@ -104,9 +104,11 @@ internal static class ExplainCommand
 
     public static int Execute(ExplainRequest request, TextWriter output)
     {
-        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn,
-            request.InputShape is null ? null : TorchExplanations.ParseInputShape(request.InputShape, "--input-shape"));
+        var shape = request.InputShape is null ? null : ExplanationRunner.ParseShape(request.InputShape, "--input-shape");
+        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn, shape);
         var model = loaded.Model;
+        if (shape is not null && shape.Aggregate(1L, (product, d) => product * d) is var values && values != model.FeatureCount)
+            throw new XaiException($"--input-shape {request.InputShape} holds {values} values but the model takes {model.FeatureCount} features");
         var table = CsvTableReader.Read(request.Data);
         float[]? labelValues = null;
         if (request.Label is not null)

@@ -39,16 +39,15 @@ public static class ModelFiles
     /// <summary>
     /// Loads the model at <paramref name="path"/>; errors are <see cref="XaiException"/>s naming the file.
     /// <paramref name="outputColumn"/> names the ML.NET output column to explain (default: Probability, else Score);
-    /// <paramref name="inputShape"/> is the shape of one input of a TorchScript (.pt) file, which the file does not
-    /// record (for example [1, 8, 8] for 8x8 grey images, or [10] for 10 tabular features).
+    /// <paramref name="inputShape"/> is the shape of one input: a TorchScript (.pt) file needs it, since the file does not
+    /// record it (for example [1, 8, 8] for 8x8 grey images, or [10] for 10 tabular features); ONNX and ML.NET models
+    /// know their input size and ignore it here (explainers still use it to lay out images).
     /// </summary>
     public static LoadedModel Load(string path, string? outputColumn, IReadOnlyList<int>? inputShape)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new XaiException($"{path}: model file not found");
         string extension = System.IO.Path.GetExtension(path).ToLowerInvariant();
-        if (inputShape is not null && extension != ".pt")
-            throw new XaiException($"{path}: --input-shape loads TorchScript (.pt) models; an {extension} model knows its own input size");
         IModel model = extension switch
         {
             ".pt" when outputColumn is not null => throw new XaiException($"{path}: --output-column is for ML.NET models; a TorchScript model's outputs are chosen with --target"),

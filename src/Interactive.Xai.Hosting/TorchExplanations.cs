@@ -12,18 +12,7 @@ public static class TorchExplanations
     /// <summary>True for the methods this class runs.</summary>
     public static bool Handles(string method) => method == GradCam;
 
-    /// <summary>Parses "C,H,W" (or "F": positive integers) into an input shape; <paramref name="option"/> names the source in errors.</summary>
-    public static int[] ParseInputShape(string text, string option)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var shape = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]) || shape[i] < 1)
-                throw new XaiException($"{option}: '{parts[i]}' is not a positive whole number (expected a shape such as 1,8,8)");
-        }
-        return shape;
+       return shape;
     }
 
     /// <summary>Runs a TorchSharp-only method; the model must be a <see cref="TorchModel"/>.</summary>

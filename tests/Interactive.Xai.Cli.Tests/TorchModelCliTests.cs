@@ -128,7 +128,7 @@ public class TorchModelCliTests
     [InlineData("digits_cnn.pt", "1,8,x", "grad-cam", "conv2", "'x' is not a positive whole number")]
     [InlineData("digits_cnn.pt", "1,8,8", "grad-cam", "conv9", "the convolutional layers are: conv1, conv2")]
     [InlineData("digits_cnn.pt", "1,8,8", "grad-cam", null, "grad-cam needs --layer NAME (the convolutional layers are: conv1, conv2)")]
-    [InlineData("diabetes_mlp.onnx", "1,8,8", "exact-shap", null, "--input-shape loads TorchScript")]
+    [InlineData("diabetes_mlp.onnx", "1,8,8", "exact-shap", null, "--input-shape 1,8,8 holds 64 values but the model takes 10 features")]
     [InlineData("diabetes_mlp.onnx", null, "grad-cam", "conv2", "needs a TorchSharp model")]
     public void WrongShapesLayersAndModelsGiveOneErrorLine(string modelFile, string? shape, string method, string? layer, string expected)
     {

@@ -142,6 +142,44 @@ namespace Interactive.Xai.Engine
             row++;
         }
 
+        /// <summary>
+        /// The largest |sum of a row's values - its selected prediction| over rows and slots: the additivity figure of
+        /// methods without a baseline (saliency, SmoothGrad), reported as measured.
+        /// </summary>
+        public static double LargestSumGap(double[] values, double[] selected, int rows, int features, int slots)
+        {
+            double gap = 0;
+            for (int r = 0; r < rows; r++)
+                for (int s = 0; s < slots; s++)
+                {
+                    double sum = 0;
+                    for (int j = 0; j < features; j++) sum += values[(r * features + j) * slots + s];
+                    gap = Math.Max(gap, Math.Abs(sum - selected[r * slots + s]));
+                }
+            return gap;
+        }
+
+        /// <summary>The attribution record every gradient method returns; method-specific fields are added with <c>with</c>.</summary>
+        public static AttributionExplanation Explanation(string method, FeatureTable rows, GradientTargetPlan plan,
+            GradientAttributionOptions options, double[] values, double[] baseValues, double[] selected, double additivityError,
+            TimeSpan elapsed, long evaluations, ImmutableDictionary<string, string> details) => new()
+        {
+            Method = method,
+            FeatureNames = rows.FeatureNames,
+            OutputNames = plan.OutputNames,
+            Targets = plan.Targets,
+            RowTargets = plan.RowTargets,
+            Data = rows,
+            Values = ImmutableArray.Create(values),
+            BaseValues = ImmutableArray.Create(baseValues),
+            Predictions = ImmutableArray.Create(selected),
+            InputShape = options.InputShape.IsDefault ? ImmutableArray<int>.Empty : options.InputShape,
+            AdditivityError = additivityError,
+            Elapsed = elapsed,
+            ModelEvaluations = evaluations,
+            Details = details,
+        };
+
         /// <summary>The explained rows' model outputs, flat [row][slot], for the plan's outputs.</summary>
         public static double[] SelectPredictions(ReadOnlySpan<float> predictions, int rows, int outputs, GradientTargetPlan plan)
         {

@@ -183,28 +183,14 @@ public sealed class IntegratedGradientsExplainer
         for (int s = 0; s < t; s++)
             baseValues[s] = shared ? predictions[n * k + plan.Targets[s]] : baseValues[s] / Math.Max(n, 1);
 
-        return new AttributionExplanation
-        {
-            Method = MethodName,
-            FeatureNames = rows.FeatureNames,
-            OutputNames = plan.OutputNames,
-            Targets = plan.Targets,
-            RowTargets = plan.RowTargets,
-            Data = rows,
-            Values = ImmutableArray.Create(values),
-            BaseValues = ImmutableArray.Create(baseValues),
-            Predictions = ImmutableArray.Create(GradientAttribution.SelectPredictions(predictions, n, k, plan)),
-            ConvergenceDeltas = ImmutableArray.Create(deltas),
-            InputShape = _options.InputShape.IsDefault ? ImmutableArray<int>.Empty : _options.InputShape,
-            AdditivityError = worst,
-            Elapsed = stopwatch.Elapsed,
-            ModelEvaluations = evaluator.Evaluations + batches.Evaluations,
-            Details = ImmutableDictionary<string, string>.Empty
-                .Add("steps", steps.ToString(CultureInfo.InvariantCulture))
-                .Add("rule", RuleName(_options.Rule))
-                .Add("baseline", _options.Baseline.ToString())
-                .Add("rowsPerBatch", batches.RowsPerBatch.ToString(CultureInfo.InvariantCulture)),
-        };
+        var details = ImmutableDictionary<string, string>.Empty
+            .Add("steps", steps.ToString(CultureInfo.InvariantCulture))
+            .Add("rule", RuleName(_options.Rule))
+            .Add("baseline", _options.Baseline.ToString())
+            .Add("rowsPerBatch", batches.RowsPerBatch.ToString(CultureInfo.InvariantCulture));
+        return GradientAttribution.Explanation(MethodName, rows, plan, _options, values, baseValues,
+            GradientAttribution.SelectPredictions(predictions, n, k, plan), worst, stopwatch.Elapsed,
+            evaluator.Evaluations + batches.Evaluations, details) with { ConvergenceDeltas = ImmutableArray.Create(deltas) };
     }
 
     /// <summary>The command-line name of a rule.</summary>

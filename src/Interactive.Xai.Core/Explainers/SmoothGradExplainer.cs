@@ -107,36 +107,13 @@ public sealed class SmoothGradExplainer
             for (int i = 0; i < errors.Length; i++) errors[i] = Math.Sqrt(deviations[i] / (samples - 1) / samples);
 
         var selected = GradientAttribution.SelectPredictions(predictions, n, k, plan);
-        double additivity = 0;
-        for (int r = 0; r < n; r++)
-            for (int s = 0; s < t; s++)
-            {
-                double sum = 0;
-                for (int j = 0; j < m; j++) sum += values[(r * m + j) * t + s];
-                additivity = Math.Max(additivity, Math.Abs(sum - selected[r * t + s]));
-            }
-
-        return new AttributionExplanation
-        {
-            Method = MethodName,
-            FeatureNames = rows.FeatureNames,
-            OutputNames = plan.OutputNames,
-            Targets = plan.Targets,
-            RowTargets = plan.RowTargets,
-            Data = rows,
-            Values = ImmutableArray.Create(values),
-            StandardErrors = ImmutableArray.Create(errors),
-            BaseValues = ImmutableArray.Create(new double[t]),
-            Predictions = ImmutableArray.Create(selected),
-            InputShape = _options.InputShape.IsDefault ? ImmutableArray<int>.Empty : _options.InputShape,
-            AdditivityError = additivity,
-            Elapsed = stopwatch.Elapsed,
-            ModelEvaluations = evaluator.Evaluations + batches.Evaluations,
-            Details = ImmutableDictionary<string, string>.Empty
-                .Add("samples", samples.ToString(CultureInfo.InvariantCulture))
-                .Add("noiseLevel", _options.NoiseLevel.ToString("R", CultureInfo.InvariantCulture))
-                .Add("squared", squared ? "true" : "false")
-                .Add("rowsPerBatch", batches.RowsPerBatch.ToString(CultureInfo.InvariantCulture)),
-        };
+        var details = ImmutableDictionary<string, string>.Empty
+            .Add("samples", samples.ToString(CultureInfo.InvariantCulture))
+            .Add("noiseLevel", _options.NoiseLevel.ToString("R", CultureInfo.InvariantCulture))
+            .Add("squared", squared ? "true" : "false")
+            .Add("rowsPerBatch", batches.RowsPerBatch.ToString(CultureInfo.InvariantCulture));
+        return GradientAttribution.Explanation(MethodName, rows, plan, _options, values, new double[t], selected,
+            GradientAttribution.LargestSumGap(values, selected, n, m, t), stopwatch.Elapsed,
+            evaluator.Evaluations + batches.Evaluations, details) with { StandardErrors = ImmutableArray.Create(errors) };
     }
 }
