@@ -133,3 +133,30 @@ public sealed class KernelExtensionTests(KernelFixture fixture) : IClassFixture<
         Assert.All(progress.Skip(1), e => Assert.IsType<Microsoft.DotNet.Interactive.Events.DisplayedValueUpdated>(e));
     }
 }
+
+/// <summary>Microsoft.Data.Analysis ships its own DataFrame formatter as a kernel extension, which the kernel loads with that package.</summary>
+public sealed class DataFrameFormatterPrecedenceTests
+{
+    [Fact]
+    public async Task The_table_view_wins_over_Microsoft_Data_Analysis_own_extension_loaded_after_it()
+    {
+        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string version = typeof(Microsoft.Data.Analysis.DataFrame).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion.Split('+')[0];
+        string dll = Path.Combine(packages, "microsoft.data.analysis", version, "interactive-extensions", "dotnet", "Microsoft.Data.Analysis.Interactive.dll");
+        Assert.True(File.Exists(dll), dll);
+
+        using var session = await KernelSession.StartAsync();
+        // as the kernel's package loader does, inside a command, after the Interactive.Xai extension has loaded
+        var load = await session.SubmitAsync($"#r \"{dll}\"\nawait new Microsoft.Data.Analysis.Interactive.DataFrameKernelExtension().OnLoadAsync(Microsoft.DotNet.Interactive.Kernel.Root);");
+        Assert.True(load.Succeeded, load.Describe());
+
+        var result = await session.SubmitAsync("""
+            var frame = new Microsoft.Data.Analysis.DataFrame(new Microsoft.Data.Analysis.SingleDataFrameColumn("x", new float[] { 1, 2, 3 }));
+            frame
+            """);
+
+        Assert.True(result.Succeeded, result.Describe());
+        Assert.Contains(result.Html, h => h.Contains("<table class=\"xai-summary\">"));
+    }
+}
