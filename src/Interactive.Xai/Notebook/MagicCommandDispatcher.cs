@@ -333,7 +333,7 @@ public sealed class MagicCommandDispatcher
         }
     }
 
-    private static (FeatureTable Table, float[]? Labels) ResolveData(CommandContext context, IModel model, string option, string? reference = null)
+    private (FeatureTable Table, float[]? Labels) ResolveData(CommandContext context, IModel model, string option, string? reference = null)
     {
         reference ??= context.Get(option)!;
         string? label = context.Get("label");
@@ -377,7 +377,7 @@ public sealed class MagicCommandDispatcher
         {
             throw new XaiException($"--{option} {reference}: no notebook variable or file has that name");
         }
-        return (ExplanationRunner.MatchModelColumns(table, model, $"--{option} {reference}"), labels);
+        return (_cache.Intern(ExplanationRunner.MatchModelColumns(table, model, $"--{option} {reference}")), labels);
     }
 
     private static (FeatureTable, float[]?) ReadCsv(string path, string? label)
