@@ -5,7 +5,7 @@
 // several explain calls.
 // Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks [-- --rows 200 --repeat 5]
 // With --charts it prints chart serialisation figures instead (ChartBenchmark.cs); with --tree-shap, the Tree SHAP
-// benchmark (TreeShapBenchmark.cs).
+// benchmark (TreeShapBenchmark.cs); with --cache, the notebook session cache (CacheBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using Interactive.Xai;
@@ -14,6 +14,11 @@ using Interactive.Xai.Onnx;
 if (args.Contains("--charts"))
 {
     Interactive.Xai.Benchmarks.ChartBenchmark.Run();
+    return;
+}
+if (args.Contains("--cache"))
+{
+    CacheBenchmark.Run(args);
     return;
 }
 if (args.Contains("--tree-shap"))
