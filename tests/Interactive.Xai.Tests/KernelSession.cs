@@ -68,10 +68,10 @@ public sealed class KernelSession : IDisposable
         return session;
     }
 
-    public async Task<Submission> LoadExtensionAsync()
+    public async Task<Submission> LoadExtensionAsync(string? script = null, IEnumerable<string>? assemblies = null)
     {
-        CSharp.AddAssemblyReferences(PackageAssemblies());
-        Extension = await Capture("extension.dib", () => Kernel.LoadAndRunInteractiveDocument(new FileInfo(ExtensionScript)));
+        CSharp.AddAssemblyReferences(assemblies ?? PackageAssemblies());
+        Extension = await Capture("extension.dib", () => Kernel.LoadAndRunInteractiveDocument(new FileInfo(script ?? ExtensionScript)));
         return Extension;
     }
 
