@@ -60,7 +60,7 @@ internal static class Fixtures
         Assert.NotNull(result.Error);
         Assert.DoesNotContain('\n', result.Error);
         Assert.DoesNotContain(" at ", result.Error);
-        Assert.DoesNotContain("Exception", result.Error);
+        Assert.DoesNotContain("Exception:", result.Error);
         Assert.Contains(mention, result.Error);
         var error = Assert.IsType<MagicCommandError>(Assert.Single(shown));
         Assert.Equal(result.Error, error.Message);

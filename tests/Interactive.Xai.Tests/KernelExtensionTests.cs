@@ -59,6 +59,8 @@ public sealed class KernelExtensionTests(KernelFixture fixture) : IClassFixture<
     [InlineData("#!xai-pdp --model model --data data --feature a,b --grid-points 5", 1)]
     [InlineData("#!xai-ale --model model --data data --feature b --bins 5", 1)]
     [InlineData("#!xai-compare --model model --data data --row 3", 1)]
+    [InlineData("#!xai-pdp --model model --data data --feature a --grid -1,0,1", 1)]
+    [InlineData("#!xai-explain --model model --data data --rows 0-4 --target all --chart waterfall --row 1", 1)]
     public async Task Each_magic_command_displays_html_with_a_chart(string line, int charts)
     {
         var result = await _session.SubmitAsync(line);

@@ -240,6 +240,15 @@ public class MagicCommandDispatcherTests
     }
 
     [Fact]
+    public void A_model_that_throws_gives_a_one_line_error()
+    {
+        var variables = Fixtures.Variables();
+        variables["broken"] = DelegateModel.FromRowFunction(4, x => throw new InvalidOperationException("the runtime\nfell over"));
+        var (result, shown) = Fixtures.Run("#!xai-pdp --model broken --data data --feature a", variables);
+        Fixtures.AssertOneLineError(result, shown, "#!xai-pdp failed unexpectedly (InvalidOperationException): the runtime fell over");
+    }
+
+    [Fact]
     public void A_cancelled_command_stops_with_a_one_line_message()
     {
         using var cancel = new CancellationTokenSource();

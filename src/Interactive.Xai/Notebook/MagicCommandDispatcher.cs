@@ -122,6 +122,11 @@ public sealed class MagicCommandDispatcher
         {
             return Fail("cancelled", display, shown);
         }
+        catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or AccessViolationException))
+        {
+            // A fault below the engine (a model that throws, a native runtime error): still one line, never a stack trace.
+            return Fail($"#!{name} failed unexpectedly ({e.GetType().Name}): {e.Message}", display, shown);
+        }
     }
 
     private static MagicCommandResult Fail(string message, Action<object> display, List<object> shown)
