@@ -99,6 +99,14 @@ public sealed class ExplainerCache
         return GetOrAdd(new Key(typeof(T).FullName!, Identity(model), Identity(background), options.ToString()), create);
     }
 
+    /// <summary>A tree ensemble with node covers from routing <paramref name="data"/> through it, computed once per (ensemble, data).</summary>
+    public TreeEnsemble Covered(TreeEnsemble ensemble, FeatureTable data)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        ArgumentNullException.ThrowIfNull(data);
+        return GetOrAdd(new Key("covers", Identity(ensemble), Identity(data), ""), () => ensemble.WithCovers(data));
+    }
+
     /// <summary>Drops every entry.</summary>
     public void Clear()
     {

@@ -115,6 +115,22 @@ public class ExplainerCacheTests
     }
 
     [Fact]
+    public void A_second_tree_shap_explain_reuses_the_node_covers()
+    {
+        var dispatcher = new MagicCommandDispatcher();
+        string path = Fixtures.ModelPath("diabetes_fasttree.zip");
+        var variables = new Dictionary<string, object?> { ["data"] = Datasets.Diabetes() };
+        var first = Fixtures.Run($"#!xai-explain --model {path} --data data --rows 0-9 --method tree-shap", variables, dispatcher);
+        long misses = dispatcher.Cache.Misses, hits = dispatcher.Cache.Hits;
+        var second = Fixtures.Run($"#!xai-explain --model {path} --data data --rows 10-19 --method tree-shap", variables, dispatcher);
+
+        Assert.True(first.Result.Succeeded && second.Result.Succeeded, first.Result.Error ?? second.Result.Error);
+        Assert.Equal(misses, dispatcher.Cache.Misses);
+        Assert.Equal(hits + 1, dispatcher.Cache.Hits);
+        Assert.True(((AttributionExplanation)second.Shown[0]).AdditivityError < 1e-3);
+    }
+
+    [Fact]
     public void A_DataFrame_converted_again_in_a_later_cell_still_hits_the_cache()
     {
         var table = Fixtures.Table(100, 12);
