@@ -44,6 +44,7 @@ public sealed class KernelExtensionTests(KernelFixture fixture) : IClassFixture<
     {
         var extension = _session.Extension!;
         Assert.Empty(extension.Failures);
+        Assert.DoesNotContain(extension.Plain, p => p.Contains("does not register"));
         string line = Assert.Single(extension.Plain.Where(p => p.StartsWith("Interactive.Xai ", StringComparison.Ordinal)));
         Assert.Equal(XaiNotebook.LoadedMessage(), line);
         Assert.Contains("loaded: #!xai-explain, #!xai-importance, #!xai-pdp, #!xai-ale, #!xai-inspect, #!xai-compare, #!xai-help", line);
