@@ -16,6 +16,7 @@ public sealed class ExplainerCache
     private readonly Dictionary<Key, LinkedListNode<Entry>> _entries = [];
     private readonly LinkedList<Entry> _recency = new();
     private readonly ConditionalWeakTable<object, object> _identities = new();
+    private readonly Dictionary<long, List<WeakReference<FeatureTable>>> _interned = [];
     private long _nextIdentity;
 
     /// <summary>Creates a cache holding at most <paramref name="capacity"/> entries.</summary>
@@ -40,6 +41,49 @@ public sealed class ExplainerCache
     /// <summary>Lookups that had to compute.</summary>
     public long Misses { get; private set; }
 
+    /// <summary>
+    /// The table already seen with the same content (names and values) as <paramref name="table"/>, else
+    /// <paramref name="table"/> itself, remembered. A notebook converts a DataFrame or reads a CSV afresh in every
+    /// cell; interning makes those equal tables one object, so they share cache entries. Costs one pass over the values.
+    /// </summary>
+    public FeatureTable Intern(FeatureTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        long fingerprint = Fingerprint(table);
+        lock (_gate)
+        {
+            if (_interned.TryGetValue(fingerprint, out var known))
+            {
+                foreach (var weak in known)
+                    if (weak.TryGetTarget(out var candidate) && (ReferenceEquals(candidate, table) || SameContent(candidate, table))) return candidate;
+                known.RemoveAll(w => !w.TryGetTarget(out _));
+            }
+            else
+            {
+                known = [];
+                _interned[fingerprint] = known;
+            }
+            known.Add(new WeakReference<FeatureTable>(table));
+            return table;
+        }
+    }
+
+    private static long Fingerprint(FeatureTable table)
+    {
+        var hash = new HashCode();
+        hash.Add(table.RowCount);
+        foreach (var name in table.FeatureNames) hash.Add(name);
+        long sum = 0;
+        var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(table.Values);
+        for (int i = 0; i < bits.Length; i++) sum = sum * 31 + bits[i];
+        hash.Add(sum);
+        return hash.ToHashCode();
+    }
+
+    private static bool SameContent(FeatureTable a, FeatureTable b)
+        => a.RowCount == b.RowCount && a.FeatureNames.SequenceEqual(b.FeatureNames)
+           && System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(a.Values).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(b.Values));
+
     /// <summary>A weighted k-means summary of <paramref name="table"/>, computed once per (table, size, seed).</summary>
     public WeightedBackground Summary(FeatureTable table, int size, int seed)
         => GetOrAdd(new Key("kmeans", Identity(table), 0, $"{size}/{seed}"), () => WeightedBackground.KMeans(table, size, seed));
@@ -53,6 +97,14 @@ public sealed class ExplainerCache
     {
         ArgumentNullException.ThrowIfNull(options);
         return GetOrAdd(new Key(typeof(T).FullName!, Identity(model), Identity(background), options.ToString()), create);
+    }
+
+    /// <summary>A tree ensemble with node covers from routing <paramref name="data"/> through it, computed once per (ensemble, data).</summary>
+    public TreeEnsemble Covered(TreeEnsemble ensemble, FeatureTable data)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        ArgumentNullException.ThrowIfNull(data);
+        return GetOrAdd(new Key("covers", Identity(ensemble), Identity(data), ""), () => ensemble.WithCovers(data));
     }
 
     /// <summary>Drops every entry.</summary>

@@ -82,7 +82,7 @@ public sealed class ExplanationRunner
                     return interventional.Explain(data, progress, cancellationToken);
                 }
                 // Path-dependent: ML.NET does not keep node covers, so they come from routing the data through the trees.
-                var covered = ensemble.HasCovers ? ensemble : ensemble.WithCovers(reference);
+                var covered = ensemble.HasCovers ? ensemble : _cache?.Covered(ensemble, reference) ?? ensemble.WithCovers(reference);
                 return new TreeShapExplainer(covered, options).Explain(data, progress, cancellationToken);
             }
             case "permutation-importance":

@@ -12,9 +12,6 @@ public static class TorchExplanations
     /// <summary>True for the methods this class runs.</summary>
     public static bool Handles(string method) => method == GradCam;
 
-       return shape;
-    }
-
     /// <summary>Runs a TorchSharp-only method; the model must be a <see cref="TorchModel"/>.</summary>
     public static Explanation Run(IModel model, FeatureTable data, ExplanationRequest request,
         IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)

@@ -189,6 +189,9 @@ public sealed partial class MLNetModel : IModel, ITreeEnsembleSource, IDisposabl
     /// <summary>The fitted pipeline.</summary>
     public ITransformer Transformer => _model;
 
+    /// <summary>The schema of the rows the model is fed (its visible input columns), for describing the pipeline.</summary>
+    public DataViewSchema InputSchema => _featureSchema;
+
     /// <inheritdoc />
     public int FeatureCount { get; }
 

@@ -6,7 +6,8 @@
 // Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks [-- --rows 200 --repeat 5]
 // With --charts it prints chart serialisation figures instead (ChartBenchmark.cs); with --tree-shap, the Tree SHAP
 // benchmark (TreeShapBenchmark.cs); with --ig, Integrated Gradients throughput (IntegratedGradientsBenchmark.cs); with
-// --occlusion, the occlusion benchmark on digit images (OcclusionBenchmark.cs); with --torch, the TorchSharp adapter and Grad-CAM (TorchBenchmark.cs).
+// --occlusion, the occlusion benchmark on digit images (OcclusionBenchmark.cs); with --torch, the TorchSharp adapter and Grad-CAM (TorchBenchmark.cs); with --cache, the
+// notebook session cache (CacheBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using Interactive.Xai;
@@ -15,6 +16,11 @@ using Interactive.Xai.Onnx;
 if (args.Contains("--charts"))
 {
     Interactive.Xai.Benchmarks.ChartBenchmark.Run();
+    return;
+}
+if (args.Contains("--cache"))
+{
+    CacheBenchmark.Run(args);
     return;
 }
 if (args.Contains("--torch"))

@@ -24,7 +24,7 @@ public class FeatureSelectionJsonTests
         var result = new RecursiveFeatureElimination(RecursiveFeatureEliminationTests.LeastSquares, new RecursiveFeatureEliminationOptions { Folds = 3 }).Explain(data, labels);
         var json = JsonDocument.Parse(ExplanationJson.Serialize(result)).RootElement;
         Assert.Equal("rfecv", json.GetProperty("method").GetString());
-        Assert.Equal(["x2"], json.GetProperty("selectedFeatures").EnumerateArray().Select(e => e.GetString()).ToArray());
+        Assert.Equal(["x2"], json.GetProperty("selectedFeatures").EnumerateArray().Select(e => e.GetString()!).ToArray());
         Assert.Equal("x2", json.GetProperty("eliminationOrder")[2].GetString());
         Assert.Equal(3, json.GetProperty("foldScores")[0].GetArrayLength());
         Assert.Equal(3, json.GetProperty("featureCounts").GetArrayLength());

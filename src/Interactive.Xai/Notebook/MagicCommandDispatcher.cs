@@ -122,6 +122,11 @@ public sealed class MagicCommandDispatcher
         {
             return Fail("cancelled", display, shown);
         }
+        catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or AccessViolationException))
+        {
+            // A fault below the engine (a model that throws, a native runtime error): still one line, never a stack trace.
+            return Fail($"#!{name} failed unexpectedly ({e.GetType().Name}): {e.Message}", display, shown);
+        }
     }
 
     private static MagicCommandResult Fail(string message, Action<object> display, List<object> shown)
@@ -199,24 +204,79 @@ public sealed class MagicCommandDispatcher
         show(_runner.Run(model, data, request, null, context.Progress, context.CancellationToken));
     }
 
+    /// <summary>
+    /// Adds an inspection for #!xai-inspect --what <paramref name="what"/> (structure, weights, activations or
+    /// gradients) of models the function recognises: it gets the model object and the --data value (a variable's
+    /// value or a file path, or null) and returns the object to display, or null when the model is not its kind.
+    /// Adapters (the TorchSharp one) register activations and gradients here.
+    /// </summary>
+    public static void RegisterInspector(string what, Func<object, object?, object?> inspect)
+    {
+        ArgumentNullException.ThrowIfNull(what);
+        ArgumentNullException.ThrowIfNull(inspect);
+        lock (Inspectors) Inspectors.Add((what, inspect));
+    }
+
+    private static readonly List<(string What, Func<object, object?, object?> Inspect)> Inspectors = [];
+
     private void Inspect(CommandContext context, Action<object> show)
     {
-        var model = ResolveModel(context);
         string what = context.Get("what") ?? "structure";
-        if (what != "structure")
-            throw new XaiException($"--what {what} is not available for {model.GetType().Name}; this model exposes its structure only");
-        var names = model.FeatureNames?.ToImmutableArray() ?? Enumerable.Range(0, model.FeatureCount).Select(i => "x" + i.ToString(CultureInfo.InvariantCulture)).ToImmutableArray();
-        var details = ImmutableArray.CreateBuilder<(string, string)>();
-        details.Add(("inputs", model.FeatureCount.ToString(CultureInfo.InvariantCulture)));
-        details.Add(("outputs", model.OutputCount().ToString(CultureInfo.InvariantCulture)));
-        details.Add(("thread-safe", model.IsThreadSafe ? "yes" : "no"));
-        if (model is TreeEnsemble trees || (model as ITreeEnsembleSource)?.TreeEnsemble is { } source && (trees = source) is not null)
+        if (what is not ("structure" or "weights" or "activations" or "gradients"))
+            throw new XaiException($"--what {what}: use structure, weights, activations or gradients");
+        string reference = context.Get("model")!;
+        object subject;
+        string? path = null;
+        if (context.Variables.TryGetValue(reference, out var value))
         {
-            details.Add(("trees", trees.Trees.Length.ToString(CultureInfo.InvariantCulture)));
-            details.Add(("leaves", trees.Trees.Sum(t => t.LeafCount).ToString(CultureInfo.InvariantCulture)));
-            details.Add(("max depth", trees.Trees.Max(t => t.Depth).ToString(CultureInfo.InvariantCulture)));
+            switch (value)
+            {
+                case null: throw new XaiException($"--model {reference}: the variable is null");
+                case string p: path = p; subject = LoadFile(p); break;
+                case LoadedModel loaded: subject = loaded.Model; break;
+                default: subject = value; break;
+            }
         }
-        show(new ModelSummary(model.GetType().Name, names, model.OutputNames.ToImmutableArray(), details.ToImmutable()));
+        else if (File.Exists(reference))
+        {
+            path = reference;
+            subject = LoadFile(reference);
+        }
+        else throw new XaiException($"--model {reference}: no notebook variable or file has that name");
+
+        object? data = null;
+        if (context.Get("data") is { } d) data = context.Variables.TryGetValue(d, out var dv) ? dv : File.Exists(d) ? d : throw new XaiException($"--data {d}: no notebook variable or file has that name");
+        (string, Func<object, object?, object?>)[] inspectors;
+        lock (Inspectors) inspectors = [.. Inspectors];
+        foreach (var (name, inspect) in inspectors)
+            if (name == what && inspect(subject, data) is { } shown)
+            {
+                show(shown);
+                return;
+            }
+
+        string type = subject.GetType().Name;
+        switch (what)
+        {
+            case "structure":
+            {
+                var structure = path is not null ? ModelFiles.ReadStructure(path) : ModelStructures.TryDescribe(subject);
+                if (structure is not null) show(structure);
+                else if (subject is IModel model) show(ModelStructures.Summarize(model));
+                else throw new XaiException($"--model {reference}: a {type} is not a model this extension knows (an IModel such as OnnxModel or MLNetModel, an ML.NET ITransformer, or a file path)");
+                break;
+            }
+            case "weights":
+            {
+                var structure = path is not null ? ModelFiles.ReadStructure(path) : ModelStructures.TryDescribe(subject);
+                if (structure is null || structure.Parameters.Length == 0)
+                    throw new XaiException($"--what weights: the {type} exposes no weight tensors (ONNX graphs and TorchSharp modules do)");
+                show(new WeightsView(structure));
+                break;
+            }
+            default:
+                throw new XaiException($"--what {what} needs a differentiable TorchSharp model (Interactive.Xai.Torch); the {type} does not expose its layers' {what}");
+        }
     }
 
     private void Compare(CommandContext context, Action<object> show)
@@ -278,7 +338,7 @@ public sealed class MagicCommandDispatcher
         }
     }
 
-    private static (FeatureTable Table, float[]? Labels) ResolveData(CommandContext context, IModel model, string option, string? reference = null)
+    private (FeatureTable Table, float[]? Labels) ResolveData(CommandContext context, IModel model, string option, string? reference = null)
     {
         reference ??= context.Get(option)!;
         string? label = context.Get("label");
@@ -322,7 +382,7 @@ public sealed class MagicCommandDispatcher
         {
             throw new XaiException($"--{option} {reference}: no notebook variable or file has that name");
         }
-        return (ExplanationRunner.MatchModelColumns(table, model, $"--{option} {reference}"), labels);
+        return (_cache.Intern(ExplanationRunner.MatchModelColumns(table, model, $"--{option} {reference}")), labels);
     }
 
     private static (FeatureTable, float[]?) ReadCsv(string path, string? label)

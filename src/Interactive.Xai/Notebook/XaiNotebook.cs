@@ -23,6 +23,9 @@ public static class XaiNotebook
     public static string LoadedMessage() =>
         $"Interactive.Xai {Version} loaded: {string.Join(", ", MagicCommands.All.Select(c => "#!" + c.Name))}";
 
+    /// <summary>The "loaded" line as a displayable value; its HTML also carries plotly.js for the session's charts.</summary>
+    public static LoadedView Loaded() => new(LoadedMessage());
+
     /// <summary>Registers the text/html formatters for explanations, charts, tables, models and the training monitor.</summary>
     public static void RegisterFormatters() => NotebookFormatters.Register();
 

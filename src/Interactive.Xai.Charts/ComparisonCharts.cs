@@ -1,0 +1,38 @@
+using Plotly.NET;
+
+namespace Interactive.Xai.Charts;
+
+/// <summary>Several attribution methods' values for the same row, side by side.</summary>
+public static class ComparisonCharts
+{
+    /// <summary>
+    /// Grouped horizontal bars: one bar per method for each feature (features ordered by the largest |value| over the
+    /// methods, at most <paramref name="maxFeatures"/>), for the first target of each explanation's first row.
+    /// </summary>
+    public static GenericChart Bars(IReadOnlyList<AttributionExplanation> explanations, int row, int maxFeatures = 20)
+    {
+        ArgumentNullException.ThrowIfNull(explanations);
+        if (explanations.Count == 0) throw new ArgumentException("Give at least one explanation.", nameof(explanations));
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxFeatures, 1);
+        var names = explanations[0].FeatureNames;
+        int features = names.Length;
+        var largest = new double[features];
+        foreach (var e in explanations)
+            for (int f = 0; f < features; f++) largest[f] = Math.Max(largest[f], Math.Abs(e.Value(0, f, 0)));
+        var order = Enumerable.Range(0, features).OrderByDescending(f => largest[f]).Take(maxFeatures).Reverse().ToArray();
+        var labels = order.Select(f => PlotText.Escape(names[f])).ToArray();
+        var traces = explanations.Select((e, k) => (Trace)Figure.Trace("bar",
+            ("orientation", "h"), ("name", PlotText.Escape(e.Method)),
+            ("x", Figure.Compact(order.Select(f => e.Value(0, f, 0)))), ("y", labels),
+            ("marker", Figure.Object(("color", ChartTheme.Palette[k % ChartTheme.Palette.Count]))),
+            ("hovertemplate", "%{y}: %{x:.4g}<extra>" + PlotText.Escape(e.Method) + "</extra>"))).ToList();
+        var layout = Figure.Layout(
+            ("title", Figure.Title($"Attributions of row {row} by method ({PlotText.Escape(explanations[0].OutputNames[explanations[0].Targets[0]])})")),
+            ("barmode", "group"),
+            ("xaxis", Figure.Axis("attribution (output units)")),
+            ("yaxis", Figure.Axis("", ("type", "category"))),
+            ("height", 140 + (12 + 8 * explanations.Count) * order.Length),
+            ("showlegend", true));
+        return Figure.Chart(traces, layout);
+    }
+}

@@ -1,0 +1,147 @@
+using Interactive.Xai.Hosting;
+using Interactive.Xai.Notebook;
+
+namespace Interactive.Xai.Tests;
+
+public class ExplainerCacheTests
+{
+    private static readonly IModel Model = Fixtures.Linear();
+    private static readonly WeightedBackground Background = WeightedBackground.FromTable(Fixtures.Table(5));
+
+    private static object Build(ExplainerCache cache, int seed, ref int builds)
+    {
+        Interlocked.Increment(ref builds);
+        return cache.GetOrCreate(Model, Background, new ExactShapleyOptions { Seed = seed }, () => new object());
+    }
+
+    [Fact]
+    public void Past_its_capacity_the_least_recently_used_entry_is_dropped()
+    {
+        var cache = new ExplainerCache(capacity: 2);
+        int builds = 0;
+        object Get(int seed) => cache.GetOrCreate(Model, Background, new ExactShapleyOptions { Seed = seed }, () => { builds++; return new object(); });
+
+        var one = Get(1);
+        var two = Get(2);
+        Assert.Same(one, Get(1));          // 1 is now the most recently used
+        Get(3);                            // evicts 2
+        Assert.Equal(2, cache.Count);
+        Assert.Same(one, Get(1));
+        Assert.NotSame(two, Get(2));       // rebuilt
+        Assert.Equal(4, builds);
+        Assert.Equal(2, cache.Count);
+    }
+
+    [Fact]
+    public void Many_threads_asking_for_one_key_get_one_build()
+    {
+        var cache = new ExplainerCache();
+        int builds = 0;
+        using var start = new ManualResetEventSlim();
+        var results = new object[16];
+        var threads = Enumerable.Range(0, 16).Select(i => new Thread(() =>
+        {
+            start.Wait();
+            results[i] = cache.GetOrCreate(Model, Background, new ExactShapleyOptions(), () =>
+            {
+                Interlocked.Increment(ref builds);
+                Thread.Sleep(50);
+                return new object();
+            });
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        start.Set();
+        threads.ForEach(t => t.Join());
+
+        Assert.Equal(1, builds);
+        Assert.All(results, r => Assert.Same(results[0], r));
+        Assert.Equal(15, cache.Hits);
+        Assert.Equal(1, cache.Misses);
+    }
+
+    [Fact]
+    public void A_failed_build_is_not_cached()
+    {
+        var cache = new ExplainerCache();
+        Assert.Throws<XaiException>(() => cache.GetOrCreate<object>(Model, Background, new ExactShapleyOptions(), () => throw new XaiException("no")));
+        Assert.Equal(0, cache.Count);
+        Assert.NotNull(cache.GetOrCreate(Model, Background, new ExactShapleyOptions(), () => new object()));
+    }
+
+    [Fact]
+    public void Different_options_models_or_backgrounds_are_different_entries()
+    {
+        var cache = new ExplainerCache();
+        var a = cache.GetOrCreate(Model, Background, new ExactShapleyOptions(), () => new object());
+        Assert.NotSame(a, cache.GetOrCreate(Model, Background, new ExactShapleyOptions { BatchSize = 7 }, () => new object()));
+        Assert.NotSame(a, cache.GetOrCreate(Fixtures.Linear(), Background, new ExactShapleyOptions(), () => new object()));
+        Assert.NotSame(a, cache.GetOrCreate(Model, WeightedBackground.FromTable(Fixtures.Table(5)), new ExactShapleyOptions(), () => new object()));
+        Assert.Same(a, cache.GetOrCreate(Model, Background, new ExactShapleyOptions(), () => new object()));
+    }
+
+    [Fact]
+    public void Tables_with_the_same_content_intern_to_one_object()
+    {
+        var cache = new ExplainerCache();
+        var first = cache.Intern(Fixtures.Table(30, 4));
+        Assert.Same(first, cache.Intern(Fixtures.Table(30, 4)));
+        Assert.NotSame(first, cache.Intern(Fixtures.Table(30, 5)));
+        Assert.NotSame(first, cache.Intern(Fixtures.Table(30, 4, ["p", "q", "r", "s"])));
+    }
+
+    [Theory]
+    [InlineData("exact-shap")]
+    [InlineData("kernel-shap")]
+    public void A_second_explain_of_other_rows_reuses_the_background_predictions(string method)
+    {
+        var data = Fixtures.Table(200, 11);
+        var warm = new CountingModel(Fixtures.Linear());
+        var dispatcher = new MagicCommandDispatcher();
+        var variables = new Dictionary<string, object?> { ["model"] = warm, ["data"] = data };
+        var first = Fixtures.Run($"#!xai-explain --model model --data data --rows 0-99 --method {method}", variables, dispatcher);
+        long afterFirst = warm.Rows;
+        var second = Fixtures.Run($"#!xai-explain --model model --data data --rows 100-199 --method {method}", variables, dispatcher);
+        long secondRows = warm.Rows - afterFirst;
+
+        var cold = new CountingModel(Fixtures.Linear());
+        var coldRun = Fixtures.Run($"#!xai-explain --model model --data data --rows 100-199 --method {method}",
+            new Dictionary<string, object?> { ["model"] = cold, ["data"] = data }, new MagicCommandDispatcher());
+
+        Assert.True(first.Result.Succeeded && second.Result.Succeeded && coldRun.Result.Succeeded);
+        // the cold run also predicts the 10 k-means background rows; the warm one reuses them
+        Assert.Equal(cold.Rows - 10, secondRows);
+        Assert.Equal(((AttributionExplanation)coldRun.Shown[0]).Values.ToArray(), ((AttributionExplanation)second.Shown[0]).Values.ToArray());
+        Assert.True(dispatcher.Cache.Hits >= 2);
+    }
+
+    [Fact]
+    public void A_second_tree_shap_explain_reuses_the_node_covers()
+    {
+        var dispatcher = new MagicCommandDispatcher();
+        string path = Fixtures.ModelPath("diabetes_fasttree.zip");
+        var variables = new Dictionary<string, object?> { ["data"] = Datasets.Diabetes() };
+        var first = Fixtures.Run($"#!xai-explain --model {path} --data data --rows 0-9 --method tree-shap", variables, dispatcher);
+        long misses = dispatcher.Cache.Misses, hits = dispatcher.Cache.Hits;
+        var second = Fixtures.Run($"#!xai-explain --model {path} --data data --rows 10-19 --method tree-shap", variables, dispatcher);
+
+        Assert.True(first.Result.Succeeded && second.Result.Succeeded, first.Result.Error ?? second.Result.Error);
+        Assert.Equal(misses, dispatcher.Cache.Misses);
+        Assert.Equal(hits + 1, dispatcher.Cache.Hits);
+        Assert.True(((AttributionExplanation)second.Shown[0]).AdditivityError < 1e-3);
+    }
+
+    [Fact]
+    public void A_DataFrame_converted_again_in_a_later_cell_still_hits_the_cache()
+    {
+        var table = Fixtures.Table(100, 12);
+        var model = new CountingModel(Fixtures.Linear());
+        var dispatcher = new MagicCommandDispatcher();
+        var variables = new Dictionary<string, object?> { ["model"] = model, ["frame"] = table.ToDataFrame() };
+        Fixtures.Run("#!xai-explain --model model --data frame --rows 0-9 --method exact-shap", variables, dispatcher);
+        long hits = dispatcher.Cache.Hits;
+        variables["frame"] = table.ToDataFrame();   // a new DataFrame object with the same content
+        Fixtures.Run("#!xai-explain --model model --data frame --rows 10-19 --method exact-shap", variables, dispatcher);
+
+        Assert.True(dispatcher.Cache.Hits >= hits + 2, $"hits {hits} -> {dispatcher.Cache.Hits}");
+    }
+}
