@@ -21,7 +21,7 @@ internal static class InspectCommand
 
     public static int Run(string modelPath, string? jsonPath, string? htmlPath, TextWriter output, string? inputShape = null)
     {
-        var shape = inputShape is null ? null : TorchExplanations.ParseInputShape(inputShape, "--input-shape");
+        var shape = inputShape is null ? null : ExplanationRunner.ParseShape(inputShape, "--input-shape");
         var structure = ModelFiles.ReadStructure(modelPath, shape);
         string jsonText = StructureJson.Serialize(structure);
         var files = new List<(string, string)>();
