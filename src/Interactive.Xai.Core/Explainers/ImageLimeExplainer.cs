@@ -47,7 +47,7 @@ public sealed record ImageLimeOptions : ExplainerOptions
     /// <summary>The kernel width on the cosine distance to the whole image (lime_image uses 0.25).</summary>
     public double KernelWidth { get; init; } = 0.25;
 
-    /// <summary>K: keep only the K superpixels of highest weight; null keeps all.</summary>
+    /// <summary>K: keep only the K superpixels of highest |weight| in a ridge fit with penalty 0.01 on all of them (lime's highest_weights); null keeps all.</summary>
     public int? FeatureCount { get; init; }
 
     /// <summary>The ridge penalty of the surrogate (lime uses 1).</summary>
@@ -275,9 +275,11 @@ public sealed class ImageLimeExplainer
                 }
             var regression = WeightedRegression.Create(z, samples, s, y, t, weights);
             var all = Enumerable.Range(0, s).ToArray();
+            var wholeImage = new double[s]; // the explained image's own representation: every superpixel on
+            Array.Fill(wholeImage, 1.0);
             for (int q = 0; q < t; q++)
             {
-                var subset = _options.FeatureCount is { } kk && kk < s ? regression.HighestWeights(kk, q, _options.Ridge) : all;
+                var subset = _options.FeatureCount is { } kk && kk < s ? regression.HighestWeights(kk, q, wholeImage) : all;
                 var fit = regression.Fit(subset, q, _options.Ridge);
                 intercepts[r * t + q] = fit.Intercept;
                 fidelity[r * t + q] = fit.RSquared;

@@ -25,13 +25,19 @@ public enum LimeFeatureSelection
     /// <summary>Forward selection when K is at most 6, highest weights otherwise (the lime package's 'auto').</summary>
     Auto,
 
-    /// <summary>Greedy forward selection by the surrogate's weighted R².</summary>
+    /// <summary>
+    /// Greedy forward selection by the weighted R² of an unpenalised least-squares fit (as the lime package, whose
+    /// forward_selection fits Ridge(alpha=0)); the final surrogate on the chosen features then uses <see cref="LimeOptions.Ridge"/>.
+    /// </summary>
     ForwardSelection,
 
     /// <summary>The features still non-zero at the last step of a Lasso path where at most K are.</summary>
     LassoPath,
 
-    /// <summary>The K largest |coefficient| x weighted standard deviation in a fit on all features.</summary>
+    /// <summary>
+    /// The K largest |coefficient x the row's own representation value| from a ridge fit (penalty 0.01) on all features,
+    /// as the lime package's highest_weights (|coef x data[0]|); with discretisation the row's value is 1, so this is |coefficient|.
+    /// </summary>
     HighestWeights,
 
     /// <summary>Every feature (K is ignored).</summary>
@@ -405,9 +411,9 @@ public sealed class LimeExplainer
                 LimeFeatureSelection.None => all,
                 LimeFeatureSelection.LassoPath => regression.LassoPath(features, s),
                 _ when features >= m => all,
-                LimeFeatureSelection.ForwardSelection => regression.ForwardSelection(features, s, _options.Ridge),
-                LimeFeatureSelection.HighestWeights => regression.HighestWeights(features, s, _options.Ridge),
-                _ => features <= 6 ? regression.ForwardSelection(features, s, _options.Ridge) : regression.HighestWeights(features, s, _options.Ridge),
+                LimeFeatureSelection.ForwardSelection => regression.ForwardSelection(features, s),
+                LimeFeatureSelection.HighestWeights => regression.HighestWeights(features, s, zx),
+                _ => features <= 6 ? regression.ForwardSelection(features, s) : regression.HighestWeights(features, s, zx),
             };
             var fit = regression.Fit(subset, s, _options.Ridge);
             selected[s] = subset;
