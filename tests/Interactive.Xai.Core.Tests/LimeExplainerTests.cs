@@ -167,6 +167,33 @@ public class LimeExplainerTests
     }
 
     [Fact]
+    public void Blocks_AreSizedByValuesHeld_SoAWideModelUsesFewerRowsPerBlock_WithTheSameResult()
+    {
+        // 40 features, 100 samples: 4,000 input values per (row, run). A bound of 12,000 values holds 3 jobs per block
+        // although the row bound (MaxEvaluationsPerBlock, default 2^20) would hold all 18: the model then never sees
+        // more than 300 samples at once; the result is the same as with one block.
+        var batches = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var weights = Enumerable.Range(0, 40).Select(j => (float)Math.Sin(j + 1)).ToArray();
+        var model = new DelegateModel(40, ["y"], (inputs, n, outputs) =>
+        {
+            batches.Add(n);
+            for (int r = 0; r < n; r++) outputs[r] = System.Numerics.Tensors.TensorPrimitives.Dot(inputs.Slice(r * 40, 40), weights);
+        });
+        var training = TestModels.RandomTable(100, 40, seed: 30);
+        var rows = TestModels.RandomTable(6, 40, seed: 31);
+        var options = new LimeOptions { Samples = 100, BatchSize = 100_000, FeatureSelection = LimeFeatureSelection.None };
+        var whole = new LimeExplainer(model, training, options).Explain(rows);
+        Assert.Contains(6 * 3 * 100, batches);
+        batches.Clear();
+        var bounded = new LimeExplainer(model, training, options) { MaxValuesPerBlock = 12_000 }.Explain(rows);
+        Assert.Equal(6 + 6 * 3 * 100, bounded.ModelEvaluations);
+        Assert.All(batches, b => Assert.True(b <= 300, $"a batch of {b} samples"));
+        Assert.Contains(300, batches);
+        Assert.Equal(whole.Values.ToArray(), bounded.Values.ToArray());
+        Assert.Equal(whole.ValueStandardDeviations.ToArray(), bounded.ValueStandardDeviations.ToArray());
+    }
+
+    [Fact]
     public void AllTargets_ExplainsEachOutputWithItsOwnSurrogate()
     {
         var model = DelegateModel.FromRowFunction(3, ["a", "b"], (x, o) => { o[0] = 2 * x[0]; o[1] = -3 * x[2]; });

@@ -77,7 +77,10 @@ public sealed record LimeOptions : ExplainerOptions
     /// </summary>
     public int StabilityRuns { get; init; } = 3;
 
-    /// <summary>Upper bound on perturbed rows held in memory at once.</summary>
+    /// <summary>
+    /// Upper bound on perturbed rows held in memory at once (blocks are also kept below 2^26 input or output values, so
+    /// a model with many features uses smaller blocks).
+    /// </summary>
     public long MaxEvaluationsPerBlock { get; init; } = 1L << 20;
 }
 
@@ -109,6 +112,9 @@ public sealed class LimeExplainer
 
     /// <summary>The method name used in results.</summary>
     public const string MethodName = "lime";
+
+    /// <summary>Most input or output values one block of perturbed samples holds (2^26 floats, 256 MB); internal so tests can shrink it.</summary>
+    internal long MaxValuesPerBlock { get; set; } = 1L << 26;
 
     /// <summary>Creates the explainer from the training data whose statistics drive sampling and discretisation.</summary>
     public LimeExplainer(IModel model, FeatureTable training, LimeOptions? options = null)
@@ -183,7 +189,13 @@ public sealed class LimeExplainer
         var jobIntercepts = new double[jobs][];
         var jobFidelity = new double[jobs][];
         var jobSelected = new int[jobs][][];
-        int jobsPerBlock = (int)Math.Clamp(_options.MaxEvaluationsPerBlock / samples, 1, Math.Max(jobs, 1));
+        // Blocks are sized by values held (samples x features inputs, samples x outputs results), not only by rows:
+        // a wide model would otherwise pass 2^31 values. One job's samples must fit in an array on their own.
+        long valuesPerJob = (long)samples * Math.Max(m, k);
+        if (valuesPerJob > Array.MaxLength)
+            throw new XaiException($"LIME with {samples} samples of {m} features and {k} outputs needs {valuesPerJob} values per row, more than one array holds; use fewer samples");
+        long maxJobs = Math.Min(_options.MaxEvaluationsPerBlock / samples, MaxValuesPerBlock / valuesPerJob);
+        int jobsPerBlock = (int)Math.Clamp(maxJobs, 1, Math.Max(jobs, 1));
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 };
         for (int startJob = 0; startJob < jobs; startJob += jobsPerBlock)
         {
@@ -193,15 +205,15 @@ public sealed class LimeExplainer
             {
                 int job = startJob + local;
                 var random = new FastRandom(Statistics.DeriveSeed(_options.Seed, job / runs, job % runs));
-                Sample(rows.Row(job / runs), ref random, inputs.AsSpan(local * samples * m, samples * m));
+                Sample(rows.Row(job / runs), ref random, inputs.AsSpan(checked((int)((long)local * samples * m)), samples * m));
             });
             var outputs = evaluator.Evaluate((long)blockJobs * samples, (first, count, dest) =>
-                inputs.AsSpan((int)(first * m), count * m).CopyTo(dest));
+                inputs.AsSpan(checked((int)(first * m)), count * m).CopyTo(dest));
             Parallel.For(0, blockJobs, parallel, local =>
             {
                 int job = startJob + local;
-                var fit = FitSurrogate(rows.Row(job / runs), inputs.AsSpan(local * samples * m, samples * m),
-                    outputs.AsSpan(local * samples * k, samples * k), targets, features);
+                var fit = FitSurrogate(rows.Row(job / runs), inputs.AsSpan(checked((int)((long)local * samples * m)), samples * m),
+                    outputs.AsSpan(checked((int)((long)local * samples * k)), samples * k), targets, features);
                 jobValues[job] = fit.Values;
                 jobCoefficients[job] = fit.Coefficients;
                 jobIntercepts[job] = fit.Intercepts;
