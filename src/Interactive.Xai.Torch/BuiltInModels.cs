@@ -45,7 +45,8 @@ public sealed class TrainedTorchModel : IDisposable
 
 /// <summary>
 /// Small TorchSharp models trained in seconds on the shipped datasets, for tests and demos. The same seed gives the
-/// same split, initial weights and batch order.
+/// same split, initial weights and batch order, provided no other thread draws from TorchSharp's process-wide random
+/// generator while a model is being built (the initial weights come from it).
 /// </summary>
 public static class BuiltInModels
 {

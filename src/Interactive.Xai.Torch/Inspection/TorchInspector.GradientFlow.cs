@@ -36,11 +36,27 @@ public static partial class TorchInspector
             order.Add((name, m));
             if (options.IncludeActivations && produced.Length > 0 && produced[0] is { } y && y.requires_grad && y.is_floating_point())
                 // Sequential disposes y itself; the alias shares its autograd node. A forward() that opens its own dispose
-                // scope (as DigitsCnn's does) would dispose an alias made there, so the alias belongs to this method's scope.
-                outputs[name] = y.alias().MoveToOtherDisposeScope(scope);
+                // scope (as DigitsCnn's does) would dispose an alias made there, so the alias is detached from every scope
+                // and disposed in the finally below. (Moving it into this method's scope instead left TorchSharp 0.107 with
+                // a tensor whose finalizer reported to an already disposed scope, crashing the process on the finalizer thread.)
+                outputs[name] = y.alias().DetachFromDisposeScope();
         }
+        try
+        {
+            return Compute(module, inputs, targets, loss, options, order, outputs, OnCall);
+        }
+        finally
+        {
+            foreach (var alias in outputs.Values) alias.Dispose();
+        }
+    }
+
+    private static GradientFlow Compute(nn.Module<Tensor, Tensor> module, Tensor inputs, Tensor targets, Func<Tensor, Tensor, Tensor> loss,
+        GradientFlowOptions options, List<(string Name, nn.Module Module)> order, Dictionary<string, Tensor> outputs,
+        LayerHooks.LayerCall onCall)
+    {
         Tensor value;
-        using (var hooks = LayerHooks.Attach(module, OnCall))
+        using (var hooks = LayerHooks.Attach(module, onCall))
         using (enable_grad())
         {
             try
