@@ -35,7 +35,9 @@ public static partial class TorchInspector
             if (outputs.ContainsKey(name) || order.Any(o => o.Name == name)) return; // first call only
             order.Add((name, m));
             if (options.IncludeActivations && produced.Length > 0 && produced[0] is { } y && y.requires_grad && y.is_floating_point())
-                outputs[name] = y.alias(); // Sequential disposes y itself; the alias shares its autograd node
+                // Sequential disposes y itself; the alias shares its autograd node. It belongs to this method's scope,
+                // not to a scope the module's forward opened (DigitsCnn.Logits has one, which would dispose it).
+                outputs[name] = y.alias().MoveToOtherDisposeScope(scope);
         }
         Tensor value;
         using (var hooks = LayerHooks.Attach(module, OnCall))

@@ -67,14 +67,17 @@ public sealed partial class MagicCommandDispatcher
         float[]? picked = labels is null ? null : selected.Select(i => labels[i]).ToArray();
         if (outputs > 1)
         {
-            // cross-entropy on the labels, or on each row's predicted class when there are none
-            long[] classes = picked is not null
-                ? picked.Select(v => (long)v).ToArray()
-                : PredictedClasses(model, rows);
+            // cross-entropy on the labels, or on each row's predicted class when there are none; a network whose
+            // outputs are already probabilities (rows of non-negative values summing to 1) gets the log-likelihood of them
+            var predictions = model.Predict(rows);
+            long[] classes = picked is not null ? picked.Select(v => (long)v).ToArray() : PredictedClasses(predictions, outputs);
             if (classes.Any(c => c < 0 || c >= outputs))
                 throw new XaiException($"--label: the labels must be class indices 0..{outputs - 1} for a model with {outputs} outputs");
             var target = tensor(classes, [classes.Length]);
-            show(TorchInspector.GradientFlow(module, inputs, target, (o, t) => nn.functional.cross_entropy(o, t)));
+            Func<Tensor, Tensor, Tensor> loss = AreProbabilities(predictions, outputs)
+                ? (o, t) => nn.functional.nll_loss(o.clamp_min(1e-12).log(), t)
+                : (o, t) => nn.functional.cross_entropy(o, t);
+            show(TorchInspector.GradientFlow(module, inputs, target, loss));
         }
         else
         {
@@ -85,12 +88,27 @@ public sealed partial class MagicCommandDispatcher
         }
     }
 
-    private static long[] PredictedClasses(IModel model, FeatureTable rows)
+    /// <summary>Whether every row of <paramref name="outputs"/> is a probability distribution (within 1e-3).</summary>
+    internal static bool AreProbabilities(float[] outputs, int k)
     {
-        var outputs = model.Predict(rows);
-        int k = model.OutputCount();
-        var classes = new long[rows.RowCount];
-        for (int i = 0; i < rows.RowCount; i++)
+        for (int i = 0; i < outputs.Length / k; i++)
+        {
+            double sum = 0;
+            for (int j = 0; j < k; j++)
+            {
+                float v = outputs[i * k + j];
+                if (v < 0 || !float.IsFinite(v)) return false;
+                sum += v;
+            }
+            if (Math.Abs(sum - 1) > 1e-3) return false;
+        }
+        return true;
+    }
+
+    private static long[] PredictedClasses(float[] outputs, int k)
+    {
+        var classes = new long[outputs.Length / k];
+        for (int i = 0; i < classes.Length; i++)
         {
             int best = 0;
             for (int j = 1; j < k; j++) if (outputs[i * k + j] > outputs[i * k + best]) best = j;
