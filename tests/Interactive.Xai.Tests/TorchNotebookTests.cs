@@ -219,8 +219,73 @@ public sealed class TorchNotebookTests
     }
 }
 
+public sealed class TorchScriptFileTests
+{
+    static TorchScriptFileTests()
+    {
+        TorchViews.LoadNativeLibrary();
+        NotebookFormatters.Register();
+    }
+
+    private static readonly string Digits = Fixtures.ModelPath("digits_cnn.pt");
+
+    [Fact]
+    public void A_torchscript_file_needs_its_input_shape_and_then_shows_its_parameters_and_explains()
+    {
+        var data = Fixtures.Table(3, 4, Enumerable.Range(0, 64).Select(i => "p" + i).ToArray());
+        var variables = new Dictionary<string, object?> { ["d"] = data };
+
+        var (noShape, errors) = Fixtures.Run($"#!xai-inspect --model {Digits}", variables);
+        Fixtures.AssertOneLineError(noShape, errors, "--input-shape");
+
+        var (structure, shown) = Fixtures.Run($"#!xai-inspect --model {Digits} --input-shape 1,8,8", variables);
+        Assert.True(structure.Succeeded, structure.Error);
+        var model = Assert.IsType<TorchModel>(Assert.Single(shown));
+        Assert.True(model.IsScript);
+        string html = NotebookFormatters.ToHtml(model);
+        Assert.Contains("Parameters per layer", html);
+        Assert.Contains("<div class=\"xai-chart\"", html);
+
+        var (activations, failed) = Fixtures.Run($"#!xai-inspect --model {Digits} --input-shape 1,8,8 --what activations --data d", variables);
+        Fixtures.AssertOneLineError(activations, failed, "TorchScript");
+
+        // IG's attributions add up to f(x) - f(0) for the explained class (completeness), within its convergence delta
+        var (ig, explained) = Fixtures.Run($"#!xai-explain --model {Digits} --input-shape 1,8,8 --data d --method ig --steps 64 --target 3", variables);
+        Assert.True(ig.Succeeded, ig.Error);
+        var explanation = Assert.IsType<AttributionExplanation>(Assert.Single(explained));
+        var outputs = model.Predict(data);
+        var zero = model.Predict(FeatureTable.FromRowMajor(new float[64], 1, 64));
+        for (int r = 0; r < 3; r++)
+        {
+            double sum = Enumerable.Range(0, 64).Sum(f => explanation.Value(r, f));
+            Assert.Equal(outputs[r * 10 + 3] - zero[3] + explanation.ConvergenceDeltas[r], sum, 4);   // delta = sum - (f(x) - f(0))
+            Assert.True(Math.Abs(explanation.ConvergenceDeltas[r]) < 0.05, $"delta {explanation.ConvergenceDeltas[r]}");
+        }
+    }
+}
+
 public sealed class KernelTrainingMonitorTests(KernelFixture fixture) : IClassFixture<KernelFixture>
 {
+    [Fact]
+    public async Task In_the_kernel_the_torch_options_of_the_magic_commands_reach_the_dispatcher()
+    {
+        var setup = await fixture.Session.SubmitAsync("""
+            using Interactive.Xai;
+            using Interactive.Xai.Torch;
+            var torchDigits = FeatureTable.FromRowMajor(Enumerable.Range(0, 128).Select(i => (float)(i % 17)).ToArray(), 2, 64);
+            """);
+        Assert.True(setup.Succeeded, setup.Describe());
+        string path = Fixtures.ModelPath("digits_cnn.pt");
+
+        var ig = await fixture.Session.SubmitAsync($"#!xai-explain --model {path} --input-shape 1,8,8 --data torchDigits --method ig --steps 8 --target predicted");
+        Assert.True(ig.Succeeded, ig.Describe());
+        Assert.Contains(ig.Html, h => h.Contains("ig: attributions") && h.Contains("class=\"xai-chart\""));
+
+        var camMissingLayer = await fixture.Session.SubmitAsync($"#!xai-inspect --model {path} --what gradients --input-shape 1,8,8 --data torchDigits");
+        Assert.False(camMissingLayer.Succeeded);
+        Assert.Contains(camMissingLayer.Failures, f => f.Contains("TorchScript"));
+    }
+
     [Fact]
     public async Task In_the_kernel_a_live_training_monitor_is_one_output_whose_dashboard_updates_in_place()
     {
