@@ -10,8 +10,21 @@ using static TorchSharp.torch;
 namespace Interactive.Xai.Tests;
 
 /// <summary>TorchSharp models, inspection records and the training monitor in the notebook: formatters and magic commands.</summary>
-public sealed class TorchNotebookTests
+public sealed class TorchNotebookTests : IDisposable
 {
+    /// <summary>
+    /// Finalizes what each test left behind: a tensor orphaned from its dispose scope makes TorchSharp throw from its
+    /// finalizer, which crashes the test host (GradientFlow once did this), so it fails here, in the test that caused it.
+    /// </summary>
+    public void Dispose()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+    }
+
     private static readonly float[] W = [2f, -1f, 0f, 0.5f];
     private const float B = 0.25f;
 
@@ -312,3 +325,4 @@ public sealed class KernelTrainingMonitorTests(KernelFixture fixture) : IClassFi
         Assert.Contains("Training (finished)", Html(updated[^1]));
     }
 }
+
