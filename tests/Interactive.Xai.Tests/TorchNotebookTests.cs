@@ -101,6 +101,26 @@ public sealed class TorchNotebookTests : IDisposable
     }
 
     [Fact]
+    public void Attention_weights_and_feature_visualisations_render_as_their_charts()
+    {
+        var attention = new AttentionWeights
+        {
+            Layer = "attn", BatchSize = 1, HeadCount = 2, QueryLength = 2, KeyLength = 2,
+            Values = [1f, 0f, 0.5f, 0.5f, 0.25f, 0.75f, 0f, 1f],
+        };
+        string attentionHtml = NotebookFormatters.ToHtml(attention);
+        Assert.Contains("Attention: attn", attentionHtml);
+        Assert.Equal(1, Charts(attentionHtml));
+
+        using var cnn = new DigitsCnn();
+        var visualization = FeatureVisualizer.Maximize(cnn, "conv1", 0, new FeatureVisualizationOptions { InputShape = [1, 8, 8], Steps = 5 });
+        string one = NotebookFormatters.ToHtml(visualization);
+        Assert.Contains("xai-features", one);
+        Assert.Equal(2, Charts(one));   // the optimised input and the objective per step
+        Assert.Equal(2, Charts(NotebookFormatters.ToHtml(new List<FeatureVisualization> { visualization, visualization })));
+    }
+
+    [Fact]
     public void The_training_monitor_renders_as_its_dashboard()
     {
         using var monitor = new TrainingMonitor();
