@@ -27,7 +27,7 @@ public static class ComparisonCharts
             ("marker", Figure.Object(("color", ChartTheme.Palette[k % ChartTheme.Palette.Count]))),
             ("hovertemplate", "%{y}: %{x:.4g}<extra>" + PlotText.Escape(e.Method) + "</extra>"))).ToList();
         var layout = Figure.Layout(
-            ("title", Figure.Title($"Attributions of row {row} by method ({PlotText.Escape(explanations[0].OutputNames[explanations[0].Targets[0]])})")),
+            ("title", Figure.Title($"Attributions of row {row} by method ({PlotText.Escape(explanations[0].OutputNames[0])})")),
             ("barmode", "group"),
             ("xaxis", Figure.Axis("attribution (output units)")),
             ("yaxis", Figure.Axis("", ("type", "category"))),

@@ -79,6 +79,7 @@ public static class CliApp
               xai counterfactual --model model.onnx --data train.csv --row 3 --desired 1 --count 4 --immutable age --json cf.json
               xai counterfactual --model model.onnx --data train.csv --row 3 --desired-range 150,200 --html cf.html
               xai inspect --model model.onnx --html graph.html
+              xai inspect --model cnn.pt --input-shape 1,8,8 --json layers.json --html layers.html
             """);
         root.Subcommands.Add(ExplainCommand.Create(output));
         root.Subcommands.Add(CounterfactualCommand.Create(output));

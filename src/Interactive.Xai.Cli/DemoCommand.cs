@@ -9,7 +9,9 @@ namespace Interactive.Xai.Cli;
 
 /// <summary>
 /// `xai demo`: the built-in default. Trains a FastTree regression (ML.NET) on the shipped diabetes data in
-/// process, explains it with every method, and writes one JSON document and one HTML report.
+/// process and explains it with every tabular method (Shapley values, permutation importance, PDP/ICE, ALE, LIME and
+/// a counterfactual), then trains a small TorchSharp CNN on the shipped 8x8 digits and inspects and explains it
+/// (<see cref="DemoNetwork"/>); writes one JSON document and one HTML report.
 /// </summary>
 internal static class DemoCommand
 {
@@ -21,25 +23,34 @@ internal static class DemoCommand
             DefaultValueFactory = _ => "xai-demo.html",
         };
         var rows = new Option<int>("--rows") { Description = "Rows to explain with the Shapley methods.", DefaultValueFactory = _ => 100 };
-        var command = new Command("demo", "Train a model on built-in data (diabetes) and explain it with every method.") { outOption, rows };
-        command.SetAction(parse => Run(parse.GetValue(outOption)!, parse.GetValue(rows), output));
+        var epochs = new Option<int>("--epochs") { Description = "Epochs to train the digits CNN (0 leaves out the neural-network part).", DefaultValueFactory = _ => DefaultEpochs };
+        var command = new Command("demo", "Train models on built-in data (diabetes: FastTree; digits: a CNN) and explain them with every method.") { outOption, rows, epochs };
+        command.SetAction(parse => Run(parse.GetValue(outOption)!, parse.GetValue(rows), output, parse.GetValue(epochs)));
         return command;
     }
 
-    public static int Run(string htmlPath, int rows, TextWriter output)
+    /// <summary>The digits CNN's default epochs.</summary>
+    public const int DefaultEpochs = 8;
+
+    /// <summary>Patients explained by LIME (at most).</summary>
+    public const int LimeRows = 5;
+
+    public static int Run(string htmlPath, int rows, TextWriter output, int epochs = DefaultEpochs)
     {
         if (!htmlPath.EndsWith(".html", StringComparison.OrdinalIgnoreCase)) throw new XaiException($"--out {htmlPath}: the report file must end in .html");
         if (rows < 1) throw new XaiException("--rows must be at least 1");
+        if (epochs < 0) throw new XaiException($"--epochs must be at least 0, got {epochs}");
         string jsonPath = Path.ChangeExtension(htmlPath, ".json");
-        var result = Build(rows, seed: 42);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var result = Build(rows, seed: 42, epochs);
         AtomicFile.WriteAll([(jsonPath, result.Json), (htmlPath, result.Html)]);
         foreach (var line in result.Summary) output.WriteLine(line);
-        output.WriteLine($"wrote {jsonPath} and {htmlPath}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {jsonPath} and {htmlPath} in {stopwatch.Elapsed.TotalSeconds:F1} s"));
         return 0;
     }
 
-    /// <summary>The demo's explanations, JSON and HTML, computed in memory.</summary>
-    public static DemoResult Build(int rows, int seed)
+    /// <summary>The demo's explanations, JSON and HTML, computed in memory (<paramref name="epochs"/> 0: tabular part only).</summary>
+    public static DemoResult Build(int rows, int seed, int epochs = DefaultEpochs)
     {
         var dataset = Datasets.Diabetes();
         var context = new MLContext(seed);
@@ -64,7 +75,25 @@ internal static class DemoCommand
             new PartialDependenceExplainer(model, new PartialDependenceOptions { GridPoints = 25 }).Explain(data, "s5") with { Method = "ice" },
             new PartialDependenceExplainer(model, new PartialDependenceOptions { GridPoints = 15 }).Explain2D(data, "bmi", "s5"),
             new AccumulatedLocalEffectsExplainer(model, new AccumulatedLocalEffectsOptions { Bins = 20 }).Explain(data, "bmi"),
+            new LimeExplainer(model, data, new LimeOptions { Samples = 1000, FeatureCount = 5, Seed = seed }).Explain(explained.Slice(0, Math.Min(LimeRows, explained.RowCount))),
+            Counterfactual(model, data, explained, seed),
         };
+
+        DemoNetworkResult? network = null;
+        string? networkSkipped = null;
+        if (epochs == 0) networkSkipped = "--epochs 0";
+        else
+        {
+            try
+            {
+                Interactive.Xai.Torch.TorchRuntime.EnsureAvailable();
+            }
+            catch (XaiException e)
+            {
+                networkSkipped = e.Message;
+            }
+            if (networkSkipped is null) network = DemoNetwork.Build(epochs, seed);
+        }
 
         var json = new StringBuilder();
         using (var stream = new MemoryStream())
@@ -79,16 +108,43 @@ internal static class DemoCommand
                 writer.WriteStartArray();
                 foreach (var r in results) ExplanationJson.Write(writer, r);
                 writer.WriteEndArray();
+                writer.WritePropertyName("network");
+                if (network is null) writer.WriteNullValue();
+                else DemoNetwork.WriteJson(writer, network);
+                if (networkSkipped is not null) writer.WriteString("networkSkipped", networkSkipped);
                 writer.WriteEndObject();
             }
             json.Append(Encoding.UTF8.GetString(stream.ToArray()));
         }
         var summary = results.Select(r => string.Create(CultureInfo.InvariantCulture,
             $"{r.Method,-24} {r.ModelEvaluations,10} model evaluations {r.Elapsed.TotalSeconds,8:F3} s")).ToList();
-        var html = Reports.ForDemo(results, model);
-        return new DemoResult(results, json.ToString(), html, summary);
+        if (network is not null) summary.AddRange(DemoNetwork.Summary(network));
+        else summary.Add($"neural-network part left out: {networkSkipped}");
+        var html = Reports.ForDemo(results, model, network);
+        return new DemoResult(results, json.ToString(), html, summary, network);
+    }
+
+    /// <summary>
+    /// Counterfactuals for the explained patient with the highest predicted progression: changes (age and sex kept)
+    /// that bring the prediction down to the median prediction over all patients or lower.
+    /// </summary>
+    private static CounterfactualExplanation Counterfactual(IModel model, FeatureTable data, FeatureTable explained, int seed)
+    {
+        var all = model.Predict(data);
+        var median = all.Order().ElementAt(all.Length / 2);
+        var candidates = model.Predict(explained);
+        int row = Array.IndexOf(candidates, candidates.Max());
+        var options = new CounterfactualOptions
+        {
+            Count = 3,
+            Population = 100,
+            Generations = 30,
+            Constraints = [new FeatureConstraint { Feature = "age", Immutable = true }, new FeatureConstraint { Feature = "sex", Immutable = true }],
+            Seed = seed,
+        };
+        return new CounterfactualExplainer(model, data, options).Explain(explained.Slice(row, 1), CounterfactualGoal.Range(0, median));
     }
 }
 
-/// <summary>What the demo computed.</summary>
-internal sealed record DemoResult(IReadOnlyList<Explanation> Explanations, string Json, string Html, IReadOnlyList<string> Summary);
+/// <summary>What the demo computed: the tabular explanations and, unless left out, the network part.</summary>
+internal sealed record DemoResult(IReadOnlyList<Explanation> Explanations, string Json, string Html, IReadOnlyList<string> Summary, DemoNetworkResult? Network = null);

@@ -10,23 +10,27 @@ internal static class InspectCommand
 {
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX graph) or .zip (ML.NET pipeline).", Required = true };
+        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX graph), .zip (ML.NET pipeline) or .pt (TorchScript; needs --input-shape).", Required = true };
+        var inputShape = new Option<string?>("--input-shape") { Description = "For .pt models: the shape of one input, for example 1,8,8 (channels, height, width) or 10 (features)." };
         var json = new Option<string?>("--json") { Description = "Write the structure as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (graph, tables, weight histograms) to this file." };
-        var command = new Command("inspect", "Show a model's structure: nodes, operators, tensor shapes and parameters.") { model, json, html };
-        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(json), parse.GetValue(html), output));
+        var command = new Command("inspect", "Show a model's structure: nodes, operators, tensor shapes and parameters.") { model, inputShape, json, html };
+        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(json), parse.GetValue(html), output, parse.GetValue(inputShape)));
         return command;
     }
 
-    public static int Run(string modelPath, string? jsonPath, string? htmlPath, TextWriter output)
+    public static int Run(string modelPath, string? jsonPath, string? htmlPath, TextWriter output, string? inputShape = null)
     {
-        var structure = ModelFiles.ReadStructure(modelPath);
+        var shape = inputShape is null ? null : ExplanationRunner.ParseShape(inputShape, "--input-shape");
+        var structure = ModelFiles.ReadStructure(modelPath, shape);
         string jsonText = StructureJson.Serialize(structure);
         var files = new List<(string, string)>();
         if (jsonPath is not null) files.Add((jsonPath, jsonText));
         if (htmlPath is not null)
         {
             var report = new HtmlReport($"Structure of {Path.GetFileName(modelPath)}");
+            foreach (var (key, value) in structure.Properties)
+                if (key == Interactive.Xai.Torch.Inspection.TorchInspector.InspectionProperty) report.AddParagraph($"How this was read: {value}.");
             report.AddStructure(structure);
             files.Add((htmlPath, report.ToHtml()));
         }
@@ -38,6 +42,9 @@ internal static class InspectCommand
         AtomicFile.WriteAll(files);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{structure.Format} {structure.Name}: {structure.Nodes.Length} nodes, {structure.ParameterCount:N0} parameters; wrote {string.Join(", ", files.Select(f => f.Item1))}"));
+        // How a TorchScript file was read (no forward hooks on its submodules): say so.
+        foreach (var (key, value) in structure.Properties)
+            if (key == Interactive.Xai.Torch.Inspection.TorchInspector.InspectionProperty) output.WriteLine($"note: {value}");
         return 0;
     }
 }

@@ -16,10 +16,12 @@ internal static class Reports
         return report.ToHtml();
     }
 
-    /// <summary>The demo report: every method's result on the built-in diabetes model.</summary>
-    public static string ForDemo(IReadOnlyList<Explanation> results, IModel model)
+    /// <summary>The demo report: every method's result on the built-in diabetes model, then the digits CNN's sections.</summary>
+    public static string ForDemo(IReadOnlyList<Explanation> results, IModel model, DemoNetworkResult? network = null)
     {
-        var report = new HtmlReport("Interactive.Xai demo — diabetes progression, ML.NET FastTree");
+        var report = new HtmlReport(network is null
+            ? "Interactive.Xai demo — diabetes progression, ML.NET FastTree"
+            : "Interactive.Xai demo — diabetes progression (ML.NET FastTree) and 8x8 digits (TorchSharp CNN)");
         report.AddParagraph(
             "A FastTree regression (100 trees of 8 leaves) trained in process on scikit-learn's diabetes data (442 patients, " +
             $"{model.FeatureCount} features: age, sex, body-mass index, blood pressure and six blood serum measurements, in their original units; " +
@@ -44,6 +46,57 @@ internal static class Reports
             }
             report.AddExplanation(result);
         }
+        if (network is not null) AddNetwork(report, network);
         return report.ToHtml();
     }
+
+    /// <summary>
+    /// The digits CNN's sections, in this order: training (1 chart), layer summary (2), weights (statistics,
+    /// histograms, one chart per tensor of two or more dimensions, at most 6), activations (distributions, dead units
+    /// when any layer has them, feature maps of up to 6 convolutional layers), gradient flow (1), held-out outputs
+    /// (confusion matrix, probability heatmap, first row's probabilities) and per image method a grid of overlays and
+    /// the mean |attribution| map (2 each).
+    /// </summary>
+    private static void AddNetwork(HtmlReport report, DemoNetworkResult network)
+    {
+        report.AddHeading("Neural network: a CNN on the 8x8 digits");
+        var inv = CultureInfo.InvariantCulture;
+        report.AddParagraph(
+            "A small TorchSharp CNN (conv1 8 channels 3x3 - ReLU - 2x2 max-pool - conv2 16 channels 3x3 - ReLU - linear, softmax outputs) trained in process " +
+            string.Create(inv, $"for {network.Epochs} epochs with Adam on {network.TrainRowCount:N0} of scikit-learn's 1,797 handwritten 8x8 digits (pixel values 0..16) in {network.TrainingTime.TotalSeconds:F1} s; ") +
+            string.Create(inv, $"the other {network.Confusion.Total:N0} were held out and the network scores {network.TestAccuracy * 100:F1}% on them. ") +
+            "The sections below show its training curves, its layers, weights, activations and gradients, its held-out outputs, and four attribution methods " +
+            "on one held-out image of each digit, each explaining the digit the network predicts.");
+        report.AddTraining(network.Training, "Training the digits CNN: loss, accuracy, learning rate and gradient norms");
+        report.AddLayerSummary(network.Structure);
+        report.AddWeights(network.Weights);
+        report.AddActivations(network.Activations);
+        report.AddGradientFlow(network.GradientFlow);
+        report.AddClassifierOutputs(network.Confusion, network.Probabilities, "Held-out digits: confusion matrix and class probabilities");
+        foreach (var a in network.Attributions)
+        {
+            report.AddHeading($"{ExplanationReport.Heading(a)} on held-out digits");
+            report.AddTable([], ExplanationReport.Facts(a).Select(f => (IReadOnlyList<string>)[f.Label, f.Value]));
+            if (!a.ConvergenceDeltas.IsDefaultOrEmpty)
+            {
+                report.AddParagraph("Completeness: the attributions of each image add up to f(x) - f(baseline) for its predicted digit, up to the convergence delta below (the integral's numerical error).");
+                report.AddTable(["image", "true digit", "predicted", "f(x)", "f(black image)", "sum of attributions", "convergence delta"],
+                    Enumerable.Range(0, a.RowCount).Select(r =>
+                    {
+                        int t = a.RowTargets.IsDefaultOrEmpty ? 0 : a.RowTargets[r];
+                        double sum = 0;
+                        for (int f = 0; f < a.FeatureCount; f++) sum += a.Value(r, f);
+                        return (IReadOnlyList<string>)
+                        [
+                            r.ToString(CultureInfo.InvariantCulture), network.ExplainedLabels[r], network.Confusion.ClassNames[t],
+                            G(a.Prediction(r)), G(a.Prediction(r) - sum + a.ConvergenceDeltas[r]), G(sum), a.ConvergenceDeltas[r].ToString("G3", CultureInfo.InvariantCulture),
+                        ];
+                    }), "Integrated Gradients convergence per image");
+            }
+            report.AddChart(ImageAttributionCharts.Grid(a, labels: network.ExplainedLabels, columns: 5));
+            report.AddChart(ImageAttributionCharts.MeanAbsoluteMap(a));
+        }
+    }
+
+    private static string G(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 }

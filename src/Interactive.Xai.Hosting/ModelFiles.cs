@@ -2,6 +2,7 @@ using Interactive.Xai.Inspection;
 using Interactive.Xai.MLNet;
 using Interactive.Xai.Onnx;
 using Interactive.Xai.Torch;
+using Interactive.Xai.Torch.Inspection;
 
 namespace Interactive.Xai.Hosting;
 
@@ -62,15 +63,27 @@ public static class ModelFiles
     }
 
     /// <summary>Reads the structure of the model at <paramref name="path"/>: the ONNX graph, or the ML.NET pipeline.</summary>
-    public static ModelStructure ReadStructure(string path)
+    public static ModelStructure ReadStructure(string path) => ReadStructure(path, inputShape: null);
+
+    /// <summary>
+    /// Reads the structure of the model at <paramref name="path"/>: the ONNX graph, the ML.NET pipeline, or a
+    /// TorchScript (.pt) file's layers (<see cref="TorchInspector.SummarizeScript"/>), which needs
+    /// <paramref name="inputShape"/>, the shape of one input.
+    /// </summary>
+    public static ModelStructure ReadStructure(string path, IReadOnlyList<int>? inputShape)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new XaiException($"{path}: model file not found");
-        return System.IO.Path.GetExtension(path).ToLowerInvariant() switch
+        string extension = System.IO.Path.GetExtension(path).ToLowerInvariant();
+        if (inputShape is not null && extension != ".pt")
+            throw new XaiException($"{path}: --input-shape is for TorchScript (.pt) models; an {extension} model knows its own input size");
+        return extension switch
         {
             ".onnx" => OnnxGraphReader.Read(path),
             ".zip" => MLNetStructureReader.Read(path),
-            var other => throw new XaiException($"{path}: unknown model type '{other}'; use .onnx (ONNX) or .zip (ML.NET)"),
+            ".pt" => TorchInspector.SummarizeScript(path, inputShape
+                ?? throw new XaiException($"{path}: a TorchScript file does not record its input shape; pass --input-shape (for example 1,8,8 for 8x8 grey images, or 10 for 10 features)")),
+            var other => throw new XaiException($"{path}: unknown model type '{other}'; use .onnx (ONNX), .zip (ML.NET) or .pt (TorchScript)"),
         };
     }
 }

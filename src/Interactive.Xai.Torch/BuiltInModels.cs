@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Interactive.Xai.Torch.Inspection;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -53,14 +54,17 @@ public static class BuiltInModels
     /// held out) with Adam (learning rate 0.01, batches of 64) for <paramref name="epochs"/> epochs. Input shape
     /// [1, 8, 8] of raw pixels (0..16); outputs are the probabilities of the digits "0".."9".
     /// </summary>
-    public static TrainedTorchModel TrainDigitsCnn(int seed = 42, int epochs = 8)
+    /// <param name="seed">The seed of the split, the initial weights and the batch order.</param>
+    /// <param name="epochs">The number of passes over the training rows.</param>
+    /// <param name="monitor">When given, each step's training loss and "accuracy" (of its batch, logged before the update), learning rate and per-layer gradient norms (<see cref="GradientNorms.Capture"/> after the backward pass), and at each epoch's last step the held-out rows' loss and "accuracy" (validation split) are logged into it; steps count from 0 over all epochs. It is completed when training ends.</param>
+    public static TrainedTorchModel TrainDigitsCnn(int seed = 42, int epochs = 8, TrainingMonitor? monitor = null)
     {
         TorchRuntime.EnsureAvailable();
         var dataset = Datasets.Digits();
         manual_seed(seed);
         var module = new DigitsCnn();
         return Train(dataset, module, module.Logits, [1, 8, 8], Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture)).ToArray(),
-            seed, epochs, learningRate: 0.01);
+            seed, epochs, learningRate: 0.01, monitor: monitor);
     }
 
     /// <summary>
@@ -69,7 +73,10 @@ public static class BuiltInModels
     /// <paramref name="epochs"/> epochs. Inputs are the 13 raw wine features; outputs are the probabilities of the
     /// classes "class_0".."class_2".
     /// </summary>
-    public static TrainedTorchModel TrainWineMlp(int seed = 42, int epochs = 60)
+    /// <param name="seed">The seed of the split, the initial weights and the batch order.</param>
+    /// <param name="epochs">The number of passes over the training rows.</param>
+    /// <param name="monitor">When given, each step's training loss and "accuracy" (of its batch, logged before the update), learning rate and per-layer gradient norms (<see cref="GradientNorms.Capture"/> after the backward pass), and at each epoch's last step the held-out rows' loss and "accuracy" (validation split) are logged into it; steps count from 0 over all epochs. It is completed when training ends.</param>
+    public static TrainedTorchModel TrainWineMlp(int seed = 42, int epochs = 60, TrainingMonitor? monitor = null)
     {
         TorchRuntime.EnsureAvailable();
         var dataset = Datasets.Wine();
@@ -90,11 +97,12 @@ public static class BuiltInModels
         manual_seed(seed);
         var module = new TabularMlp(means, deviations, 32, classes);
         return Train(dataset, module, module.Logits, [m], Enumerable.Range(0, classes).Select(c => $"class_{c}").ToArray(),
-            seed, epochs, learningRate: 0.01, featureNames: dataset.Features.FeatureNames);
+            seed, epochs, learningRate: 0.01, featureNames: dataset.Features.FeatureNames, monitor: monitor);
     }
 
+
     private static TrainedTorchModel Train(Dataset dataset, nn.Module<Tensor, Tensor> module, Func<Tensor, Tensor> logits,
-        int[] inputShape, string[] outputNames, int seed, int epochs, double learningRate, IReadOnlyList<string>? featureNames = null)
+        int[] inputShape, string[] outputNames, int seed, int epochs, double learningRate, IReadOnlyList<string>? featureNames = null, TrainingMonitor? monitor = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         var (train, test) = Split(dataset.Features.RowCount, seed);
@@ -108,6 +116,14 @@ public static class BuiltInModels
                 for (int i = 0; i < inputShape.Length; i++) shape[i + 1] = inputShape[i];
                 var x = tensor(dataset.Features.SelectRows(train).Values.ToArray()).reshape(shape);
                 var y = tensor(train.Select(r => (long)dataset.Labels[r]).ToArray());
+                Tensor? validationX = null, validationY = null;
+                if (monitor is not null)
+                {
+                    shape[0] = test.Length;
+                    validationX = tensor(dataset.Features.SelectRows(test).Values.ToArray()).reshape(shape);
+                    validationY = tensor(test.Select(r => (long)dataset.Labels[r]).ToArray());
+                }
+                long stepIndex = 0;
                 var optimizer = optim.Adam(module.parameters(), lr: learningRate);
                 var order = new Random(seed);
                 var permutation = Enumerable.Range(0, train.Length).ToArray();
@@ -120,12 +136,34 @@ public static class BuiltInModels
                         using var step = NewDisposeScope();
                         var batch = tensor(permutation.AsSpan(start, Math.Min(64, permutation.Length - start)).ToArray().Select(i => (long)i).ToArray());
                         optimizer.zero_grad();
-                        var loss = nn.functional.cross_entropy(logits(x.index_select(0, batch)), y.index_select(0, batch));
+                        var batchLabels = y.index_select(0, batch);
+                        var batchLogits = logits(x.index_select(0, batch));
+                        var loss = nn.functional.cross_entropy(batchLogits, batchLabels);
                         loss.backward();
+                        if (monitor is not null)
+                        {
+                            monitor.Log(epoch, stepIndex, loss.item<float>(), new Dictionary<string, double> { ["accuracy"] = Accuracy(batchLogits, batchLabels) });
+                            monitor.LogLearningRate(epoch, stepIndex, learningRate);
+                            monitor.LogGradientNorms(stepIndex, GradientNorms.Capture(module));
+                        }
                         optimizer.step();
+                        if (monitor is not null && start + 64 >= permutation.Length)
+                        {
+                            module.eval();
+                            using (no_grad())
+                            {
+                                var validationLogits = logits(validationX!);
+                                var validationLoss = nn.functional.cross_entropy(validationLogits, validationY!);
+                                monitor.LogValidation(epoch, stepIndex, validationLoss.item<float>(),
+                                    new Dictionary<string, double> { ["accuracy"] = Accuracy(validationLogits, validationY!) });
+                            }
+                            module.train();
+                        }
+                        stepIndex++;
                     }
                 }
                 module.eval();
+                monitor?.Complete();
             }
             var model = TorchModel.FromModule(module, inputShape, new TorchModelOptions
             {
@@ -147,8 +185,15 @@ public static class BuiltInModels
         catch
         {
             module.Dispose();
+            if (monitor is { IsCompleted: false }) monitor.Complete();
             throw;
         }
+    }
+
+    private static double Accuracy(Tensor logits, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        return logits.argmax(1).eq(labels).to_type(ScalarType.Float64).mean().item<double>();
     }
 
     private static (int[] Train, int[] Test) Split(int rowCount, int seed)

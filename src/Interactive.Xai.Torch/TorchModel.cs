@@ -308,21 +308,24 @@ public sealed class TorchModel : IDifferentiableModel, IDisposable
     private static bool IsFloatingPoint(ScalarType type)
         => type is ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16;
 
+    // Puts the whole module tree into eval mode for one call and restores every module's own flag afterwards: a root in
+    // eval mode can still hold a child in training mode (a BatchNorm the user switched back), which would mix rows through
+    // batch statistics, and a child the user froze with eval() must not come back in training mode.
     private readonly struct EvalMode : IDisposable
     {
-        private readonly nn.Module _module;
-        private readonly bool _wasTraining;
+        private readonly (nn.Module Module, bool WasTraining)[] _saved;
 
         public EvalMode(nn.Module module)
         {
-            _module = module;
-            _wasTraining = module.training;
-            if (_wasTraining) module.eval();
+            _saved = [(module, module.training), .. module.named_modules().Select(entry => (entry.module, entry.module.training))];
+            if (_saved.Any(entry => entry.WasTraining)) module.eval();
         }
 
         public void Dispose()
         {
-            if (_wasTraining) _module.train();
+            if (!_saved.Any(entry => entry.WasTraining)) return;
+            // Parents come before their children (pre-order), so each module ends with its own flag.
+            foreach (var (module, wasTraining) in _saved) module.train(wasTraining);
         }
     }
 }

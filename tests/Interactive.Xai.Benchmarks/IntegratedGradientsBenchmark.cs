@@ -1,6 +1,7 @@
 // Integrated Gradients throughput: 256 digits images (8x8 = 64 features), 50 steps, each row's predicted class,
-// through any IDifferentiableModel (here a C# ReLU MLP 64-32-10 with hand-written backprop; the TorchSharp CNN plugs
-// into Measure the same way). Prints images/s and the ratio of the explain call to the raw PredictWithGradient cost
+// through any IDifferentiableModel: a C# ReLU MLP 64-32-10 with hand-written backprop, the TorchSharp digits CNN
+// trained in process (BuiltInModels.TrainDigitsCnn, 8 epochs) and the same architecture loaded from TorchScript
+// (tests/models/digits_cnn.pt through TorchModel). Prints images/s and the ratio of the explain call to the raw PredictWithGradient cost
 // of the same 256 x 50 rows in the same run (same batch size and parallelism, inputs prepared beforehand), plus the
 // engine's own cost (the same explain call through a model that does nothing). Best of --repeat calls after a warm-up.
 // Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks -- --ig [--repeat 5 --steps 50 --rows 256]
@@ -8,6 +9,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Interactive.Xai;
 using Interactive.Xai.Tests;
+using Interactive.Xai.Torch;
 
 internal static class IntegratedGradientsBenchmark
 {
@@ -25,6 +27,10 @@ internal static class IntegratedGradientsBenchmark
         Console.WriteLine($"Integrated Gradients benchmark: {rows} digits rows x {steps} steps (Gauss-Legendre, zeros baseline, target predicted), batch 8192, {Environment.ProcessorCount} threads, best of {repeat}");
         Console.WriteLine($"{"model",-34} {"evaluations",12} {"ig s",9} {"images/s",10} {"raw f+b s",10} {"ratio",6} {"engine-only s",14} {"max |delta|",12}");
         Measure("C# ReLU MLP 64-32-10", mlp, digits, steps, repeat);
+        using (var cnn = BuiltInModels.TrainDigitsCnn(seed: 42, epochs: 8))
+            Measure("TorchSharp DigitsCnn (BuiltInModels)", cnn.Model, digits, steps, repeat);
+        using (var script = TorchModel.Load(Path.Combine(AppContext.BaseDirectory, "models", "digits_cnn.pt"), [1, 8, 8]))
+            Measure("TorchScript digits_cnn.pt", script, digits, steps, repeat);
     }
 
     /// <summary>Measures IG on <paramref name="model"/> against its raw PredictWithGradient cost for the same rows.</summary>
@@ -75,6 +81,18 @@ internal static class IntegratedGradientsBenchmark
             int parallelism = model.IsThreadSafe ? (int)Math.Min(batches, Environment.ProcessorCount) : 1;
             var stopwatch = Stopwatch.StartNew();
             long next = -1;
+            if (parallelism == 1)
+            {
+                // As the engine does for a model that is not thread-safe (TorchSharp): one batch after another on the calling thread.
+                var outputs = new float[batch * k];
+                var gradients = new float[batch * m];
+                for (long b = 0; b < batches; b++)
+                {
+                    int first = (int)(b * batch), n = Math.Min(batch, total - first);
+                    model.PredictWithGradient(inputs.AsSpan(first * m, n * m), n, indices.AsSpan(first, n), outputs.AsSpan(0, n * k), gradients.AsSpan(0, n * m));
+                }
+                return stopwatch.Elapsed.TotalSeconds;
+            }
             var workers = Enumerable.Range(0, parallelism).Select(_ => Task.Factory.StartNew(() =>
             {
                 var outputs = new float[batch * k];

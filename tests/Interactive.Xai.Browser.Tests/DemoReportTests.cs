@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Interactive.Xai.Cli;
+using Interactive.Xai.Inspection;
 using OpenQA.Selenium.Interactions;
 
 namespace Interactive.Xai.Browser.Tests;
@@ -8,10 +9,11 @@ namespace Interactive.Xai.Browser.Tests;
 public sealed class DemoReportFixture : IDisposable
 {
     public const int Rows = 40;
+    public const int Epochs = 2;
 
     public DemoReportFixture()
     {
-        Demo = DemoCommand.Build(Rows, seed: 42);
+        Demo = DemoCommand.Build(Rows, seed: 42, Epochs);
         Folder = Directory.CreateTempSubdirectory("xai-browser-demo-").FullName;
         Path = System.IO.Path.Combine(Folder, "xai-demo.html");
         File.WriteAllText(Path, Demo.Html);
@@ -41,10 +43,14 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
         var charts = Browser.Json(Browser.ChartSummaryScript).EnumerateArray().ToArray();
         Browser.SaveScreenshot("demo-report-top");
 
-        // Each attribution section has five charts (importance, beeswarm, waterfall, heatmap, dependence); every other
-        // result one (permutation importance, PDP, centred ICE, 2-D PDP, ALE).
+        // Each attribution section has five charts (importance, beeswarm, waterfall, heatmap, dependence); LIME one per
+        // row (at most five), the counterfactual two per row (table, changes); every other result one (permutation
+        // importance, PDP, centred ICE, 2-D PDP, ALE). The network's sections follow (see CheckNetworkCharts).
         var results = fixture.Demo.Explanations;
-        Assert.Equal(results.Sum(r => r is AttributionExplanation ? 5 : 1), charts.Length);
+        var network = fixture.Demo.Network;
+        Assert.NotNull(network);
+        var networkCharts = NetworkCharts(network);
+        Assert.Equal(results.Sum(ChartCount) + networkCharts.Count, charts.Length);
         foreach (var chart in charts)
         {
             string title = chart.GetProperty("title").GetString()!;
@@ -54,7 +60,18 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
             // What plotly drew equals what plotly computed from the data: markers, bars, waterfall steps, heatmaps.
             int Calc(Func<JsonElement, bool> which) => traces.Where(which).Sum(t => t.GetProperty("calc").GetInt32());
             Assert.Equal(Calc(t => Type(t) == "scatter" && Mode(t).Contains("markers")), chart.GetProperty("scatterPoints").GetInt32());
-            Assert.Equal(traces.Count(t => Type(t) == "scatter" && Mode(t).Contains("lines")), chart.GetProperty("scatterLines").GetInt32());
+            // One drawn line per line trace, except the structure graph's data-flow trace: one segment per edge (null-separated).
+            int lineTraces = traces.Count(t => Type(t) == "scatter" && Mode(t).Contains("lines"));
+            if (network is not null && title.StartsWith($"{network.Structure.Name}: {network.Structure.Nodes.Length} nodes", StringComparison.Ordinal))
+            {
+                var st = network.Structure;
+                int segments = st.Edges().Count
+                    + st.Inputs.Sum(i => st.Nodes.Count(n => n.Inputs.Contains(i.Name)))
+                    + st.Outputs.Sum(o => st.Nodes.Count(n => n.Outputs.Contains(o.Name)));
+                Assert.Equal(st.Nodes.Length + 1, segments); // a chain: input -> 7 layers -> output
+                lineTraces += segments - 1;
+            }
+            Assert.True(lineTraces == chart.GetProperty("scatterLines").GetInt32(), $"{title}: {lineTraces} lines expected, {chart.GetProperty("scatterLines").GetInt32()} drawn");
             Assert.Equal(Calc(t => Type(t) is "bar" or "histogram"), chart.GetProperty("bars").GetInt32());
             Assert.Equal(Calc(t => Type(t) == "waterfall"), chart.GetProperty("waterfallBars").GetInt32());
             Assert.Equal(traces.Count(t => Type(t) == "heatmap"), chart.GetProperty("heatmapImages").GetInt32());
@@ -65,7 +82,28 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
         int next = 0;
         foreach (var result in results)
         {
-            if (result is not AttributionExplanation a) { next++; continue; }
+            if (result is LimeExplanation lime)
+            {
+                for (int r = 0; r < ChartCount(lime); r++)
+                {
+                    var bar = charts[next + r];
+                    // One bar per feature the surrogate selected (five asked for).
+                    Assert.Equal(5, lime.SelectedFeatures[r].Length);
+                    Assert.Equal(lime.SelectedFeatures[r].Length, bar.GetProperty("bars").GetInt32());
+                    Assert.StartsWith($"LIME, row {r},", Title(bar));
+                }
+            }
+            if (result is CounterfactualExplanation cf)
+            {
+                Assert.Equal(1, cf.RowCount);
+                var set = cf.Sets[0];
+                Assert.True(set.Count >= 1, "the demo's counterfactual search found nothing");
+                Assert.StartsWith($"Counterfactuals for row 0 ", Title(charts[next]));
+                // The changes chart: one bar trace per counterfactual found.
+                Assert.StartsWith($"Counterfactuals for row 0 ", Title(charts[next + 1]));
+                Assert.Equal(set.Count, charts[next + 1].GetProperty("traces").GetArrayLength());
+            }
+            if (result is not AttributionExplanation a) { next += ChartCount(result); continue; }
             var (importance, beeswarm, waterfall, heatmap, dependence) = (charts[next], charts[next + 1], charts[next + 2], charts[next + 3], charts[next + 4]);
             next += 5;
             int rows = a.RowCount, features = a.FeatureCount, shownFeatures = Math.Min(features, 20), steps = Math.Min(features, 10);
@@ -85,6 +123,16 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
             Assert.Equal(rows, dependence.GetProperty("scatterPoints").GetInt32());
         }
         Assert.Equal(2, results.Count(r => r is AttributionExplanation { RowCount: DemoReportFixture.Rows }));
+
+        // The network's charts, section by section, each with what its record implies.
+        Assert.Equal(charts.Length - next, networkCharts.Count);
+        for (int i = 0; i < networkCharts.Count; i++)
+        {
+            var (titleStart, check) = networkCharts[i];
+            var chart = charts[next + i];
+            Assert.True(Title(chart).StartsWith(titleStart, StringComparison.Ordinal), $"network chart {i}: expected a title starting '{titleStart}', got '{Title(chart)}'");
+            check(chart);
+        }
         const int features10 = 10;
         var permutation = charts.Single(c => Title(c).StartsWith("Permutation importance"));
         Assert.Equal(features10, permutation.GetProperty("bars").GetInt32());
@@ -146,6 +194,83 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
         Assert.Equal(shap.Prediction(row), shap.BaseValue() + x.Take(values.Length).Sum(), 4);
         Browser.SaveScreenshot("demo-report-after-click");
         Assert.Empty(Browser.PageProblems());
+    }
+
+    private static int ChartCount(Explanation result) => result switch
+    {
+        AttributionExplanation => 5,
+        LimeExplanation lime => Math.Min(lime.RowCount, 5),
+        CounterfactualExplanation cf => 2 * Math.Min(cf.RowCount, 5),
+        _ => 1,
+    };
+
+    /// <summary>The network part's charts in report order: a title prefix and a check of what the chart holds.</summary>
+    private static List<(string Title, Action<JsonElement> Check)> NetworkCharts(DemoNetworkResult network)
+    {
+        var charts = new List<(string, Action<JsonElement>)>();
+        var training = network.Training;
+        long steps = training.LastStep!.Value + 1;
+        Assert.Equal((long)network.Epochs * ((network.TrainRowCount + 63) / 64), steps);
+        // Training: one line per logged series (loss and accuracy on both splits, learning rate, three layers' norms), each with every point logged.
+        var seriesLengths = training.Metrics.Select(m => m.Points.Length).Append(training.LearningRate.Points.Length)
+            .Concat(training.GradientNorms.Select(g => g.Points.Length)).Order().ToArray();
+        charts.Add(($"Training: epoch {network.Epochs - 1}, step {steps - 1} (finished)", c =>
+        {
+            Assert.Equal(4 + 1 + 3, seriesLengths.Length);
+            Assert.Equal(seriesLengths, c.GetProperty("traces").EnumerateArray().Select(t => t.GetProperty("points").GetInt32()).Order().ToArray());
+            Assert.Equal(seriesLengths.Length, c.GetProperty("scatterLines").GetInt32());
+        }));
+        // Layer summary: the module tree and the data-flow graph.
+        charts.Add(("DigitsCnn: module tree", _ => { }));
+        charts.Add(($"DigitsCnn: {network.Structure.Nodes.Length} nodes", c => Assert.True(c.GetProperty("scatterPoints").GetInt32() >= network.Structure.Nodes.Length)));
+        // Weights: statistics, histograms (one per tensor), then conv1/conv2 filter grids and the fc heatmap.
+        var tensors = network.Weights.Tensors;
+        charts.Add(("trained weights: weight statistics per tensor", _ => { }));
+        charts.Add(("", c => Assert.Equal(tensors.Length, c.GetProperty("traces").GetArrayLength())));
+        foreach (var t in tensors.Where(t => t.Shape.Length >= 2).Take(6))
+        {
+            if (t.Shape.Length == 4)
+                charts.Add(($"{t.Name}: {t.Shape[0]} filters {t.Shape[2]}x{t.Shape[3]}", c => Assert.True(c.GetProperty("heatmapImages").GetInt32() >= 1)));
+            else
+                charts.Add(($"{t.Name} [{string.Join(" x ", t.Shape)}]", c =>
+                {
+                    var z = c.GetProperty("traces")[0];
+                    Assert.Equal((t.Shape[0], t.Shape[1]), ((long)z.GetProperty("zRows").GetInt32(), (long)z.GetProperty("zColumns").GetInt32()));
+                }));
+        }
+        Assert.Equal(["conv1.weight", "conv2.weight", "fc.weight"], tensors.Where(t => t.Shape.Length >= 2).Select(t => t.Name));
+        // Activations: distributions (one trace per layer), dead ReLU units, feature maps of the conv layers for the first digit.
+        var layers = network.Activations.Layers;
+        charts.Add(("Activation distributions per layer", c => Assert.Equal(layers.Length, c.GetProperty("traces").GetArrayLength())));
+        if (layers.Any(l => l.DeadFraction is not null)) charts.Add(("Dead ReLU units", _ => { }));
+        foreach (var l in layers.Where(l => l.Kind == ActivationKind.FeatureMaps && l.Shape.Length == 4).Take(6))
+            charts.Add(($"{l.Name} ({l.LayerType})", c => Assert.True(c.GetProperty("heatmapImages").GetInt32() >= 1)));
+        Assert.Contains(layers, l => l.Name == "conv2" && l.Kind == ActivationKind.FeatureMaps);
+        // Gradient flow: bars for the layers.
+        charts.Add(("Gradient flow: loss", c => Assert.True(c.GetProperty("bars").GetInt32() >= network.GradientFlow.Layers.Count(l => l.Weights is not null))));
+        // Held-out outputs: the 10 x 10 confusion matrix, the probability heatmap and the first row's ten bars.
+        charts.Add(($"Confusion matrix ({network.Confusion.Total} rows", c =>
+        {
+            var z = c.GetProperty("traces")[0];
+            Assert.Equal((10, 10), (z.GetProperty("zRows").GetInt32(), z.GetProperty("zColumns").GetInt32()));
+        }));
+        charts.Add(("Class probabilities", c => Assert.Equal(1, c.GetProperty("heatmapImages").GetInt32())));
+        charts.Add(("Row 0: predicted", c => Assert.Equal(10, c.GetProperty("bars").GetInt32())));
+        // Image attributions: a grid with an image and an 8 x 8 attribution heatmap per digit, and the mean |attribution| map.
+        Assert.Equal(["saliency", "ig", "grad-cam", "occlusion"], network.Attributions.Select(a => a.Method));
+        foreach (var a in network.Attributions)
+        {
+            Assert.Equal(10, a.RowCount);
+            charts.Add(("Attributions over the inputs (each row's predicted output), 10 rows", c =>
+            {
+                var heatmaps = c.GetProperty("traces").EnumerateArray().Where(t => Type(t) == "heatmap").ToArray();
+                Assert.Equal(2 * a.RowCount, heatmaps.Length);
+                Assert.All(heatmaps, h => Assert.Equal((8, 8), (h.GetProperty("zRows").GetInt32(), h.GetProperty("zColumns").GetInt32())));
+                Assert.Equal(2 * a.RowCount, c.GetProperty("heatmapImages").GetInt32());
+            }));
+            charts.Add(($"Mean |attribution| per pixel over {a.RowCount} rows", c => Assert.Equal(1, c.GetProperty("heatmapImages").GetInt32())));
+        }
+        return charts;
     }
 
     private JsonElement WaterfallState(string id) => Browser.Json($$"""

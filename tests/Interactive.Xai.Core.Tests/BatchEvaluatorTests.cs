@@ -50,4 +50,30 @@ public class BatchEvaluatorTests
         Assert.Equal(100, progress.Reports.Max(p => p.Completed));
         Assert.All(progress.Reports, p => Assert.Equal("stage", p.Stage));
     }
+
+    [Fact]
+    public void CancellingWhileWorkersAreInsideTheModel_ThrowsOnlyAfterEveryWorkerHasStopped()
+    {
+        int active = 0, entered = 0;
+        using var gate = new SemaphoreSlim(0);
+        using var bothInside = new CountdownEvent(2);
+        var model = new DelegateModel(1, ["y"], (inputs, rows, outputs) =>
+        {
+            Interlocked.Increment(ref active);
+            if (Interlocked.Increment(ref entered) <= 2) bothInside.Signal();
+            gate.Wait();
+            outputs.Clear();
+            Interlocked.Decrement(ref active);
+        });
+        using var cts = new CancellationTokenSource();
+        var evaluator = new BatchEvaluator(model, new Options { BatchSize = 5, MaxDegreeOfParallelism = 2 }, "test", 100, null, cts.Token);
+        var run = Task.Run(() => evaluator.Evaluate(100, (first, count, dest) => dest.Clear()));
+        Assert.True(bothInside.Wait(TimeSpan.FromSeconds(30)), "both workers should have entered the model");
+        cts.Cancel();
+        var release = Task.Run(async () => { await Task.Delay(300); gate.Release(1000); });
+        Assert.ThrowsAny<OperationCanceledException>(() => run.GetAwaiter().GetResult());
+        Assert.Equal(0, Volatile.Read(ref active));
+        release.Wait();
+        Assert.Equal(2, Volatile.Read(ref entered));
+    }
 }

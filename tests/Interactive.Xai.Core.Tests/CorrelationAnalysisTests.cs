@@ -11,9 +11,14 @@ public class CorrelationAnalysisTests
         var r = CorrelationAnalysis.Compute(Small);
         // dx = -2..2, dy = -2, 0, 1, 0, 1: r = 6 / sqrt(10 * 6)
         Assert.Equal(6 / Math.Sqrt(60), r.Value(0, 1), 12);
-        Assert.Equal(r.Value(0, 1), r.Value(1, 0), 15);
+        // Each entry against its own hand value (not one entry against its mirror, which passes when both are wrong).
+        Assert.Equal(6 / Math.Sqrt(60), r.Value(1, 0), 12);
         Assert.Equal(-1, r.Value(0, 2), 12);
-        Assert.Equal(1, r.Value(1, 1));
+        Assert.Equal(-1, r.Value(2, 0), 12);
+        // dz = 2, 1, 0, -1, -2 against dy = -2, 0, 1, 0, 1: sum dy dz = -4 - 2 = -6, so r = -6 / sqrt(6 * 10).
+        Assert.Equal(-6 / Math.Sqrt(60), r.Value(1, 2), 12);
+        Assert.Equal(-6 / Math.Sqrt(60), r.Value(2, 1), 12);
+        for (int i = 0; i < 3; i++) Assert.Equal(1, r.Value(i, i), 12);
     }
 
     [Fact]

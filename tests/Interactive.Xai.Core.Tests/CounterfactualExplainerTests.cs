@@ -107,6 +107,27 @@ public class CounterfactualExplainerTests
         Assert.All(result.Sets, s => Assert.Equal(s.Count / 3.0, s.Validity, 9));
     }
 
+    [Fact]
+    public void Gradient_IntegerRounding_InChunks_GivesTheSameResultAsAllAtOnce()
+    {
+        // The floor/ceiling variants of all candidates could pass 2^31 values; they are evaluated in bounded chunks.
+        // A chunk of one candidate (or of a few) must give exactly the same counterfactuals and evaluation count.
+        var model = new Logistic();
+        var rows = Negatives(4);
+        var options = new CounterfactualOptions { Count = 3, Constraints = Constraints, Search = CounterfactualSearch.Gradient, Seed = 5 };
+        var whole = new CounterfactualExplainer(model, Training(), options).Explain(rows, CounterfactualGoal.Class(1));
+        foreach (long bound in new long[] { 1, 41 }) // one candidate per chunk; five (8 values each), leaving a partial chunk of 12
+        {
+            var explainer = new CounterfactualExplainer(model, Training(), options) { MaxVariantValuesPerChunk = bound };
+            var chunked = explainer.Explain(rows, CounterfactualGoal.Class(1));
+            Assert.Equal(whole.ModelEvaluations, chunked.ModelEvaluations);
+            Assert.Equal(whole.Sets.Length, chunked.Sets.Length);
+            for (int r = 0; r < whole.Sets.Length; r++)
+                Assert.Equal(whole.Sets[r].Counterfactuals.Values.ToArray(), chunked.Sets[r].Counterfactuals.Values.ToArray());
+        }
+        AssertRespectsConstraints(whole, model);
+    }
+
     /// <summary>Three-class softmax of a linear map, with the analytic gradient dp_k/dx = p_k (W_k - Σ_j p_j W_j).</summary>
     private sealed class Softmax : IDifferentiableModel
     {

@@ -74,6 +74,53 @@ public class ImageLimeExplainerTests
     }
 
     [Fact]
+    public void ModelLinearInSuperpixels_TwoDifferentImages_EachMatchesItsOwnIntercept()
+    {
+        // f = b + sum_p w_p x_p on 1 x 4 x 4 images, 2 x 2 cells hidden by their mean: switching superpixel s off
+        // changes f by sum_{p in s} w_p (x_p - mean_s), so the surrogate is exact with intercept
+        // b + sum_p w_p mean_s(p) — different for each image (so the mean intercept would not add up).
+        float[] w = Enumerable.Range(0, 16).Select(p => (float)(0.3 * (p % 5) - 0.5 + 0.1 * p)).ToArray();
+        const float b = 0.25f;
+        var model = DelegateModel.FromRowFunction(16, ["y", "minus y"], (x, o) =>
+        {
+            float sum = b;
+            for (int p = 0; p < 16; p++) sum += w[p] * x[p];
+            o[0] = sum;
+            o[1] = -sum;
+        });
+        var images = FeatureTable.FromRows([
+            Enumerable.Range(0, 16).Select(p => (float)(p % 3) + 0.5f * (p / 8)).ToArray(),
+            Enumerable.Range(0, 16).Select(p => (float)Math.Sin(p) * 3 - 1).ToArray(),
+        ]);
+        var explainer = new ImageLimeExplainer(model, new ImageLimeOptions { Shape = [1, 4, 4], CellSize = 2, Samples = 200, Ridge = 0 });
+        var lime = explainer.Explain(images);
+        var intercepts = lime.Details["intercepts"].Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        for (int r = 0; r < 2; r++)
+        {
+            var labels = explainer.Segment(images.Row(r));
+            var x = images.Row(r).ToArray();
+            double expectedIntercept = b;
+            for (int p = 0; p < 16; p++) expectedIntercept += w[p] * Enumerable.Range(0, 16).Where(q => labels[q] == labels[p]).Average(q => x[q]);
+            Assert.Equal(expectedIntercept, intercepts[r], 3);
+            foreach (var label in labels.Distinct())
+            {
+                var cell = Enumerable.Range(0, 16).Where(p => labels[p] == label).ToArray();
+                double mean = cell.Average(p => x[p]);
+                double weight = cell.Sum(p => w[p] * (x[p] - mean));
+                Assert.Equal(weight, cell.Sum(p => lime.Value(r, p)), 3);
+            }
+        }
+        Assert.True(Math.Abs(intercepts[0] - intercepts[1]) > 0.5, "the two images must have different intercepts for this test to mean anything");
+        Assert.True(lime.AdditivityError < 1e-3, $"additivity error {lime.AdditivityError}");
+
+        // Predicted: one slot, index -1 and name "predicted", as every other explainer; still additive per image.
+        var predicted = explainer.Explain(images, OutputTarget.Predicted);
+        Assert.Equal([-1], predicted.Targets.ToArray());
+        Assert.Equal(["predicted"], predicted.OutputNames.ToArray());
+        Assert.True(predicted.AdditivityError < 1e-3, $"additivity error {predicted.AdditivityError}");
+    }
+
+    [Fact]
     public void Slic_FollowsColourEdges()
     {
         // Left half dark, right half bright: with low compactness no superpixel straddles the edge.

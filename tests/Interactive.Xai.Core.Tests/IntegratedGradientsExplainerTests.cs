@@ -129,6 +129,45 @@ public class IntegratedGradientsExplainerTests
         Assert.True(gauss.AdditivityError < 1e-5);
     }
 
+    // The linear tests above are path-independent: a wrong path (baseline ignored, rows paired with the wrong
+    // baseline, alpha applied to x instead of x - b) could still pass them. On f = sum c_j x_j^4 the attribution from a
+    // non-zero baseline b is (x_j - b_j) * integral of 4 c_j (b_j + alpha (x_j - b_j))^3 d alpha = c_j (x_j^4 - b_j^4):
+    // a cubic integrand, so 2 Gauss-Legendre nodes (exact to degree 3) and 5 are exact to float rounding.
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void QuarticModel_NonZeroPerRowBaselines_GiveCTimesXToTheFourMinusBToTheFour(int steps)
+    {
+        float[] c = [1, -0.5f, 2];
+        var model = GradientTestModels.Quartic(c);
+        var rows = FeatureTable.FromArray(new float[,] { { 1, 2, -1.5f }, { -0.5f, 1.25f, 0.75f }, { 0.3f, -1, 1.1f } });
+        var baselines = FeatureTable.FromArray(new float[,] { { 0.5f, -1, 0.25f }, { 1.5f, 0.5f, -0.75f }, { -0.6f, 0.2f, 1.3f } });
+        var options = new IntegratedGradientsOptions { Rule = IntegrationRule.GaussLegendre, Steps = steps, Baseline = IntegratedGradientsBaseline.FromRows(baselines) };
+        var paired = new IntegratedGradientsExplainer(model, options).Explain(rows);
+        for (int r = 0; r < 3; r++)
+        {
+            double total = 0;
+            for (int j = 0; j < 3; j++)
+            {
+                double exact = c[j] * (Math.Pow(rows[r, j], 4) - Math.Pow(baselines[r, j], 4));
+                total += exact;
+                Assert.True(Math.Abs(paired.Value(r, j) - exact) < 1e-5 * (1 + Math.Abs(exact)), $"row {r} feature {j}: {paired.Value(r, j)} vs {exact}");
+            }
+            // Completeness: the attributions add up to f(x) - f(b) of the row's own baseline.
+            Assert.Equal(total, Enumerable.Range(0, 3).Sum(j => paired.Value(r, j)), 4);
+        }
+        Assert.True(paired.AdditivityError < 1e-4, $"additivity {paired.AdditivityError}");
+
+        // One shared non-zero baseline row: every row against the same b.
+        var shared = new IntegratedGradientsExplainer(model, options with { Baseline = IntegratedGradientsBaseline.FromRows(baselines.Slice(1, 1)) }).Explain(rows);
+        for (int r = 0; r < 3; r++)
+            for (int j = 0; j < 3; j++)
+            {
+                double exact = c[j] * (Math.Pow(rows[r, j], 4) - Math.Pow(baselines[1, j], 4));
+                Assert.True(Math.Abs(shared.Value(r, j) - exact) < 1e-5 * (1 + Math.Abs(exact)), $"shared baseline, row {r} feature {j}: {shared.Value(r, j)} vs {exact}");
+            }
+    }
+
     [Fact]
     public void Targets_OutputAllAndPredictedAgree()
     {

@@ -91,7 +91,6 @@ public class LimeExplainerTests
     [InlineData(LimeFeatureSelection.ForwardSelection, 2)]
     [InlineData(LimeFeatureSelection.LassoPath, 1)]
     [InlineData(LimeFeatureSelection.LassoPath, 2)]
-    [InlineData(LimeFeatureSelection.HighestWeights, 2)]
     public void SmallK_PicksTheStrongestFeatures(LimeFeatureSelection selection, int k)
     {
         // Standardised slopes: 3, -2, 1, 0.5, 0 times the same std, so the strongest are x0 then x1.
@@ -99,6 +98,26 @@ public class LimeExplainerTests
         var options = new LimeOptions { Discretize = false, FeatureCount = k, FeatureSelection = selection, Samples = 2000, StabilityRuns = 1 };
         var lime = new LimeExplainer(model, Uniform(300, seed: 20), options).Explain(Uniform(3, seed: 21));
         for (int r = 0; r < 3; r++) Assert.Equal(Enumerable.Range(0, k).ToArray(), lime.Selected(r).ToArray());
+    }
+
+    [Fact]
+    public void HighestWeights_RanksByCoefficientTimesTheRowsStandardisedValue_AsTheLimePackage()
+    {
+        // lime's highest_weights ranks |coef x data[0]|; without discretisation data[0] is the row standardised by the
+        // training mean and std, so on a linear model the rank is by |w_j (x_j - mean_j)|, which depends on the row.
+        var model = DelegateModel.Linear(Weights);
+        var training = Uniform(300, seed: 20);
+        var rows = FeatureTable.FromRows([[0.5f, 0.5f, 0.5f, 0.5f, 0.5f], [0.05f, 0.9f, 0.9f, 0.05f, 0.9f]]); // {0, 1}, then {1, 2}
+        var options = new LimeOptions { Discretize = false, FeatureCount = 2, FeatureSelection = LimeFeatureSelection.HighestWeights, Samples = 4000, StabilityRuns = 1 };
+        var lime = new LimeExplainer(model, training, options).Explain(rows);
+        var means = Enumerable.Range(0, Weights.Length).Select(j => Enumerable.Range(0, training.RowCount).Average(r => (double)training[r, j])).ToArray();
+        for (int r = 0; r < rows.RowCount; r++)
+        {
+            var score = Enumerable.Range(0, Weights.Length).Select(j => Math.Abs(Weights[j] * (rows[r, j] - means[j]))).ToArray();
+            var order = Enumerable.Range(0, Weights.Length).OrderByDescending(j => score[j]).ToArray();
+            Assert.True(score[order[1]] > 1.5 * score[order[2]], "the second and third scores must be apart for this test to be sharp");
+            Assert.Equal(order.Take(2).Order().ToArray(), lime.Selected(r).ToArray());
+        }
     }
 
     [Fact]
@@ -145,6 +164,33 @@ public class LimeExplainerTests
         Assert.Equal(6 + 6 * 3 * 700, a.ModelEvaluations);
         var c = new LimeExplainer(model, training, new LimeOptions { Samples = 700, Seed = 7 }).Explain(rows);
         Assert.NotEqual(a.Values.ToArray(), c.Values.ToArray());
+    }
+
+    [Fact]
+    public void Blocks_AreSizedByValuesHeld_SoAWideModelUsesFewerRowsPerBlock_WithTheSameResult()
+    {
+        // 40 features, 100 samples: 4,000 input values per (row, run). A bound of 12,000 values holds 3 jobs per block
+        // although the row bound (MaxEvaluationsPerBlock, default 2^20) would hold all 18: the model then never sees
+        // more than 300 samples at once; the result is the same as with one block.
+        var batches = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var weights = Enumerable.Range(0, 40).Select(j => (float)Math.Sin(j + 1)).ToArray();
+        var model = new DelegateModel(40, ["y"], (inputs, n, outputs) =>
+        {
+            batches.Add(n);
+            for (int r = 0; r < n; r++) outputs[r] = System.Numerics.Tensors.TensorPrimitives.Dot(inputs.Slice(r * 40, 40), weights);
+        });
+        var training = TestModels.RandomTable(100, 40, seed: 30);
+        var rows = TestModels.RandomTable(6, 40, seed: 31);
+        var options = new LimeOptions { Samples = 100, BatchSize = 100_000, FeatureSelection = LimeFeatureSelection.None };
+        var whole = new LimeExplainer(model, training, options).Explain(rows);
+        Assert.Contains(6 * 3 * 100, batches);
+        batches.Clear();
+        var bounded = new LimeExplainer(model, training, options) { MaxValuesPerBlock = 12_000 }.Explain(rows);
+        Assert.Equal(6 + 6 * 3 * 100, bounded.ModelEvaluations);
+        Assert.All(batches, b => Assert.True(b <= 300, $"a batch of {b} samples"));
+        Assert.Contains(300, batches);
+        Assert.Equal(whole.Values.ToArray(), bounded.Values.ToArray());
+        Assert.Equal(whole.ValueStandardDeviations.ToArray(), bounded.ValueStandardDeviations.ToArray());
     }
 
     [Fact]

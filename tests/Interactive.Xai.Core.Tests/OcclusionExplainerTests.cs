@@ -103,14 +103,42 @@ public sealed class OcclusionExplainerTests
     }
 
     [Fact]
-    public void Pixels_no_patch_reaches_get_zero_and_are_counted()
+    public void The_last_patch_is_clipped_at_the_edge_so_every_pixel_is_covered_as_in_Captum()
     {
-        // Width 5, patch 2, stride 2: patches start at 0 and 2 (as in Captum), so feature 4 is never occluded.
+        // Width 5, patch 2, stride 2: Captum has ceil((5 - 2) / 2) + 1 = 3 positions, [0, 1], [2, 3] and [4] (clipped).
         var model = DelegateModel.Linear([1f, 1f, 1f, 1f, 1f], 0);
         var e = new OcclusionExplainer(model, new OcclusionOptions { PatchWidth = 2, StrideWidth = 2 }).Explain(FeatureTable.FromRows([[1f, 2f, 3f, 4f, 5f]]));
-        Assert.Equal([3.0, 3.0, 7.0, 7.0, 0.0], Enumerable.Range(0, 5).Select(i => Math.Round(e.Value(0, i), 5)).ToArray());
-        Assert.Equal("1", e.Details["uncoveredFeatures"]);
-        Assert.Equal("2", e.Details["patchesPerRow"]);
+        Assert.Equal([3.0, 3.0, 7.0, 7.0, 5.0], Enumerable.Range(0, 5).Select(i => Math.Round(e.Value(0, i), 5)).ToArray());
+        Assert.Equal("3", e.Details["patchesPerRow"]);
+        Assert.False(e.Details.ContainsKey("uncoveredFeatures"));
+
+        // Width 6, patch 3, stride 2: [0..2], [2..4], [4, 5] (clipped); differences 6, 12, 11 (x = 1..6, fill 0).
+        var overlap = new OcclusionExplainer(DelegateModel.Linear([1f, 1f, 1f, 1f, 1f, 1f], 0), new OcclusionOptions { PatchWidth = 3, StrideWidth = 2 })
+            .Explain(FeatureTable.FromRows([[1f, 2f, 3f, 4f, 5f, 6f]]));
+        Assert.Equal([6.0, 6.0, 9.0, 12.0, 11.5, 11.0], Enumerable.Range(0, 6).Select(i => Math.Round(overlap.Value(0, i), 5)).ToArray());
+        Assert.Equal(1 + 1 + 3, overlap.ModelEvaluations);
+
+        // An image, 3 x 3 with a 2 x 2 patch and stride 2: positions (0,0), (0,2), (2,0), (2,2), the last three clipped.
+        var image = new OcclusionExplainer(DelegateModel.Linear(Enumerable.Repeat(1f, 9).ToArray(), 0),
+            new OcclusionOptions { InputShape = [3, 3], PatchHeight = 2, PatchWidth = 2, StrideHeight = 2, StrideWidth = 2 })
+            .Explain(FeatureTable.FromRows([[1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f]]));
+        // Patches: {1,2,4,5} = 12, {3,6} = 9, {7,8} = 15, {9} = 9; each pixel is covered once.
+        Assert.Equal([12.0, 12.0, 9.0, 12.0, 12.0, 9.0, 15.0, 15.0, 9.0], Enumerable.Range(0, 9).Select(i => Math.Round(image.Value(0, i), 5)).ToArray());
+        Assert.Equal("4", image.Details["patchesPerRow"]);
+    }
+
+    [Fact]
+    public void A_stride_larger_than_the_patch_is_refused_unless_the_patch_spans_that_axis()
+    {
+        var model = DelegateModel.Linear(Enumerable.Repeat(1f, 6).ToArray(), 0);
+        Assert.Contains("stride 1 x 3 is larger than the patch 1 x 2",
+            Assert.Throws<XaiException>(() => new OcclusionExplainer(model, new OcclusionOptions { PatchWidth = 2, StrideWidth = 3 })).Message);
+        Assert.Contains("stride 3 x 1 is larger than the patch 2 x 1",
+            Assert.Throws<XaiException>(() => new OcclusionExplainer(model, new OcclusionOptions { InputShape = [3, 2], PatchHeight = 2, StrideHeight = 3 })).Message);
+        // A patch as high as the input: the vertical stride does not matter (Captum allows it too).
+        var e = new OcclusionExplainer(model, new OcclusionOptions { InputShape = [2, 3], PatchHeight = 2, StrideHeight = 5 }).Explain(FeatureTable.FromRows([[1f, 2f, 3f, 4f, 5f, 6f]]));
+        Assert.Equal("3", e.Details["patchesPerRow"]);
+        Assert.Equal([5.0, 7.0, 9.0, 5.0, 7.0, 9.0], Enumerable.Range(0, 6).Select(i => Math.Round(e.Value(0, i), 5)).ToArray());
     }
 
     [Fact]
@@ -177,14 +205,16 @@ public sealed class OcclusionExplainerTests
         var rows = Images(40, 64, 15);
         var options = new OcclusionOptions { InputShape = [1, 8, 8], PatchHeight = 3, PatchWidth = 3, StrideHeight = 2, StrideWidth = 2 };
         var e = new OcclusionExplainer(model, options).Explain(rows);
-        // 3 x 3 positions per row: the occluded copies of all 40 rows (360) go in one call.
-        Assert.Equal(1 + 40 + 40 * 9, e.ModelEvaluations);
-        Assert.Contains(360, model.Batches);
-        Assert.DoesNotContain(9, model.Batches);
+        // ceil((8 - 3) / 2) + 1 = 4 positions per axis (the last clipped), 16 per row: the occluded copies of all 40
+        // rows (640) go in one call.
+        Assert.Equal("16", e.Details["patchesPerRow"]);
+        Assert.Equal(1 + 40 + 40 * 16, e.ModelEvaluations);
+        Assert.Contains(640, model.Batches);
+        Assert.DoesNotContain(16, model.Batches);
 
         var blocked = new OcclusionExplainer(model, options with { MaxEvaluationsPerBlock = 20, BatchSize = 7, MaxDegreeOfParallelism = 2 }).Explain(rows);
         Assert.Equal(e.Values.ToArray(), blocked.Values.ToArray());
-        // Blocks of 20 copies end inside rows (9 patches each); one copy per block splits every row.
+        // Blocks of 20 copies end inside rows (16 patches each); one copy per block splits every row.
         var single = new OcclusionExplainer(model, options with { MaxEvaluationsPerBlock = 1 }).Explain(rows.Slice(0, 3));
         Assert.Equal(e.Values.Take(3 * 64).ToArray(), single.Values.ToArray());
     }

@@ -59,15 +59,49 @@ public class RecursiveFeatureEliminationTests
         var (data, labels) = Planted(300, 2);
         var result = new RecursiveFeatureElimination(LeastSquares, new RecursiveFeatureEliminationOptions { Folds = 5 }).Explain(data, labels);
         Assert.Equal("rfecv", result.Method);
-        Assert.Subset(result.SelectedFeatures.ToHashSet(), new HashSet<int> { 1, 3, 5 });
+        // Tolerance 0: the smallest size with the best mean CV score, and the features still present at that size on the
+        // final path (the tail of the elimination order); the three planted features are among them.
+        int bestSize = result.FeatureCounts.Where((_, s) => result.MeanScores[s] == result.MeanScores.Max()).Min();
+        Assert.Equal(bestSize, result.SelectedFeatures.Length);
+        Assert.Equal(result.EliminationOrder.Skip(6 - bestSize).Order().ToArray(), result.SelectedFeatures.ToArray());
+        Assert.True(new[] { 1, 3, 5 }.All(result.SelectedFeatures.Contains), $"selected {string.Join(",", result.SelectedFeatures)}");
         var tolerant = new RecursiveFeatureElimination(LeastSquares, new RecursiveFeatureEliminationOptions { Folds = 5, Tolerance = 1e-3 }).Explain(data, labels);
         Assert.Equal([1, 3, 5], tolerant.SelectedFeatures.ToArray());
         int three = result.FeatureCounts.IndexOf(3), two = result.FeatureCounts.IndexOf(2);
         Assert.True(result.MeanScores[three] > 0.99, $"cv R2 with 3 features {result.MeanScores[three]}");
         Assert.True(result.MeanScores[two] < result.MeanScores[three] - 0.01);
         Assert.Equal(6 * 5, result.FoldScores.Length);
-        Assert.All(result.ScoreStandardDeviations, s => Assert.True(s >= 0));
-        Assert.Contains(result.ScoreStandardDeviations, s => s > 0);
+        // The band is the sample standard deviation (n - 1) of each size's 5 fold scores, computed here by hand.
+        for (int s = 0; s < 6; s++)
+        {
+            var scores = result.FoldScores.Skip(s * 5).Take(5).ToArray();
+            double mean = scores.Sum() / 5;
+            Assert.Equal(mean, result.MeanScores[s], 12);
+            Assert.Equal(Math.Sqrt(scores.Sum(v => (v - mean) * (v - mean)) / 4), result.ScoreStandardDeviations[s], 12);
+        }
+        Assert.True(result.ScoreStandardDeviations[two] > 0);
+    }
+
+    [Fact]
+    public void CrossValidation_FoldScoresMeanAndStd_AreExactForAScorerWithKnownFoldScores()
+    {
+        // 10 rows in 4 folds: validation folds of 3, 3, 2 and 2 rows. The scorer returns the validation row count, so
+        // every size scores 3, 3, 2, 2: mean 2.5, sample std sqrt(4 x 0.25 / 3) = sqrt(1/3). Importance = the
+        // feature's index, so feature 0 goes first, then 1, ...; all sizes tie, so the smallest (1) is selected: {3}.
+        var data = TestModels.RandomTable(10, 4, seed: 9);
+        var labels = Enumerable.Range(0, 10).Select(i => (float)i).ToArray();
+        var rfe = new RecursiveFeatureElimination(task => new FeatureSubsetScore(task.Validation.RowCount, task.Features.Select(j => (double)j + 1).ToArray()),
+            new RecursiveFeatureEliminationOptions { Folds = 4 });
+        var result = rfe.Explain(data, labels);
+        Assert.Equal([4, 3, 2, 1], result.FeatureCounts.ToArray());
+        for (int s = 0; s < 4; s++)
+        {
+            Assert.Equal([2.0, 2.0, 3.0, 3.0], result.FoldScores.Skip(s * 4).Take(4).Order().ToArray());
+            Assert.Equal(2.5, result.MeanScores[s], 12);
+            Assert.Equal(Math.Sqrt(1 / 3.0), result.ScoreStandardDeviations[s], 12);
+        }
+        Assert.Equal([0, 1, 2, 3], result.EliminationOrder.ToArray());
+        Assert.Equal([3], result.SelectedFeatures.ToArray());
     }
 
     [Fact]

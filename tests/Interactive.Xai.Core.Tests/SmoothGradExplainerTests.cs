@@ -61,6 +61,53 @@ public class SmoothGradExplainerTests
         }
     }
 
+    // Mixed-scale tabular rows: the row's range (here ~1000, set by the large feature) would drown the small feature in
+    // noise. Absolute per-feature deviations give each feature its own sigma: on f = sum x_j^2 SmoothGrad-Squared is
+    // 4 (x_j^2 + sigma_j^2) per feature, and a feature with sigma 0 gets its exact gradient.
+    [Fact]
+    public void PerFeatureNoise_GivesEachFeatureItsOwnSigma()
+    {
+        var model = GradientTestModels.SumOfSquares(3);
+        var rows = FeatureTable.FromArray(new float[,] { { 0.5f, 1000, -2 } });
+        double[] sigmas = [0.1, 50, 0];
+        var result = new SmoothGradExplainer(model, new SmoothGradOptions { Samples = 20000, NoiseStandardDeviations = sigmas, Squared = true }).Explain(rows);
+        for (int j = 0; j < 3; j++)
+        {
+            double x = rows[0, j], expected = 4 * (x * x + sigmas[j] * sigmas[j]);
+            if (sigmas[j] == 0) Assert.Equal(expected, result.Value(0, j), 9);
+            else Assert.True(Math.Abs(result.Value(0, j) - expected) < 5 * result.StandardError(0, j),
+                $"feature {j}: {result.Value(0, j)} vs {expected} (se {result.StandardError(0, j)})");
+        }
+        Assert.Equal("absolute", result.Details["noiseLevel"]);
+
+        // The noise is sigma_j x the same standard normal draws: plain SmoothGrad minus the exact gradient 2 x_j is
+        // 2 sigma_j mean(e_j), so doubling one sigma doubles that gap exactly (up to float rounding of the inputs).
+        var one = new SmoothGradExplainer(model, new SmoothGradOptions { Samples = 50, NoiseStandardDeviations = [1.0] }).Explain(rows);
+        var two = new SmoothGradExplainer(model, new SmoothGradOptions { Samples = 50, NoiseStandardDeviations = [2.0] }).Explain(rows);
+        for (int j = 0; j < 3; j++)
+        {
+            double gap = one.Value(0, j) - 2 * rows[0, j];
+            Assert.True(Math.Abs(gap) > 1e-3, "the noise should move the average");
+            Assert.Equal(2 * gap, two.Value(0, j) - 2 * rows[0, j], 1e-5 * (1 + Math.Abs(rows[0, j])));
+        }
+    }
+
+    [Fact]
+    public void FeatureScales_AreTheLevelTimesEachColumnsSampleStd_AndBadNoiseIsRefused()
+    {
+        // Columns 1, 2, 3, 4 (sample std sqrt(5/3)) and 100, 300, 500, 700 (sample std 200 sqrt(5/3)).
+        var reference = FeatureTable.FromArray(new float[,] { { 1, 100 }, { 2, 300 }, { 3, 500 }, { 4, 700 } });
+        var scales = SmoothGradOptions.FeatureScales(reference, 0.1);
+        Assert.Equal(0.1 * Math.Sqrt(5 / 3.0), scales[0], 9);
+        Assert.Equal(0.1 * 200 * Math.Sqrt(5 / 3.0), scales[1], 6);
+        var model = GradientTestModels.SumOfSquares(2);
+        Assert.Contains("have 3 values; give one, or one per feature (2)",
+            Assert.Throws<XaiException>(() => new SmoothGradExplainer(model, new SmoothGradOptions { NoiseStandardDeviations = [1, 2, 3] })).Message);
+        Assert.Contains("finite number of at least 0",
+            Assert.Throws<XaiException>(() => new SmoothGradExplainer(model, new SmoothGradOptions { NoiseStandardDeviations = [1, -2] })).Message);
+        Assert.Contains("at least 2 rows", Assert.Throws<XaiException>(() => SmoothGradOptions.FeatureScales(reference.Slice(0, 1))).Message);
+    }
+
     [Fact]
     public void SameSeed_SameResult_OtherSeed_OtherResult()
     {

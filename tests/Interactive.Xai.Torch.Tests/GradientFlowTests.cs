@@ -56,6 +56,30 @@ public sealed class GradientFlowTests
     }
 
     [Fact]
+    public void Gradient_flow_through_a_forward_with_its_own_dispose_scope_gives_the_analytic_cross_entropy_gradient_of_the_logits()
+    {
+        // DigitsCnn.forward opens a dispose scope of its own; the layer-output aliases must outlive it.
+        manual_seed(11);
+        using var cnn = new DigitsCnn();
+        using var x = (TestModules.Randn(12, 6, 1, 8, 8) * 8 + 8).clamp(0, 16);
+        using var labels = tensor(new long[] { 0, 3, 5, 9, 1, 2 });
+        var flow = TorchInspector.GradientFlow(cnn, x, labels, (p, t) => nn.functional.nll_loss(p.log(), t));
+
+        // Analytic: L = mean cross-entropy of softmax(logits), dL/dlogits = (softmax - onehot) / N.
+        float[] p;
+        using (no_grad()) using (var probabilities = cnn.call(x)) p = probabilities.data<float>().ToArray();
+        long[] y = labels.data<long>().ToArray();
+        var dLogits = new double[6 * 10];
+        for (int r = 0; r < 6; r++)
+            for (int c = 0; c < 10; c++) dLogits[r * 10 + c] = (p[r * 10 + c] - (y[r] == c ? 1 : 0)) / 6.0;
+        var fc = flow.Layer("fc");
+        Assert.Equal(dLogits.Average(Math.Abs), fc.Activations!.MeanAbsolute, 1e-6);
+        Assert.Equal(dLogits.Max(Math.Abs), fc.Activations.MaxAbsolute, 1e-6);
+        Assert.Equal(-Enumerable.Range(0, 6).Average(r => Math.Log(p[r * 10 + y[r]])), flow.Loss, 1e-5);
+        Assert.All(new[] { "conv1", "relu1", "pool1", "conv2", "relu2", "flatten", "fc" }, name => Assert.NotNull(flow.Layer(name).Activations));
+    }
+
+    [Fact]
     public void A_layer_behind_a_planted_tiny_weight_gets_the_vanishing_warning()
     {
         manual_seed(6);

@@ -88,6 +88,51 @@ public class TorchModelTests
     }
 
     [Fact]
+    public void A_child_left_in_training_mode_under_an_eval_root_does_not_mix_rows_through_batch_statistics()
+    {
+        manual_seed(3);
+        using var module = nn.Sequential(("fc", nn.Linear(4, 3)), ("norm", nn.BatchNorm1d(3)), ("relu", nn.ReLU()), ("out", nn.Linear(3, 2)));
+        module.eval();
+        module.named_modules().Single(m => m.name == "norm").module.train(); // the root says eval, the BatchNorm trains
+        using var model = TorchModel.FromModule(module, [4]);
+        const int rows = 6;
+        var x = Rows(rows, 4, seed: 11);
+        var batchOutputs = new float[rows * 2];
+        var batchGradients = new float[rows * 4];
+        var targets = Enumerable.Range(0, rows).Select(r => r % 2).ToArray();
+
+        model.PredictWithGradient(x, rows, targets, batchOutputs, batchGradients);
+
+        for (int r = 0; r < rows; r++)
+        {
+            var single = new float[2];
+            var singleGradient = new float[4];
+            model.PredictWithGradient(x.AsSpan(r * 4, 4), 1, [targets[r]], single, singleGradient);
+            for (int o = 0; o < 2; o++) Assert.Equal(single[o], batchOutputs[r * 2 + o], 5);
+            for (int j = 0; j < 4; j++) Assert.Equal(singleGradient[j], batchGradients[r * 4 + j], 5);
+        }
+        Assert.False(module.training);
+        Assert.True(module.named_modules().Single(m => m.name == "norm").module.training);
+        Assert.False(module.named_modules().Single(m => m.name == "fc").module.training);
+    }
+
+    [Fact]
+    public void A_child_the_user_froze_with_eval_stays_frozen_after_a_call_on_a_training_root()
+    {
+        using var module = nn.Sequential(("fc", nn.Linear(4, 2)), ("drop", nn.Dropout(0.5)));
+        module.train();
+        module.named_modules().Single(m => m.name == "drop").module.eval();
+        using var model = TorchModel.FromModule(module, [4]);
+        var y = new float[2];
+
+        model.Predict(Rows(1, 4, seed: 2), 1, y);
+
+        Assert.True(module.training);
+        Assert.True(module.named_modules().Single(m => m.name == "fc").module.training);
+        Assert.False(module.named_modules().Single(m => m.name == "drop").module.training);
+    }
+
+    [Fact]
     public void AnInputShapeTheModuleRejectsIsOneXaiExceptionNamingTheShape()
     {
         using var module = TestModules.Linear(W, B);

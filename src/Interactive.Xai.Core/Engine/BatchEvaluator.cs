@@ -114,11 +114,13 @@ public sealed class BatchEvaluator
                     int n = (int)Math.Min(batch, count - first);
                     RunOne(first, n, buffer);
                 }
-            }, _cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         try
         {
-            Task.WaitAll(workers, _cancellationToken);
+            // Not with the token: a worker may still be inside the model or the fill callback on cancellation; each
+            // stops between batches, and the cancellation reaches the caller only when all have returned.
+            Task.WaitAll(workers);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
         {

@@ -68,7 +68,11 @@ public sealed class GradientBatches
     /// <summary>The rows per model call this loop uses for the model's feature count.</summary>
     public int RowsPerBatch => Math.Max(1, Math.Min(_options.BatchSize, MaxValuesPerBatch / _model.FeatureCount));
 
-    /// <summary>Evaluates <paramref name="count"/> gradient rows; <paramref name="consume"/> sees the batches in order.</summary>
+    /// <summary>
+    /// Evaluates <paramref name="count"/> gradient rows; <paramref name="consume"/> sees the batches in order. On
+    /// cancellation it throws <see cref="OperationCanceledException"/> only after every worker has stopped (none is
+    /// still in the model or in <paramref name="consume"/>).
+    /// </summary>
     public void Run(long count, FillGradientRows fill, ConsumeGradients consume)
     {
         ArgumentNullException.ThrowIfNull(fill);
@@ -135,11 +139,14 @@ public sealed class GradientBatches
                         Monitor.PulseAll(gate);
                     }
                 }
-            }, _cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         try
         {
-            Task.WaitAll(workers, _cancellationToken);
+            // Not with the token: on cancellation a worker may still be inside the model or the consumer, which writes
+            // the caller's sums. Every worker checks the token between batches and stops; only when all have returned
+            // does the cancellation reach the caller.
+            Task.WaitAll(workers);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
         {

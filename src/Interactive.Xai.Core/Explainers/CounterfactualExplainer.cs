@@ -116,6 +116,12 @@ public sealed class CounterfactualExplainer
     private readonly MonotoneDirection[] _direction;
     private readonly int[] _mutable;
 
+    /// <summary>
+    /// The gradient search's integer rounding holds at most this many variant values (candidates x 2^integers x
+    /// features) at once; internal so tests can force tiny chunks.
+    /// </summary>
+    internal long MaxVariantValuesPerChunk { get; set; } = 1L << 24;
+
     /// <summary>The method name used in results.</summary>
     public const string MethodName = "counterfactual";
 
@@ -585,45 +591,57 @@ public sealed class CounterfactualExplainer
         // model, keeping the closest valid one, so rounding does not undo validity.
         var integers = _mutable.Where(j => _integer[j]).Take(10).ToArray();
         int combinations = 1 << integers.Length;
-        var variants = new float[(long)total * combinations * m];
-        for (int c = 0; c < total; c++)
-        {
-            var x = rows.Row(c / count);
-            for (int v = 0; v < combinations; v++)
-            {
-                var variant = variants.AsSpan((c * combinations + v) * m, m);
-                current.AsSpan(c * m, m).CopyTo(variant);
-                for (int b = 0; b < integers.Length; b++)
-                {
-                    int j = integers[b];
-                    if (variant[j] != x[j]) variant[j] = (v & (1 << b)) != 0 ? MathF.Ceiling(variant[j]) : MathF.Floor(variant[j]);
-                }
-                Project(variant, x);
-            }
-        }
-        var variantOutputs = new float[(long)total * combinations * k];
-        for (int start = 0; start < total * combinations; start += _options.BatchSize)
-        {
-            int size = Math.Min(_options.BatchSize, total * combinations - start);
-            _model.Predict(variants.AsSpan(start * m, size * m), size, variantOutputs.AsSpan(start * k, size * k));
-        }
-        evaluations += (long)total * combinations;
         var result = new List<float[]>[n];
         for (int r = 0; r < n; r++) result[r] = new List<float[]>();
-        for (int c = 0; c < total; c++)
+        // Candidates go in chunks whose variants (combinations x features values each) stay below a bound: all of
+        // them at once could pass 2^31 values. Offsets are long; one chunk's spans are bounded.
+        long valuesPerCandidate = (long)combinations * Math.Max(m, k);
+        int chunk = (int)Math.Clamp(MaxVariantValuesPerChunk / valuesPerCandidate, 1, Math.Max(total, 1));
+        var variants = new float[(long)Math.Min(chunk, total) * combinations * m];
+        var variantOutputs = new float[(long)Math.Min(chunk, total) * combinations * k];
+        for (int first = 0; first < total; first += chunk)
         {
-            int r = c / count;
-            var x = rows.Row(r);
-            int best = 0;
-            double bestCost = double.PositiveInfinity;
-            for (int v = 0; v < combinations; v++)
+            cancellationToken.ThrowIfCancellationRequested();
+            int candidates = Math.Min(chunk, total - first);
+            for (int local = 0; local < candidates; local++)
             {
-                int index = c * combinations + v;
-                double cost = Cost(variants.AsSpan(index * m, m), x, variantOutputs.AsSpan(index * k, k), goal);
-                if (cost < bestCost) { bestCost = cost; best = index; }
+                int c = first + local;
+                var x = rows.Row(c / count);
+                for (int v = 0; v < combinations; v++)
+                {
+                    var variant = variants.AsSpan((int)(((long)local * combinations + v) * m), m);
+                    current.AsSpan(c * m, m).CopyTo(variant);
+                    for (int b = 0; b < integers.Length; b++)
+                    {
+                        int j = integers[b];
+                        if (variant[j] != x[j]) variant[j] = (v & (1 << b)) != 0 ? MathF.Ceiling(variant[j]) : MathF.Floor(variant[j]);
+                    }
+                    Project(variant, x);
+                }
             }
-            var candidate = variants.AsSpan(best * m, m).ToArray();
-            if (!result[r].Any(o => o.AsSpan().SequenceEqual(candidate))) result[r].Add(candidate);
+            long chunkVariants = (long)candidates * combinations;
+            for (long start = 0; start < chunkVariants; start += _options.BatchSize)
+            {
+                int size = (int)Math.Min(_options.BatchSize, chunkVariants - start);
+                _model.Predict(variants.AsSpan((int)(start * m), size * m), size, variantOutputs.AsSpan((int)(start * k), size * k));
+            }
+            evaluations += chunkVariants;
+            for (int local = 0; local < candidates; local++)
+            {
+                int c = first + local;
+                int r = c / count;
+                var x = rows.Row(r);
+                long best = 0;
+                double bestCost = double.PositiveInfinity;
+                for (int v = 0; v < combinations; v++)
+                {
+                    long index = (long)local * combinations + v;
+                    double cost = Cost(variants.AsSpan((int)(index * m), m), x, variantOutputs.AsSpan((int)(index * k), k), goal);
+                    if (cost < bestCost) { bestCost = cost; best = index; }
+                }
+                var candidate = variants.AsSpan((int)(best * m), m).ToArray();
+                if (!result[r].Any(o => o.AsSpan().SequenceEqual(candidate))) result[r].Add(candidate);
+            }
         }
         return result;
     }

@@ -47,7 +47,7 @@ public sealed record ImageLimeOptions : ExplainerOptions
     /// <summary>The kernel width on the cosine distance to the whole image (lime_image uses 0.25).</summary>
     public double KernelWidth { get; init; } = 0.25;
 
-    /// <summary>K: keep only the K superpixels of highest weight; null keeps all.</summary>
+    /// <summary>K: keep only the K superpixels of highest |weight| in a ridge fit with penalty 0.01 on all of them (lime's highest_weights); null keeps all.</summary>
     public int? FeatureCount { get; init; }
 
     /// <summary>The ridge penalty of the surrogate (lime uses 1).</summary>
@@ -64,7 +64,10 @@ public sealed record ImageLimeOptions : ExplainerOptions
 /// pixel value (all channels) of superpixel s carries w_s / (pixels of s x channels), so a superpixel's values add up
 /// to its weight and the values of a row add up to the surrogate's prediction for the whole image minus its intercept.
 /// The base value is the mean intercept; per-row fidelity (weighted R²) and intercepts are in
-/// <see cref="AttributionExplanation.Details"/>. Works with any <see cref="IModel"/> (no TorchSharp needed).
+/// <see cref="AttributionExplanation.Details"/>, and <see cref="AttributionExplanation.AdditivityError"/> compares each
+/// image's prediction with its own intercept plus its values (0 when the surrogate fits the model exactly). With
+/// <see cref="OutputTarget.Predicted"/> the explanation has one target slot (index -1, output name "predicted") and
+/// <see cref="AttributionExplanation.RowTargets"/> names each image's output. Works with any <see cref="IModel"/> (no TorchSharp needed).
 /// </para>
 /// </summary>
 public sealed class ImageLimeExplainer
@@ -194,7 +197,7 @@ public sealed class ImageLimeExplainer
             rowTargets = new int[n];
             for (int r = 0; r < n; r++)
                 for (int o = 1; o < k; o++) if (predictions[r * k + o] > predictions[r * k + rowTargets[r]]) rowTargets[r] = o;
-            targets = [0];
+            targets = [-1];
         }
         else targets = target.Resolve(_model);
         int t = targets.Length;
@@ -272,9 +275,11 @@ public sealed class ImageLimeExplainer
                 }
             var regression = WeightedRegression.Create(z, samples, s, y, t, weights);
             var all = Enumerable.Range(0, s).ToArray();
+            var wholeImage = new double[s]; // the explained image's own representation: every superpixel on
+            Array.Fill(wholeImage, 1.0);
             for (int q = 0; q < t; q++)
             {
-                var subset = _options.FeatureCount is { } kk && kk < s ? regression.HighestWeights(kk, q, _options.Ridge) : all;
+                var subset = _options.FeatureCount is { } kk && kk < s ? regression.HighestWeights(kk, q, wholeImage) : all;
                 var fit = regression.Fit(subset, q, _options.Ridge);
                 intercepts[r * t + q] = fit.Intercept;
                 fidelity[r * t + q] = fit.RSquared;
@@ -295,7 +300,8 @@ public sealed class ImageLimeExplainer
             for (int q = 0; q < t; q++)
             {
                 predicted[r * t + q] = predictions[r * k + (rowTargets?[r] ?? targets[q])];
-                double sum = baseValues[q];
+                // Each image against its own surrogate: its own intercept, not the mean over images.
+                double sum = intercepts[r * t + q];
                 for (int j = 0; j < m; j++) sum += values[((long)r * m + j) * t + q];
                 additivity = Math.Max(additivity, Math.Abs(sum - predicted[r * t + q]));
             }

@@ -25,13 +25,19 @@ public enum LimeFeatureSelection
     /// <summary>Forward selection when K is at most 6, highest weights otherwise (the lime package's 'auto').</summary>
     Auto,
 
-    /// <summary>Greedy forward selection by the surrogate's weighted R².</summary>
+    /// <summary>
+    /// Greedy forward selection by the weighted R² of an unpenalised least-squares fit (as the lime package, whose
+    /// forward_selection fits Ridge(alpha=0)); the final surrogate on the chosen features then uses <see cref="LimeOptions.Ridge"/>.
+    /// </summary>
     ForwardSelection,
 
     /// <summary>The features still non-zero at the last step of a Lasso path where at most K are.</summary>
     LassoPath,
 
-    /// <summary>The K largest |coefficient| x weighted standard deviation in a fit on all features.</summary>
+    /// <summary>
+    /// The K largest |coefficient x the row's own representation value| from a ridge fit (penalty 0.01) on all features,
+    /// as the lime package's highest_weights (|coef x data[0]|); with discretisation the row's value is 1, so this is |coefficient|.
+    /// </summary>
     HighestWeights,
 
     /// <summary>Every feature (K is ignored).</summary>
@@ -71,7 +77,10 @@ public sealed record LimeOptions : ExplainerOptions
     /// </summary>
     public int StabilityRuns { get; init; } = 3;
 
-    /// <summary>Upper bound on perturbed rows held in memory at once.</summary>
+    /// <summary>
+    /// Upper bound on perturbed rows held in memory at once (blocks are also kept below 2^26 input or output values, so
+    /// a model with many features uses smaller blocks).
+    /// </summary>
     public long MaxEvaluationsPerBlock { get; init; } = 1L << 20;
 }
 
@@ -103,6 +112,9 @@ public sealed class LimeExplainer
 
     /// <summary>The method name used in results.</summary>
     public const string MethodName = "lime";
+
+    /// <summary>Most input or output values one block of perturbed samples holds (2^26 floats, 256 MB); internal so tests can shrink it.</summary>
+    internal long MaxValuesPerBlock { get; set; } = 1L << 26;
 
     /// <summary>Creates the explainer from the training data whose statistics drive sampling and discretisation.</summary>
     public LimeExplainer(IModel model, FeatureTable training, LimeOptions? options = null)
@@ -177,7 +189,13 @@ public sealed class LimeExplainer
         var jobIntercepts = new double[jobs][];
         var jobFidelity = new double[jobs][];
         var jobSelected = new int[jobs][][];
-        int jobsPerBlock = (int)Math.Clamp(_options.MaxEvaluationsPerBlock / samples, 1, Math.Max(jobs, 1));
+        // Blocks are sized by values held (samples x features inputs, samples x outputs results), not only by rows:
+        // a wide model would otherwise pass 2^31 values. One job's samples must fit in an array on their own.
+        long valuesPerJob = (long)samples * Math.Max(m, k);
+        if (valuesPerJob > Array.MaxLength)
+            throw new XaiException($"LIME with {samples} samples of {m} features and {k} outputs needs {valuesPerJob} values per row, more than one array holds; use fewer samples");
+        long maxJobs = Math.Min(_options.MaxEvaluationsPerBlock / samples, MaxValuesPerBlock / valuesPerJob);
+        int jobsPerBlock = (int)Math.Clamp(maxJobs, 1, Math.Max(jobs, 1));
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 };
         for (int startJob = 0; startJob < jobs; startJob += jobsPerBlock)
         {
@@ -187,15 +205,15 @@ public sealed class LimeExplainer
             {
                 int job = startJob + local;
                 var random = new FastRandom(Statistics.DeriveSeed(_options.Seed, job / runs, job % runs));
-                Sample(rows.Row(job / runs), ref random, inputs.AsSpan(local * samples * m, samples * m));
+                Sample(rows.Row(job / runs), ref random, inputs.AsSpan(checked((int)((long)local * samples * m)), samples * m));
             });
             var outputs = evaluator.Evaluate((long)blockJobs * samples, (first, count, dest) =>
-                inputs.AsSpan((int)(first * m), count * m).CopyTo(dest));
+                inputs.AsSpan(checked((int)(first * m)), count * m).CopyTo(dest));
             Parallel.For(0, blockJobs, parallel, local =>
             {
                 int job = startJob + local;
-                var fit = FitSurrogate(rows.Row(job / runs), inputs.AsSpan(local * samples * m, samples * m),
-                    outputs.AsSpan(local * samples * k, samples * k), targets, features);
+                var fit = FitSurrogate(rows.Row(job / runs), inputs.AsSpan(checked((int)((long)local * samples * m)), samples * m),
+                    outputs.AsSpan(checked((int)((long)local * samples * k)), samples * k), targets, features);
                 jobValues[job] = fit.Values;
                 jobCoefficients[job] = fit.Coefficients;
                 jobIntercepts[job] = fit.Intercepts;
@@ -405,9 +423,9 @@ public sealed class LimeExplainer
                 LimeFeatureSelection.None => all,
                 LimeFeatureSelection.LassoPath => regression.LassoPath(features, s),
                 _ when features >= m => all,
-                LimeFeatureSelection.ForwardSelection => regression.ForwardSelection(features, s, _options.Ridge),
-                LimeFeatureSelection.HighestWeights => regression.HighestWeights(features, s, _options.Ridge),
-                _ => features <= 6 ? regression.ForwardSelection(features, s, _options.Ridge) : regression.HighestWeights(features, s, _options.Ridge),
+                LimeFeatureSelection.ForwardSelection => regression.ForwardSelection(features, s),
+                LimeFeatureSelection.HighestWeights => regression.HighestWeights(features, s, zx),
+                _ => features <= 6 ? regression.ForwardSelection(features, s) : regression.HighestWeights(features, s, zx),
             };
             var fit = regression.Fit(subset, s, _options.Ridge);
             selected[s] = subset;

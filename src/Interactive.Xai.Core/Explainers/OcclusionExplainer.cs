@@ -22,10 +22,10 @@ public sealed record OcclusionOptions : ExplainerOptions
     /// <summary>The patch's width in pixels (for tabular data: the number of consecutive features occluded together).</summary>
     public int PatchWidth { get; init; } = 1;
 
-    /// <summary>Pixels between the top edges of vertically neighbouring patches.</summary>
+    /// <summary>Pixels between the top edges of vertically neighbouring patches; at most <see cref="PatchHeight"/> (unless the patch spans the whole height).</summary>
     public int StrideHeight { get; init; } = 1;
 
-    /// <summary>Pixels between the left edges of horizontally neighbouring patches.</summary>
+    /// <summary>Pixels between the left edges of horizontally neighbouring patches; at most <see cref="PatchWidth"/> (unless the patch spans the whole width).</summary>
     public int StrideWidth { get; init; } = 1;
 
     /// <summary>True (default): a patch covers every channel at once; false: each channel is occluded on its own.</summary>
@@ -50,10 +50,10 @@ public sealed record OcclusionOptions : ExplainerOptions
 /// <summary>
 /// Occlusion (Zeiler and Fergus; Captum's <c>Occlusion</c>): a patch slides over the input with the given stride and
 /// is replaced by a fill value or a baseline; a pixel's attribution is the mean, over every patch that covers it, of
-/// f(x) - f(x with that patch filled). Patches start at 0, stride, 2 stride, ... up to size - patch (as in Captum),
-/// so when the stride does not divide size - patch the last pixels may be covered by no patch: they get 0 (Captum
-/// would give 0/0) and <see cref="AttributionExplanation.Details"/> counts them. Model-agnostic: it needs only
-/// predictions. Every occluded copy of many rows goes to the model in large batches.
+/// f(x) - f(x with that patch filled). As in Captum, each axis has ceil((size - patch) / stride) + 1 patch positions
+/// starting at 0, stride, 2 stride, ...; when the stride does not divide size - patch the last patch is clipped at the
+/// input's edge, so every pixel is covered. A stride larger than the patch (which would leave gaps) is refused, as
+/// Captum does, unless the patch spans that whole axis. Model-agnostic: it needs only predictions. Every occluded copy of many rows goes to the model in large batches.
 /// <para>
 /// The base value is f(fully filled input); with 1 x 1 patches on an additive model the attributions of a row add up to
 /// f(x) - base, so <see cref="AttributionExplanation.AdditivityError"/> is 0 there. For overlapping patches or
@@ -96,6 +96,10 @@ public sealed class OcclusionExplainer
             throw new XaiException($"the occlusion patch {_options.PatchHeight} x {_options.PatchWidth} is larger than the input's {_height} x {_width} pixels");
         if (_options.StrideHeight < 1 || _options.StrideWidth < 1)
             throw new XaiException($"the occlusion stride must be at least 1, got {_options.StrideHeight} x {_options.StrideWidth}");
+        // As Captum: a stride larger than the patch would skip pixels, except along an axis the patch spans whole.
+        if ((_options.StrideHeight > _options.PatchHeight && _options.PatchHeight < _height)
+            || (_options.StrideWidth > _options.PatchWidth && _options.PatchWidth < _width))
+            throw new XaiException($"the occlusion stride {_options.StrideHeight} x {_options.StrideWidth} is larger than the patch {_options.PatchHeight} x {_options.PatchWidth}: pixels between patches would never be occluded");
         if (_options.Baseline is { } baseline)
         {
             if (baseline.Count != m) throw new XaiException($"the occlusion baseline has {baseline.Count} values but the model takes {m} features");
@@ -110,8 +114,9 @@ public sealed class OcclusionExplainer
         }
         _patchDepth = _options.AcrossChannels ? _channels : 1;
         _channelPositions = _options.AcrossChannels ? 1 : _channels;
-        _rowPositions = (_height - _options.PatchHeight) / _options.StrideHeight + 1;
-        _columnPositions = (_width - _options.PatchWidth) / _options.StrideWidth + 1;
+        // Captum's count: ceil((size - patch) / stride) + 1, the last patch clipped at the edge.
+        _rowPositions = (_height - _options.PatchHeight + _options.StrideHeight - 1) / _options.StrideHeight + 1;
+        _columnPositions = (_width - _options.PatchWidth + _options.StrideWidth - 1) / _options.StrideWidth + 1;
     }
 
     /// <summary>The number of patch positions per input.</summary>
@@ -155,7 +160,7 @@ public sealed class OcclusionExplainer
             }
         }
 
-        // How many patches cover each pixel: the same for every row.
+        // How many patches cover each pixel: the same for every row, and at least 1 (the last patch is clipped).
         var coverage = new int[m];
         var once = new double[m];
         for (int p = 0; p < patches; p++) AddToPatch(p, once, 1, 0, 1.0);
@@ -204,7 +209,7 @@ public sealed class OcclusionExplainer
         {
             var sums = values.AsSpan(r * m * t, m * t);
             for (int i = 0; i < m; i++)
-                for (int s = 0; s < t; s++) sums[i * t + s] = coverage[i] == 0 ? 0 : sums[i * t + s] / coverage[i];
+                for (int s = 0; s < t; s++) sums[i * t + s] /= coverage[i];
         });
 
         var predictions = new double[n * t];
@@ -247,19 +252,19 @@ public sealed class OcclusionExplainer
                 .Add("patch", string.Create(CultureInfo.InvariantCulture, $"{_options.PatchHeight} x {_options.PatchWidth}{(_channels > 1 ? (_options.AcrossChannels ? " (all channels)" : " (one channel)") : "")}"))
                 .Add("stride", string.Create(CultureInfo.InvariantCulture, $"{_options.StrideHeight} x {_options.StrideWidth}"))
                 .Add("patchesPerRow", patches.ToString(CultureInfo.InvariantCulture))
-                .Add("fill", _options.Baseline is null ? _options.FillValue.ToString("G6", CultureInfo.InvariantCulture) : "baseline input")
-                .Add("uncoveredFeatures", coverage.Count(c => c == 0).ToString(CultureInfo.InvariantCulture)),
+                .Add("fill", _options.Baseline is null ? _options.FillValue.ToString("G6", CultureInfo.InvariantCulture) : "baseline input"),
         };
     }
 
     private void FillPatch(int patch, Span<float> row)
     {
         var (c0, y0, x0) = PatchOrigin(patch);
+        int height = Math.Min(_options.PatchHeight, _height - y0), width = Math.Min(_options.PatchWidth, _width - x0);
         for (int c = c0; c < c0 + _patchDepth; c++)
-            for (int y = y0; y < y0 + _options.PatchHeight; y++)
+            for (int y = y0; y < y0 + height; y++)
             {
                 int offset = (c * _height + y) * _width + x0;
-                _fill.AsSpan(offset, _options.PatchWidth).CopyTo(row.Slice(offset, _options.PatchWidth));
+                _fill.AsSpan(offset, width).CopyTo(row.Slice(offset, width));
             }
     }
 
@@ -267,11 +272,12 @@ public sealed class OcclusionExplainer
     private void AddToPatch(int patch, Span<double> sums, int slots, int slot, double amount)
     {
         var (c0, y0, x0) = PatchOrigin(patch);
+        int height = Math.Min(_options.PatchHeight, _height - y0), width = Math.Min(_options.PatchWidth, _width - x0);
         for (int c = c0; c < c0 + _patchDepth; c++)
-            for (int y = y0; y < y0 + _options.PatchHeight; y++)
+            for (int y = y0; y < y0 + height; y++)
             {
                 int offset = (c * _height + y) * _width + x0;
-                for (int x = 0; x < _options.PatchWidth; x++) sums[(offset + x) * slots + slot] += amount;
+                for (int x = 0; x < width; x++) sums[(offset + x) * slots + slot] += amount;
             }
     }
 

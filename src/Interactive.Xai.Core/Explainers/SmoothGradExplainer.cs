@@ -15,9 +15,33 @@ public sealed record SmoothGradOptions : GradientAttributionOptions
 
     /// <summary>
     /// The noise standard deviation as a fraction of each row's value range (max - min over its features), as in the
-    /// SmoothGrad paper (10-20% works well on images). A constant row gets no noise.
+    /// SmoothGrad paper (10-20% works well on images). A constant row gets no noise. Ignored when
+    /// <see cref="NoiseStandardDeviations"/> is set.
     /// </summary>
     public double NoiseLevel { get; init; } = 0.15;
+
+    /// <summary>
+    /// Absolute noise standard deviations, as Captum's <c>stdevs</c>: one value for every feature, or one per feature.
+    /// Null (default) uses <see cref="NoiseLevel"/> x each row's range, which suits images (all pixels on one scale) but
+    /// not tabular rows whose features have different units: for those give per-feature scales, for example
+    /// <see cref="FeatureScales"/> (a fraction of each feature's standard deviation in a reference table).
+    /// </summary>
+    public IReadOnlyList<double>? NoiseStandardDeviations { get; init; }
+
+    /// <summary>
+    /// Per-feature noise scales for mixed-scale tabular data: <paramref name="level"/> x the sample standard deviation
+    /// of each feature (column) of <paramref name="reference"/>, for <see cref="NoiseStandardDeviations"/>.
+    /// </summary>
+    /// <exception cref="XaiException">The reference has fewer than two rows, or the level is negative or not finite.</exception>
+    public static IReadOnlyList<double> FeatureScales(FeatureTable reference, double level = 0.15)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        if (reference.RowCount < 2) throw new XaiException($"per-feature noise scales need a reference table of at least 2 rows, got {reference.RowCount}");
+        if (!double.IsFinite(level) || level < 0) throw new XaiException($"the noise level must be a finite number of at least 0, got {level.ToString(CultureInfo.InvariantCulture)}");
+        return Enumerable.Range(0, reference.ColumnCount)
+            .Select(j => level * Statistics.StandardDeviation(reference.Column(j).Select(v => (double)v).ToArray()))
+            .ToArray();
+    }
 
     /// <summary>Average squared gradients instead of gradients (SmoothGrad-Squared); the values are then never negative.</summary>
     public bool Squared { get; init; }
@@ -25,7 +49,8 @@ public sealed record SmoothGradOptions : GradientAttributionOptions
 
 /// <summary>
 /// SmoothGrad: the average gradient d f_o / d x over <see cref="SmoothGradOptions.Samples"/> copies of the row with
-/// Gaussian noise of standard deviation sigma = NoiseLevel x (max - min of the row) added to every feature, or the
+/// Gaussian noise of standard deviation sigma = NoiseLevel x (max - min of the row) added to every feature (or the
+/// absolute per-feature <see cref="SmoothGradOptions.NoiseStandardDeviations"/>, for mixed-scale tabular data), or the
 /// average squared gradient (SmoothGrad-Squared). <see cref="AttributionExplanation.StandardErrors"/> holds the
 /// standard error of each average (sample standard deviation / sqrt(samples)). The noise of sample s of row r comes
 /// from its own stream seeded by (Seed, r, s), so results do not depend on batch size, parallelism or the targets
@@ -50,6 +75,13 @@ public sealed class SmoothGradExplainer
         if (_options.Samples < 1) throw new XaiException($"smoothgrad needs at least 1 sample, got {_options.Samples}");
         if (!double.IsFinite(_options.NoiseLevel) || _options.NoiseLevel < 0)
             throw new XaiException($"the noise level must be a finite number of at least 0, got {_options.NoiseLevel.ToString(CultureInfo.InvariantCulture)}");
+        if (_options.NoiseStandardDeviations is { } sd)
+        {
+            if (sd.Count != 1 && sd.Count != model.FeatureCount)
+                throw new XaiException($"the noise standard deviations have {sd.Count} values; give one, or one per feature ({model.FeatureCount})");
+            if (sd.Any(v => !double.IsFinite(v) || v < 0))
+                throw new XaiException("every noise standard deviation must be a finite number of at least 0");
+        }
     }
 
     /// <summary>Explains every row of <paramref name="rows"/> for the selected outputs (default: output 0).</summary>
@@ -68,11 +100,14 @@ public sealed class SmoothGradExplainer
         var plan = GradientAttribution.Plan(target, _model, predictions, n);
         int t = plan.Slots;
 
-        var sigma = new double[n];
+        // sigma[row][feature]: the row's range x NoiseLevel for every feature, or the given absolute deviations.
+        var sigma = new double[n * m];
+        var absolute = _options.NoiseStandardDeviations;
         for (int r = 0; r < n; r++)
         {
             var row = rows.Row(r);
-            sigma[r] = _options.NoiseLevel * (TensorPrimitives.Max(row) - TensorPrimitives.Min(row));
+            double range = _options.NoiseLevel * (TensorPrimitives.Max(row) - TensorPrimitives.Min(row));
+            for (int j = 0; j < m; j++) sigma[r * m + j] = absolute is null ? range : absolute[absolute.Count == 1 ? 0 : j];
         }
 
         // Running means and sums of squared deviations (Welford): samples arrive in order 0 .. samples-1 per row and slot.
@@ -86,8 +121,8 @@ public sealed class SmoothGradExplainer
             {
                 var x = rows.Row(row);
                 var noise = GaussianNoise.For(seed, row, sample);
-                double s = sigma[row];
-                for (int j = 0; j < m; j++) input[j] = (float)(x[j] + s * noise.Next());
+                var s = sigma.AsSpan(row * m, m);
+                for (int j = 0; j < m; j++) input[j] = (float)(x[j] + s[j] * noise.Next());
             },
             (row, slot, sample, _, gradient) =>
             {
@@ -109,7 +144,7 @@ public sealed class SmoothGradExplainer
         var selected = GradientAttribution.SelectPredictions(predictions, n, k, plan);
         var details = ImmutableDictionary<string, string>.Empty
             .Add("samples", samples.ToString(CultureInfo.InvariantCulture))
-            .Add("noiseLevel", _options.NoiseLevel.ToString("R", CultureInfo.InvariantCulture))
+            .Add("noiseLevel", _options.NoiseStandardDeviations is null ? _options.NoiseLevel.ToString("R", CultureInfo.InvariantCulture) : "absolute")
             .Add("squared", squared ? "true" : "false")
             .Add("rowsPerBatch", batches.RowsPerBatch.ToString(CultureInfo.InvariantCulture));
         return GradientAttribution.Explanation(MethodName, rows, plan, _options, values, new double[t], selected,

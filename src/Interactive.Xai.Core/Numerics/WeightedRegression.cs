@@ -131,8 +131,14 @@ internal sealed class WeightedRegression
         return 1 - rss / total;
     }
 
-    /// <summary>Greedy forward selection of <paramref name="k"/> features by the weighted R² of the ridge fit.</summary>
-    public int[] ForwardSelection(int k, int response, double ridge)
+    /// <summary>The ridge penalty of the lime package's highest-weights selection (Ridge(alpha=0.01)).</summary>
+    public const double HighestWeightsRidge = 0.01;
+
+    /// <summary>
+    /// Greedy forward selection of <paramref name="k"/> features by the weighted R² of an unpenalised least-squares fit
+    /// (the lime package's forward_selection fits Ridge(alpha=0)); ties keep the lower index.
+    /// </summary>
+    public int[] ForwardSelection(int k, int response)
     {
         var chosen = new List<int>(k);
         var remaining = Enumerable.Range(0, FeatureCount).ToList();
@@ -143,7 +149,7 @@ internal sealed class WeightedRegression
             foreach (int j in remaining)
             {
                 chosen.Add(j);
-                double score = Fit(chosen, response, ridge).RSquared;
+                double score = Fit(chosen, response, 0).RSquared;
                 chosen.RemoveAt(chosen.Count - 1);
                 if (score > bestScore + 1e-12) { bestScore = score; best = j; }
             }
@@ -153,12 +159,19 @@ internal sealed class WeightedRegression
         return chosen.Order().ToArray();
     }
 
-    /// <summary>The <paramref name="k"/> features with the largest |coefficient| x weighted standard deviation in a fit on all features.</summary>
-    public int[] HighestWeights(int k, int response, double ridge)
+    /// <summary>
+    /// The lime package's highest_weights: the <paramref name="k"/> features with the largest |β_j x z0_j|, β from a
+    /// ridge fit with penalty 0.01 on all features and z0 the explained instance's own representation (the first
+    /// sample, lime's data[0]); ties keep the lower index.
+    /// </summary>
+    public int[] HighestWeights(int k, int response, ReadOnlySpan<double> instance)
     {
-        var fit = Fit(Enumerable.Range(0, FeatureCount).ToArray(), response, ridge);
+        if (instance.Length != FeatureCount) throw new ArgumentException("the instance must have one value per feature", nameof(instance));
+        var fit = Fit(Enumerable.Range(0, FeatureCount).ToArray(), response, HighestWeightsRidge);
+        var score = new double[FeatureCount];
+        for (int j = 0; j < FeatureCount; j++) score[j] = Math.Abs(fit.Coefficients[j] * instance[j]);
         return Enumerable.Range(0, FeatureCount)
-            .OrderByDescending(j => Math.Abs(fit.Coefficients[j]) * Math.Sqrt(Math.Max(_gram[j * FeatureCount + j], 0) / SumOfWeights))
+            .OrderByDescending(j => score[j])
             .ThenBy(j => j)
             .Take(k).Order().ToArray();
     }
@@ -181,27 +194,44 @@ internal sealed class WeightedRegression
         for (int step = 1; step <= steps; step++)
         {
             double lambda = lambdaMax * Math.Pow(1e-4, step / (double)(steps - 1));
-            for (int sweep = 0; sweep < 1000; sweep++)
-            {
-                double change = 0;
-                for (int j = 0; j < p; j++)
-                {
-                    double gjj = _gram[j * p + j] / SumOfWeights;
-                    if (gjj <= 0) continue;
-                    double rho = c[j] / SumOfWeights;
-                    for (int l = 0; l < p; l++)
-                        if (l != j) rho -= _gram[j * p + l] / SumOfWeights * beta[l];
-                    double updated = Math.Sign(rho) * Math.Max(Math.Abs(rho) - lambda, 0) / gjj;
-                    change = Math.Max(change, Math.Abs(updated - beta[j]) * Math.Sqrt(gjj));
-                    beta[j] = updated;
-                }
-                if (change < 1e-9 * Math.Max(lambdaMax, 1e-300)) break;
-            }
+            CoordinateDescent(beta, lambda, response, lambdaMax);
             var nonZero = Enumerable.Range(0, p).Where(j => beta[j] != 0).ToArray();
             if (nonZero.Length > k) break;
             selected = nonZero;
         }
         return selected;
+    }
+
+    /// <summary>The Lasso coefficients at one penalty <paramref name="lambda"/> (same objective as <see cref="LassoPath"/>), from zero.</summary>
+    public double[] Lasso(double lambda, int response)
+    {
+        var beta = new double[FeatureCount];
+        double lambdaMax = 0;
+        foreach (var v in _cross[response]) lambdaMax = Math.Max(lambdaMax, Math.Abs(v) / SumOfWeights);
+        if (lambdaMax > 0) CoordinateDescent(beta, lambda, response, lambdaMax);
+        return beta;
+    }
+
+    private void CoordinateDescent(double[] beta, double lambda, int response, double lambdaMax)
+    {
+        int p = FeatureCount;
+        var c = _cross[response];
+        for (int sweep = 0; sweep < 1000; sweep++)
+        {
+            double change = 0;
+            for (int j = 0; j < p; j++)
+            {
+                double gjj = _gram[j * p + j] / SumOfWeights;
+                if (gjj <= 0) continue;
+                double rho = c[j] / SumOfWeights;
+                for (int l = 0; l < p; l++)
+                    if (l != j) rho -= _gram[j * p + l] / SumOfWeights * beta[l];
+                double updated = Math.Sign(rho) * Math.Max(Math.Abs(rho) - lambda, 0) / gjj;
+                change = Math.Max(change, Math.Abs(updated - beta[j]) * Math.Sqrt(gjj));
+                beta[j] = updated;
+            }
+            if (change < 1e-9 * Math.Max(lambdaMax, 1e-300)) break;
+        }
     }
 }
 
