@@ -54,7 +54,7 @@ public sealed class KernelSession : IDisposable
     /// <summary>The compile-time assemblies of the package and its dependencies (what #r "nuget: Interactive.Xai" references).</summary>
     public static IReadOnlyList<string> PackageAssemblies()
     {
-        string[] prefixes = ["Interactive.Xai", "Microsoft.Data.Analysis", "Plotly.NET", "FSharp.Core", "DynamicObj", "Microsoft.ML", "System.Numerics.Tensors", "Apache.Arrow"];
+        string[] prefixes = ["Interactive.Xai", "Microsoft.Data.Analysis", "Plotly.NET", "FSharp.Core", "DynamicObj", "Microsoft.ML", "System.Numerics.Tensors", "Apache.Arrow", "TorchSharp", "Google.Protobuf"];
         return Directory.GetFiles(AppContext.BaseDirectory, "*.dll")
             .Where(p => prefixes.Any(Path.GetFileName(p).StartsWith))
             .Where(p => !Path.GetFileName(p).StartsWith("Interactive.Xai.Tests", StringComparison.Ordinal))

@@ -35,6 +35,8 @@ public sealed class NotebookRunnerTests
     {
         var names = Directory.GetFiles(Path.Combine(PackageTests.RepositoryRoot(), "notebooks"), "*.ipynb").Select(Path.GetFileName).ToList();
         Assert.Contains("01-tabular-tour.ipynb", names);
+        Assert.Contains("02-neural-network.ipynb", names);
+        Assert.Contains("03-images.ipynb", names);
         Assert.Contains("04-magic-commands.ipynb", names);
     }
 

@@ -45,15 +45,16 @@ public sealed class PackageTests : IDisposable
         var entries = Directory.GetFiles(unpacked, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(unpacked, f).Replace('\\', '/')).ToList();
 
         Assert.Contains("interactive-extensions/dotnet/extension.dib", entries);
+        Assert.Contains("buildTransitive/Interactive.Xai.targets", entries);
         Assert.Equal(File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "Interactive.Xai", "interactive-extensions", "dotnet", "extension.dib")),
             File.ReadAllText(Path.Combine(unpacked, "interactive-extensions", "dotnet", "extension.dib")));
-        foreach (var assembly in new[] { "Interactive.Xai", "Interactive.Xai.Core", "Interactive.Xai.Charts", "Interactive.Xai.Onnx", "Interactive.Xai.MLNet", "Interactive.Xai.Hosting" })
+        foreach (var assembly in new[] { "Interactive.Xai", "Interactive.Xai.Core", "Interactive.Xai.Charts", "Interactive.Xai.Onnx", "Interactive.Xai.MLNet", "Interactive.Xai.Hosting", "Interactive.Xai.Torch" })
             Assert.Contains($"lib/net10.0/{assembly}.dll", entries);
 
         var nuspec = XDocument.Load(Path.Combine(unpacked, "Interactive.Xai.nuspec"));
         var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).ToHashSet();
         foreach (var id in new[] { "Microsoft.DotNet.Interactive.Formatting", "Microsoft.Data.Analysis", "Plotly.NET", "Microsoft.ML", "Microsoft.ML.OnnxRuntime",
-                     "Microsoft.ML.FastTree", "Microsoft.ML.OnnxTransformer", "System.Numerics.Tensors" })
+                     "Microsoft.ML.FastTree", "Microsoft.ML.OnnxTransformer", "System.Numerics.Tensors", "TorchSharp", "libtorch-cpu-linux-x64" })
             Assert.Contains(id, dependencies);
         Assert.DoesNotContain("Microsoft.DotNet.Interactive", dependencies);
         Assert.DoesNotContain("Microsoft.DotNet.Interactive.CSharp", dependencies);
@@ -67,6 +68,7 @@ public sealed class PackageTests : IDisposable
         var loaded = await session.LoadExtensionAsync(Path.Combine(unpacked, "interactive-extensions", "dotnet", "extension.dib"), libraries);
         Assert.Empty(loaded.Failures);
         Assert.Contains(XaiNotebook.LoadedMessage(), loaded.Plain);
+        Assert.Contains("TorchSharp models ready", XaiNotebook.LoadedMessage());
         var help = await session.SubmitAsync("#!xai-help");
         Assert.True(help.Succeeded, help.Describe());
     }

@@ -34,7 +34,14 @@ public static class FeatureVisualizer
         var random = new Random(options.Seed);
         bool wasTraining = module.training;
         Tensor? captured = null;
-        var hook = hookable.register_forward_hook((_, _, y) => { captured = y.alias(); return y; });
+        // The alias is kept out of every dispose scope (a scope the module's forward opens, as DigitsCnn.Logits does,
+        // would dispose it before it is read) and disposed here: the previous one on the next call, the last one at the end.
+        var hook = hookable.register_forward_hook((_, _, y) =>
+        {
+            captured?.Dispose();
+            captured = y.alias().DetachFromDisposeScope();
+            return y;
+        });
         using var scope = NewDisposeScope();
         try
         {
@@ -78,6 +85,7 @@ public static class FeatureVisualizer
         finally
         {
             hook.remove();
+            captured?.Dispose();
             module.train(wasTraining);
         }
     }

@@ -28,6 +28,7 @@ public static partial class TorchInspector
         ArgumentNullException.ThrowIfNull(loss);
         options ??= new GradientFlowOptions();
         using var scope = NewDisposeScope();
+        using var kept = new OwnedTensors();
         var order = new List<(string Name, nn.Module Module)>();
         var outputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         void OnCall(string name, nn.Module m, Tensor[] _, Tensor[] produced)
@@ -35,28 +36,18 @@ public static partial class TorchInspector
             if (outputs.ContainsKey(name) || order.Any(o => o.Name == name)) return; // first call only
             order.Add((name, m));
             if (options.IncludeActivations && produced.Length > 0 && produced[0] is { } y && y.requires_grad && y.is_floating_point())
-                // Sequential disposes y itself; the alias shares its autograd node. A forward() that opens its own dispose
-                // scope (as DigitsCnn's does) would dispose an alias made there, so the alias is detached from every scope
-                // and disposed in the finally below. (Moving it into this method's scope instead left TorchSharp 0.107 with
-                // a tensor whose finalizer reported to an already disposed scope, crashing the process on the finalizer thread.)
-                outputs[name] = y.alias().DetachFromDisposeScope();
+            {
+                // Sequential disposes y itself; the alias shares its autograd node. The alias is detached from every
+                // dispose scope and disposed by this method: a scope the module's forward opens (DigitsCnn.Logits has
+                // one) would dispose it too early, and moving it into this method's scope orphans it when it is
+                // already there (TorchSharp then throws from the tensor's finalizer).
+                var alias = y.alias().DetachFromDisposeScope();
+                kept.Add(alias);
+                outputs[name] = alias;
+            }
         }
-        try
-        {
-            return Compute(module, inputs, targets, loss, options, order, outputs, OnCall);
-        }
-        finally
-        {
-            foreach (var alias in outputs.Values) alias.Dispose();
-        }
-    }
-
-    private static GradientFlow Compute(nn.Module<Tensor, Tensor> module, Tensor inputs, Tensor targets, Func<Tensor, Tensor, Tensor> loss,
-        GradientFlowOptions options, List<(string Name, nn.Module Module)> order, Dictionary<string, Tensor> outputs,
-        LayerHooks.LayerCall onCall)
-    {
         Tensor value;
-        using (var hooks = LayerHooks.Attach(module, onCall))
+        using (var hooks = LayerHooks.Attach(module, OnCall))
         using (enable_grad())
         {
             try
@@ -122,5 +113,15 @@ public static partial class TorchInspector
             VanishingRatio = options.VanishingRatio,
             ExplodingLimit = options.ExplodingLimit,
         };
+    }
+
+    /// <summary>Tensors outside any dispose scope that a method disposes itself when it returns.</summary>
+    private sealed class OwnedTensors : List<Tensor>, IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var tensor in this) tensor.Dispose();
+            Clear();
+        }
     }
 }

@@ -12,9 +12,13 @@ public static class ExplanationViews
     public static IReadOnlyList<GenericChart> DefaultCharts(Explanation explanation)
     {
         ArgumentNullException.ThrowIfNull(explanation);
-        return explanation is AttributionExplanation a
-            ? [AttributionCharts.Importance(a), AttributionCharts.Beeswarm(a), AttributionCharts.Waterfall(a, 0)]
-            : ExplanationReport.Charts(explanation);
+        return explanation switch
+        {
+            // images (saliency, IG, Grad-CAM, occlusion with an input shape): overlays of the first rows and the mean |attribution| map
+            AttributionExplanation image when ImageAttributionCharts.IsImage(image) => [ImageAttributionCharts.Grid(image), ImageAttributionCharts.MeanAbsoluteMap(image)],
+            AttributionExplanation a => [AttributionCharts.Importance(a), AttributionCharts.Beeswarm(a), AttributionCharts.Waterfall(a, 0)],
+            _ => ExplanationReport.Charts(explanation),
+        };
     }
 
     /// <summary>The chart named <paramref name="chart"/> (bar, beeswarm, waterfall, heatmap, dependence) for an attribution explanation.</summary>
@@ -123,7 +127,9 @@ public static class ExplanationViews
 
     private static string Summary(Explanation explanation)
         => string.Create(CultureInfo.InvariantCulture, $"{explanation.ModelEvaluations:N0} model evaluations in {explanation.Elapsed.TotalSeconds:F2} s")
-           + (explanation is AttributionExplanation a ? string.Create(CultureInfo.InvariantCulture, $"; additivity error {a.AdditivityError:G3}") : "");
+           + (explanation is AttributionExplanation a ? string.Create(CultureInfo.InvariantCulture, $"; additivity error {a.AdditivityError:G3}") : "")
+           + (explanation is AttributionExplanation { ConvergenceDeltas.IsDefaultOrEmpty: false } ig
+               ? string.Create(CultureInfo.InvariantCulture, $"; convergence delta max |δ| {ig.ConvergenceDeltas.Max(Math.Abs):G3}") : "");
 
     private static int TopFeature(AttributionExplanation a)
     {

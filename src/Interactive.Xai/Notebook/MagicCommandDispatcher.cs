@@ -47,7 +47,7 @@ public sealed record MagicCommandResult(bool Succeeded, string? Error, IReadOnly
 /// input become one displayed <see cref="MagicCommandError"/> line, never an exception with a stack trace.
 /// Explainer state is reused across cells through the session's <see cref="ExplainerCache"/>.
 /// </summary>
-public sealed class MagicCommandDispatcher
+public sealed partial class MagicCommandDispatcher
 {
     private readonly ExplainerCache _cache;
     private readonly ExplanationRunner _runner;
@@ -143,8 +143,13 @@ public sealed class MagicCommandDispatcher
         var model = ResolveModel(context);
         var (data, _) = ResolveData(context, model, "data");
         string method = context.Get("method") ?? DefaultMethod(model);
+        if (GradientMethods.Contains(method))
+        {
+            ExplainGradients(context, model, data, method, show);
+            return;
+        }
         if (method is not ("exact-shap" or "kernel-shap" or "tree-shap"))
-            throw new XaiException($"#!xai-explain --method {method}: use exact-shap, kernel-shap or tree-shap (other methods have their own commands)");
+            throw new XaiException($"#!xai-explain --method {method}: use exact-shap, kernel-shap, tree-shap, {string.Join(", ", GradientMethods)} (other methods have their own commands)");
         var rows = SelectRows(data, context.Get("rows"));
         FeatureTable? background = context.Get("background") is { } b ? ResolveData(context, model, "background", b).Table : null;
         var request = new ExplanationRequest
@@ -232,7 +237,7 @@ public sealed class MagicCommandDispatcher
             switch (value)
             {
                 case null: throw new XaiException($"--model {reference}: the variable is null");
-                case string p: path = p; subject = LoadFile(p); break;
+                case string p: path = p; subject = LoadFile(p, InputShape(context)); break;
                 case LoadedModel loaded: subject = loaded.Model; break;
                 default: subject = value; break;
             }
@@ -240,9 +245,16 @@ public sealed class MagicCommandDispatcher
         else if (File.Exists(reference))
         {
             path = reference;
-            subject = LoadFile(reference);
+            subject = LoadFile(reference, InputShape(context));
         }
         else throw new XaiException($"--model {reference}: no notebook variable or file has that name");
+
+        if (subject is Interactive.Xai.Torch.TrainedTorchModel trained) subject = trained.Model;
+        if (subject is Interactive.Xai.Torch.TorchModel torchModel)
+        {
+            InspectTorch(context, torchModel, what, show);
+            return;
+        }
 
         object? data = null;
         if (context.Get("data") is { } d) data = context.Variables.TryGetValue(d, out var dv) ? dv : File.Exists(d) ? d : throw new XaiException($"--data {d}: no notebook variable or file has that name");
@@ -315,23 +327,25 @@ public sealed class MagicCommandDispatcher
             {
                 IModel model => model,
                 LoadedModel loaded => loaded.Model,
-                string path => LoadFile(path),
+                Interactive.Xai.Torch.TrainedTorchModel trained => trained.Model,
+                string path => LoadFile(path, InputShape(context)),
                 null => throw new XaiException($"--model {reference}: the variable is null"),
                 _ => throw new XaiException($"--model {reference}: the variable is a {value.GetType().Name}, not a model (an IModel such as OnnxModel, MLNetModel, TreeEnsemble or DelegateModel, or a file path)"),
             };
         }
-        if (File.Exists(reference)) return LoadFile(reference);
+        if (File.Exists(reference)) return LoadFile(reference, InputShape(context));
         throw new XaiException($"--model {reference}: no notebook variable or file has that name");
     }
 
-    private IModel LoadFile(string path)
+    private IModel LoadFile(string path, IReadOnlyList<int>? inputShape = null)
     {
-        var full = Path.GetFullPath(path);
-        var written = File.GetLastWriteTimeUtc(full);
+        // a TorchScript file is loaded once per input shape (the file does not record it)
+        var full = Path.GetFullPath(path) + (inputShape is null ? "" : "|" + string.Join(",", inputShape));
+        var written = File.GetLastWriteTimeUtc(Path.GetFullPath(path));
         lock (_filesGate)
         {
             if (_files.TryGetValue(full, out var entry) && entry.Written == written) return entry.Model.Model;
-            var loaded = ModelFiles.Load(path);
+            var loaded = ModelFiles.Load(path, null, inputShape);
             if (_files.TryGetValue(full, out var stale)) stale.Model.Dispose();
             _files[full] = (written, loaded);
             return loaded.Model;

@@ -61,9 +61,9 @@ public static partial class NotebookFormatters
             Formatter.Register<TreeEnsemble>((m, writer) => writer.Write(ModelHtml(m)), Html);
             Formatter.Register<ITransformer>((t, writer) => writer.Write(ModelViews.Html(t)), Html);
 
-            // Hook for the training monitor (TrainingMonitor in Core, its charts in Charts; built on another branch):
-            // register its text/html formatter here as the curves' chart, and show it live with LiveViews.Show, which
-            // updates the displayed output in place through the kernel's DisplayedValue.Update.
+            // The training monitor (shown live with LiveTraining.ShowLive, which redraws its output in place through the
+            // kernel's DisplayedValue.Update), the inspection records, confusion matrices and TorchSharp models
+            // (NotebookFormatters.Torch.cs).
             RegisterTrainingMonitor();
         }
     }
@@ -96,7 +96,7 @@ public static partial class NotebookFormatters
         _dataFrameFormatter = formatter;
     }
 
-    /// <summary>The place the training monitor's formatter is registered (a no-op until that type lands).</summary>
+    /// <summary>Registers the training monitor's, the inspection records' and TorchSharp models' formatters (NotebookFormatters.Torch.cs).</summary>
     static partial void RegisterTrainingMonitor();
 
     private static string ModelHtml(IModel model)

@@ -21,7 +21,13 @@ public static class XaiNotebook
 
     /// <summary>The line the extension shows when it has loaded.</summary>
     public static string LoadedMessage() =>
-        $"Interactive.Xai {Version} loaded: {string.Join(", ", MagicCommands.All.Select(c => "#!" + c.Name))}";
+        $"Interactive.Xai {Version} loaded: {string.Join(", ", MagicCommands.All.Select(c => "#!" + c.Name))}"
+        + TorchViews.Status switch
+        {
+            null => "",
+            "ready" => "; TorchSharp models ready",
+            var failure => "; TorchSharp models unavailable: " + failure,
+        };
 
     /// <summary>The "loaded" line as a displayable value; its HTML also carries plotly.js for the session's charts.</summary>
     public static LoadedView Loaded() => new(LoadedMessage());
