@@ -61,7 +61,7 @@ Row("gradient flow (weights + outputs)", Best(() => TorchInspector.GradientFlow(
 Row("gradient flow (weights only)", Best(() => TorchInspector.GradientFlow(cnn, x, y, Loss, new GradientFlowOptions { IncludeActivations = false })), forwardBackward, "forward + backward");
 
 manual_seed(2);
-using var attentionModel = new AttentionProbe(50, 32, 4);
+using var attentionModel = new Interactive.Xai.Torch.Tests.AttentionModel(50, 32, 4);
 using var tokens = randint(0, 50, [24, batch / 8]);
 double attentionRaw = Best(() => { using var _ = no_grad(); using var s = NewDisposeScope(); attentionModel.call(tokens); });
 Row("attention (per-head weights)", Best(() => TorchInspector.Attention(attentionModel, "attention", tokens, 4)), attentionRaw, "forward");
@@ -80,26 +80,3 @@ double rawSteps = Best(() =>
     }
 });
 Row($"feature visualisation ({steps} steps)", Best(() => FeatureVisualizer.Maximize(cnn, "conv2", 3, options)), rawSteps, $"{steps} forward + input grad");
-
-/// <summary>Token ids [time, batch] -> embedding -> self-attention -> read-out.</summary>
-internal sealed class AttentionProbe : nn.Module<Tensor, Tensor>
-{
-    private readonly Embedding embed;
-    private readonly MultiheadAttention attention;
-    private readonly Linear head;
-
-    public AttentionProbe(int vocabulary, int width, int heads) : base(nameof(AttentionProbe))
-    {
-        embed = nn.Embedding(vocabulary, width);
-        attention = nn.MultiheadAttention(width, heads);
-        head = nn.Linear(width, 2);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor tokens)
-    {
-        var e = embed.call(tokens);
-        var (a, _) = attention.call(e, e, e, null, false, null);
-        return head.call(a);
-    }
-}
