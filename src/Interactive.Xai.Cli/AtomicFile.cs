@@ -32,4 +32,21 @@ internal static class AtomicFile
                 if (File.Exists(temp)) File.Delete(temp);
         }
     }
+
+    /// <summary>
+    /// What every command does with its result: with no output file requested, prints <paramref name="json"/> on
+    /// <paramref name="output"/> and returns false; otherwise writes all <paramref name="files"/> (all or none) and
+    /// prints "<paramref name="summary"/>; wrote FILE, ..." and returns true.
+    /// </summary>
+    public static bool WriteOrPrint(TextWriter output, string json, IReadOnlyList<(string Path, string Content)> files, string summary)
+    {
+        if (files.Count == 0)
+        {
+            output.WriteLine(json);
+            return false;
+        }
+        WriteAll(files);
+        output.WriteLine($"{summary}; wrote {string.Join(", ", files.Select(f => f.Path))}");
+        return true;
+    }
 }

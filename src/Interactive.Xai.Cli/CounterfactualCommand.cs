@@ -116,14 +116,8 @@ internal static class CounterfactualCommand
             report.AddExplanation(explanation);
             files.Add((request.Html, report.ToHtml()));
         }
-        if (files.Count == 0)
-        {
-            output.WriteLine(jsonText);
-            return 0;
-        }
-        AtomicFile.WriteAll(files);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"counterfactual: {set.Count} of {request.Count} found, validity {set.Validity:F2}; {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s; wrote {string.Join(", ", files.Select(f => f.Item1))}"));
+        AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
+            $"counterfactual: {set.Count} of {request.Count} found, validity {set.Validity:F2}; {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s"));
         return 0;
     }
 }

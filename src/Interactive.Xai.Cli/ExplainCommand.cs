@@ -177,14 +177,8 @@ internal static class ExplainCommand
         string jsonText = ExplanationJson.Serialize(explanation);
         if (request.Json is not null) files.Add((request.Json, jsonText));
         if (request.Html is not null) files.Add((request.Html, Reports.ForExplanation(explanation, request.Model, request.Data)));
-        if (files.Count == 0)
-        {
-            output.WriteLine(jsonText);
-            return 0;
-        }
-        AtomicFile.WriteAll(files);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{explanation.Method}: {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s; wrote {string.Join(", ", files.Select(f => f.Item1))}"));
+        AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
+            $"{explanation.Method}: {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s"));
         return 0;
     }
 

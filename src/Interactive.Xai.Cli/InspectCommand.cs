@@ -34,14 +34,9 @@ internal static class InspectCommand
             report.AddStructure(structure);
             files.Add((htmlPath, report.ToHtml()));
         }
-        if (files.Count == 0)
-        {
-            output.WriteLine(jsonText);
+        if (!AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
+            $"{structure.Format} {structure.Name}: {structure.Nodes.Length} nodes, {structure.ParameterCount:N0} parameters")))
             return 0;
-        }
-        AtomicFile.WriteAll(files);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{structure.Format} {structure.Name}: {structure.Nodes.Length} nodes, {structure.ParameterCount:N0} parameters; wrote {string.Join(", ", files.Select(f => f.Item1))}"));
         // How a TorchScript file was read (no forward hooks on its submodules): say so.
         foreach (var (key, value) in structure.Properties)
             if (key == Interactive.Xai.Torch.Inspection.TorchInspector.InspectionProperty) output.WriteLine($"note: {value}");
