@@ -45,46 +45,8 @@ internal static class ElfReader
     public static ImmutableArray<ElfVersionNeed> ReadVersionNeeds(byte[] elf)
     {
         var result = ImmutableArray.CreateBuilder<ElfVersionNeed>();
-        try
-        {
-            if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F' || elf[4] != 2 || elf[5] != 1)
-                return [];
-            long shoff = BitConverter.ToInt64(elf, 0x28);
-            int shentsize = BitConverter.ToUInt16(elf, 0x3A), shnum = BitConverter.ToUInt16(elf, 0x3C);
-            for (int s = 0; s < shnum; s++)
-            {
-                int sh = Checked(shoff + (long)s * shentsize, 64, elf);
-                if (BitConverter.ToUInt32(elf, sh + 4) != ShtGnuVerneed) continue;
-                long offset = BitConverter.ToInt64(elf, sh + 24);
-                int link = BitConverter.ToInt32(elf, sh + 40), count = BitConverter.ToInt32(elf, sh + 44);
-                long strtab = BitConverter.ToInt64(elf, Checked(shoff + (long)link * shentsize + 24, 8, elf));
-                long need = offset;
-                for (int n = 0; n < count; n++)
-                {
-                    int at = Checked(need, 16, elf);
-                    int auxCount = BitConverter.ToUInt16(elf, at + 2);
-                    string library = ReadString(elf, strtab + BitConverter.ToUInt32(elf, at + 4));
-                    long aux = need + BitConverter.ToUInt32(elf, at + 8);
-                    for (int a = 0; a < auxCount; a++)
-                    {
-                        int ax = Checked(aux, 16, elf);
-                        ushort flags = BitConverter.ToUInt16(elf, ax + 4);
-                        string name = ReadString(elf, strtab + BitConverter.ToUInt32(elf, ax + 8));
-                        result.Add(new ElfVersionNeed(library, name, (flags & 2) != 0));
-                        uint next = BitConverter.ToUInt32(elf, ax + 12);
-                        if (next == 0) break;
-                        aux += next;
-                    }
-                    uint nextNeed = BitConverter.ToUInt32(elf, at + 12);
-                    if (nextNeed == 0) break;
-                    need += nextNeed;
-                }
-            }
-        }
-        catch (FormatException)
-        {
+        if (!VisitVersionNeeds(elf, (library, name, flagsAt) => result.Add(new ElfVersionNeed(library, name, (elf[flagsAt] & 2) != 0))))
             return [];
-        }
         return result.ToImmutable();
     }
 
@@ -95,10 +57,24 @@ internal static class ElfReader
     public static int WeakenVersionNeed(byte[] elf, string version)
     {
         int patched = 0;
+        bool wellFormed = VisitVersionNeeds(elf, (_, name, flagsAt) =>
+        {
+            if (name != version || (elf[flagsAt] & 2) != 0) return;
+            elf[flagsAt] |= 2;
+            patched++;
+        });
+        return wellFormed ? patched : 0;
+    }
+
+    // Walks the .gnu.version_r sections of an ELF64 little-endian file and calls visit(library, version, offset of the
+    // entry's low flags byte) for every version need, in file order. False for anything that is not such a file or is
+    // malformed (entries visited before the fault have been visited).
+    private static bool VisitVersionNeeds(byte[] elf, Action<string, string, int> visit)
+    {
         try
         {
             if (elf.Length < 64 || elf[0] != 0x7f || elf[1] != (byte)'E' || elf[2] != (byte)'L' || elf[3] != (byte)'F' || elf[4] != 2 || elf[5] != 1)
-                return 0;
+                return false;
             long shoff = BitConverter.ToInt64(elf, 0x28);
             int shentsize = BitConverter.ToUInt16(elf, 0x3A), shnum = BitConverter.ToUInt16(elf, 0x3C);
             for (int s = 0; s < shnum; s++)
@@ -111,15 +87,13 @@ internal static class ElfReader
                 for (int n = 0; n < count; n++)
                 {
                     int at = Checked(need, 16, elf);
+                    int auxCount = BitConverter.ToUInt16(elf, at + 2);
+                    string library = ReadString(elf, strtab + BitConverter.ToUInt32(elf, at + 4));
                     long aux = need + BitConverter.ToUInt32(elf, at + 8);
-                    for (int a = 0, auxCount = BitConverter.ToUInt16(elf, at + 2); a < auxCount; a++)
+                    for (int a = 0; a < auxCount; a++)
                     {
                         int ax = Checked(aux, 16, elf);
-                        if (ReadString(elf, strtab + BitConverter.ToUInt32(elf, ax + 8)) == version && (elf[ax + 4] & 2) == 0)
-                        {
-                            elf[ax + 4] |= 2;
-                            patched++;
-                        }
+                        visit(library, ReadString(elf, strtab + BitConverter.ToUInt32(elf, ax + 8)), ax + 4);
                         uint next = BitConverter.ToUInt32(elf, ax + 12);
                         if (next == 0) break;
                         aux += next;
@@ -129,12 +103,12 @@ internal static class ElfReader
                     need += nextNeed;
                 }
             }
+            return true;
         }
         catch (FormatException)
         {
-            return 0;
+            return false;
         }
-        return patched;
     }
 
     /// <summary>
