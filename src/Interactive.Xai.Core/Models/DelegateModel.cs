@@ -86,6 +86,7 @@ public sealed class DelegateModel : IModel
     /// <inheritdoc />
     public void Predict(ReadOnlySpan<float> inputs, int rowCount, Span<float> outputs)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
         if (inputs.Length < rowCount * FeatureCount) throw new ArgumentException("input buffer too small", nameof(inputs));
         if (outputs.Length < rowCount * OutputNames.Count) throw new ArgumentException("output buffer too small", nameof(outputs));
         _function(inputs[..(rowCount * FeatureCount)], rowCount, outputs[..(rowCount * OutputNames.Count)]);

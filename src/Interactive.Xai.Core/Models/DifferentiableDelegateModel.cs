@@ -19,7 +19,7 @@ public delegate void RowGradientFunction(ReadOnlySpan<float> row, int output, Sp
 /// </summary>
 public sealed class DifferentiableDelegateModel : IDifferentiableModel
 {
-    private readonly BatchFunction _predict;
+    private readonly DelegateModel _forward;
     private readonly GradientBatchFunction _gradient;
 
     /// <summary>Wraps a batched forward function and its batched gradient.</summary>
@@ -32,18 +32,8 @@ public sealed class DifferentiableDelegateModel : IDifferentiableModel
     public DifferentiableDelegateModel(int featureCount, IReadOnlyList<string> outputNames, BatchFunction predict,
         GradientBatchFunction gradient, IReadOnlyList<string>? featureNames = null, bool isThreadSafe = true)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(featureCount);
-        ArgumentNullException.ThrowIfNull(outputNames);
-        ArgumentNullException.ThrowIfNull(predict);
         ArgumentNullException.ThrowIfNull(gradient);
-        if (outputNames.Count == 0) throw new ArgumentException("a model needs at least one output", nameof(outputNames));
-        if (featureNames is not null && featureNames.Count != featureCount)
-            throw new ArgumentException($"{featureNames.Count} feature names for {featureCount} features", nameof(featureNames));
-        FeatureCount = featureCount;
-        OutputNames = outputNames.ToImmutableArray();
-        FeatureNames = featureNames?.ToImmutableArray();
-        IsThreadSafe = isThreadSafe;
-        _predict = predict;
+        _forward = new DelegateModel(featureCount, outputNames, predict, featureNames, isThreadSafe);
         _gradient = gradient;
     }
 
@@ -93,41 +83,32 @@ public sealed class DifferentiableDelegateModel : IDifferentiableModel
     }
 
     /// <inheritdoc />
-    public int FeatureCount { get; }
+    public int FeatureCount => _forward.FeatureCount;
 
     /// <inheritdoc />
-    public IReadOnlyList<string>? FeatureNames { get; }
+    public IReadOnlyList<string>? FeatureNames => _forward.FeatureNames;
 
     /// <inheritdoc />
-    public IReadOnlyList<string> OutputNames { get; }
+    public IReadOnlyList<string> OutputNames => _forward.OutputNames;
 
     /// <inheritdoc />
-    public bool IsThreadSafe { get; }
+    public bool IsThreadSafe => _forward.IsThreadSafe;
 
     /// <inheritdoc />
-    public void Predict(ReadOnlySpan<float> inputs, int rowCount, Span<float> outputs)
-    {
-        CheckSizes(inputs.Length, rowCount, outputs.Length);
-        _predict(inputs[..(rowCount * FeatureCount)], rowCount, outputs[..(rowCount * OutputNames.Count)]);
-    }
+    public void Predict(ReadOnlySpan<float> inputs, int rowCount, Span<float> outputs) => _forward.Predict(inputs, rowCount, outputs);
 
     /// <inheritdoc />
     public void PredictWithGradient(ReadOnlySpan<float> inputs, int rowCount, ReadOnlySpan<int> outputIndices,
         Span<float> outputs, Span<float> gradients)
     {
-        CheckSizes(inputs.Length, rowCount, outputs.Length);
+        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
+        if (inputs.Length < rowCount * FeatureCount) throw new ArgumentException("input buffer too small", nameof(inputs));
+        if (outputs.Length < rowCount * OutputNames.Count) throw new ArgumentException("output buffer too small", nameof(outputs));
         if (outputIndices.Length < rowCount) throw new ArgumentException("one output index per row is needed", nameof(outputIndices));
         if (gradients.Length < rowCount * FeatureCount) throw new ArgumentException("gradient buffer too small", nameof(gradients));
         foreach (var index in outputIndices[..rowCount])
             if ((uint)index >= (uint)OutputNames.Count) throw new ArgumentOutOfRangeException(nameof(outputIndices), $"output index {index} does not exist");
         _gradient(inputs[..(rowCount * FeatureCount)], rowCount, outputIndices[..rowCount],
             outputs[..(rowCount * OutputNames.Count)], gradients[..(rowCount * FeatureCount)]);
-    }
-
-    private void CheckSizes(int inputs, int rowCount, int outputs)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
-        if (inputs < rowCount * FeatureCount) throw new ArgumentException("input buffer too small", nameof(inputs));
-        if (outputs < rowCount * OutputNames.Count) throw new ArgumentException("output buffer too small", nameof(outputs));
     }
 }
