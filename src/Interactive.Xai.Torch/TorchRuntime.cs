@@ -21,6 +21,14 @@ public static class TorchRuntime
     private static readonly Lock Gate = new();
     private static bool _available;
     private static string? _patchedCopy;
+    private static ConvolutionCheck? _convolutionCheck;
+
+    /// <summary>
+    /// What the load-time convolution check found and did (the oneDNN ISA cap, the error of a small convolution input
+    /// gradient against a float64 reference, whether oneDNN was turned off); null until <see cref="EnsureAvailable"/>
+    /// has succeeded. See <see cref="Torch.ConvolutionCheck"/>.
+    /// </summary>
+    public static ConvolutionCheck? ConvolutionCheck => Volatile.Read(ref _convolutionCheck);
 
     /// <summary>Where the system's libstdc++ is looked for (after the directories on LD_LIBRARY_PATH).</summary>
     public static IReadOnlyList<string> SystemLibStdCxxPaths { get; } =
@@ -29,7 +37,13 @@ public static class TorchRuntime
         "/usr/lib64/libstdc++.so.6", "/usr/lib/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6",
     ];
 
-    /// <summary>Loads TorchSharp's native libraries once; throws an <see cref="XaiException"/> naming the cause when they do not load.</summary>
+    /// <summary>
+    /// Loads TorchSharp's native libraries once; throws an <see cref="XaiException"/> naming the cause when they do not
+    /// load. Before the load, on CPUs with AVX-512, it caps libtorch's oneDNN at <see cref="Torch.ConvolutionCheck.SafeIsa"/>
+    /// (unless ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA is set); after it, it checks a small convolution input gradient
+    /// against a float64 reference and turns oneDNN off when that is wrong, saying so once on stderr
+    /// (<see cref="ConvolutionCheck"/>).
+    /// </summary>
     /// <exception cref="XaiException">The native libraries do not load; the message names the file, the cause and the fix.</exception>
     public static void EnsureAvailable()
     {
@@ -37,6 +51,7 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_available) return;
+            OneDnnGuard.CapIsaBeforeFirstUse();
             // When the load fails TorchSharp prints its probing trace (and the misleading message) to stdout; the
             // message below replaces it, so stdout is silenced for this one call (a command's output stays clean).
             var stdout = Console.Out;
@@ -53,6 +68,7 @@ public static class TorchRuntime
             {
                 Console.SetOut(stdout);
             }
+            Volatile.Write(ref _convolutionCheck, OneDnnGuard.Run());
             Volatile.Write(ref _available, true);
         }
     }
@@ -73,6 +89,7 @@ public static class TorchRuntime
         {
             if (_available) return null;
             if (_patchedCopy is not null) return _patchedCopy;
+            OneDnnGuard.CapIsaBeforeFirstUse();
             var directories = NativeSearchDirectories().Concat(NuGetNativeDirectories()).Distinct().ToArray();
             var original = directories.Select(d => Path.Combine(d, "libLibTorchSharp.so")).FirstOrDefault(File.Exists)
                 ?? throw new XaiException("TorchSharp's libLibTorchSharp.so was not found (looked in: " + string.Join(", ", directories) + ")");

@@ -1,0 +1,293 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Interactive.Xai.Torch;
+
+/// <summary>
+/// What Interactive.Xai.Torch did about libtorch's convolution kernels when it loaded (see
+/// <see cref="TorchRuntime.ConvolutionCheck"/>): the oneDNN instruction-set cap it set, the error of a small convolution
+/// input gradient against a float64 reference computed in C#, and whether it had to route convolution around oneDNN.
+/// </summary>
+/// <remarks>
+/// libtorch 2.10's oneDNN (3.7.1) AVX-512 convolution backward-data kernels (<c>jit:avx512_core</c>, used for every
+/// AVX-512 level up to AVX512_CORE_AMX) give wrong, run-to-run varying input gradients on some AVX-512 CPUs (AMD EPYC
+/// here) when the number of output channels is not a multiple of 16 (for example Conv2d(1, 8, 3) at batch 64: errors
+/// of the size of the gradient itself). The AVX2 kernels are right. Before libtorch's first oneDNN use the library
+/// therefore caps oneDNN at <see cref="SafeIsa"/> (the fastest level below AVX-512) on AVX-512 CPUs, unless the user
+/// chose a level with ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA; then it checks a convolution input gradient and, when it
+/// is still wrong (the user's level, or oneDNN was used before the cap could apply), turns oneDNN off for the process
+/// (at::Context::setUserEnabledMkldnn(false): libtorch's own convolution, correct and somewhat slower) and says so once
+/// on stderr.
+/// </remarks>
+public sealed record ConvolutionCheck
+{
+    /// <summary>The oneDNN ISA level this library set (ONEDNN_MAX_CPU_ISA in the native environment), or null when it set none.</summary>
+    public string? IsaCap { get; init; }
+
+    /// <summary>The ONEDNN_MAX_CPU_ISA (or DNNL_MAX_CPU_ISA) value the user set before the library loaded, or null.</summary>
+    public string? UserIsa { get; init; }
+
+    /// <summary>Largest |libtorch − reference| / max |reference| of the check's input gradient, over 1 thread and the process's thread count.</summary>
+    public double RelativeError { get; init; }
+
+    /// <summary>True when the check failed and oneDNN was turned off for the process.</summary>
+    public bool OneDnnDisabled { get; init; }
+
+    /// <summary>The check's relative error after oneDNN was turned off (null when it was not).</summary>
+    public double? RelativeErrorAfterFallback { get; init; }
+
+    /// <summary>The one line written to stderr (null when the check passed and nothing was printed).</summary>
+    public string? Notice { get; init; }
+
+    /// <summary>The oneDNN ISA level set on AVX-512 CPUs: the highest level without AVX-512 (AVX2 with VNNI and its 2023 extensions).</summary>
+    public const string SafeIsa = "AVX2_VNNI_2";
+
+    /// <summary>A libtorch input gradient farther than this (relative to the largest reference value) from the float64 reference fails the check (float32 rounding gives ~1e-7; the faulty kernels ~0.1 to 1).</summary>
+    public const double Tolerance = 1e-4;
+}
+
+/// <summary>The native side of <see cref="ConvolutionCheck"/>: the ISA cap through libc's environment, the check and the oneDNN switch.</summary>
+internal static class OneDnnGuard
+{
+    private static bool _capDecided;
+    private static string? _cap, _userIsa;
+
+    // The check: Conv2d(1 -> 8, 3x3, padding 1) on 64 8x8 images (8 output channels: not a multiple of 16).
+    internal const int Batch = 64, InChannels = 1, OutChannels = 8, Size = 8, Kernel = 3, Padding = 1;
+
+    /// <summary>The ISA cap to set: <see cref="ConvolutionCheck.SafeIsa"/> on an AVX-512 CPU when the user chose no level.</summary>
+    internal static string? IsaCapFor(bool hasAvx512, string? userOneDnn, string? userDnnl)
+        => hasAvx512 && string.IsNullOrEmpty(userOneDnn) && string.IsNullOrEmpty(userDnnl) ? ConvolutionCheck.SafeIsa : null;
+
+    /// <summary>
+    /// Before libtorch's first oneDNN primitive: sets ONEDNN_MAX_CPU_ISA in the native environment (libc setenv:
+    /// Environment.SetEnvironmentVariable changes only .NET's own copy on Unix, which native getenv() never reads).
+    /// Idempotent; call with the runtime's lock held.
+    /// </summary>
+    internal static void CapIsaBeforeFirstUse()
+    {
+        if (_capDecided) return;
+        _capDecided = true;
+        if (!OperatingSystem.IsLinux() || !LibC.Available) return;
+        string? oneDnn = LibC.GetEnv("ONEDNN_MAX_CPU_ISA"), dnnl = LibC.GetEnv("DNNL_MAX_CPU_ISA");
+        _userIsa = string.IsNullOrEmpty(oneDnn) ? (string.IsNullOrEmpty(dnnl) ? null : dnnl) : oneDnn;
+        var cap = IsaCapFor(HasAvx512(), oneDnn, dnnl);
+        if (cap is not null && LibC.SetEnv("ONEDNN_MAX_CPU_ISA", cap)) _cap = cap;
+    }
+
+    /// <summary>True when the CPU has AVX-512 Foundation (CPUID leaf 7, EBX bit 16), whatever .NET itself is allowed to use.</summary>
+    internal static bool HasAvx512()
+    {
+        if (!X86Base.IsSupported) return false;
+        if (X86Base.CpuId(0, 0).Eax < 7) return false;
+        return (X86Base.CpuId(7, 0).Ebx & (1 << 16)) != 0;
+    }
+
+    /// <summary>Runs the check after libtorch loaded; turns oneDNN off when it fails. Call once, with the runtime's lock held.</summary>
+    internal static ConvolutionCheck Run()
+    {
+        double error = MeasureRelativeError();
+        var result = new ConvolutionCheck { IsaCap = _cap, UserIsa = _userIsa, RelativeError = error };
+        if (!(error > ConvolutionCheck.Tolerance)) return result;  // a NaN error fails too
+        bool disabled = OneDnnSwitch.TryDisable();
+        double? after = disabled ? MeasureRelativeError() : null;
+        string level = _userIsa is not null ? $"ONEDNN_MAX_CPU_ISA={_userIsa}" : _cap is not null ? $"ONEDNN_MAX_CPU_ISA={_cap}" : "its default ISA level";
+        string notice = disabled && after <= ConvolutionCheck.Tolerance
+            ? $"Interactive.Xai.Torch: libtorch's oneDNN convolution gave wrong input gradients on this CPU at {level} (relative error {error:G3}); oneDNN is now off for this process (correct, slower convolution)."
+            : $"Interactive.Xai.Torch: libtorch's convolution gives wrong input gradients on this CPU at {level} (relative error {error:G3}{(after is null ? "; oneDNN could not be turned off" : $", {after:G3} without oneDNN")}); gradients of convolutional networks are not reliable here.";
+        Console.Error.WriteLine(notice);
+        return result with { OneDnnDisabled = disabled, RelativeErrorAfterFallback = after, Notice = notice };
+    }
+
+    /// <summary>The check's input gradient from libtorch at 1 thread and at the process's thread count, against <see cref="ReferenceInputGradient"/>.</summary>
+    internal static double MeasureRelativeError()
+    {
+        var (x, w, g) = CheckData();
+        var reference = ReferenceInputGradient(x, w, g);
+        int threads = torch.get_num_threads();
+        double error = 0;
+        try
+        {
+            foreach (int t in threads > 1 ? new[] { 1, threads } : [1])
+            {
+                torch.set_num_threads(t);
+                error = Math.Max(error, RelativeError(TorchInputGradient(x, w, g), reference));
+            }
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
+        return error;
+    }
+
+    /// <summary>max |actual − expected| / max |expected| (NaN when any value is NaN).</summary>
+    internal static double RelativeError(float[] actual, double[] expected)
+    {
+        double worst = 0, scale = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double d = Math.Abs(actual[i] - expected[i]);
+            if (double.IsNaN(d)) return double.NaN;
+            worst = Math.Max(worst, d);
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+        }
+        return worst / scale;
+    }
+
+    /// <summary>Inputs, weights and output gradients of the check: fixed values in [-1, 1) from a 64-bit LCG (no libtorch RNG is touched).</summary>
+    internal static (float[] Inputs, float[] Weights, float[] OutputGradients) CheckData()
+    {
+        ulong state = 0x9E3779B97F4A7C15UL;
+        float Next()
+        {
+            state = state * 6364136223846793005UL + 1442695040888963407UL;
+            return (float)((state >> 40) / (double)(1UL << 24) * 2 - 1);
+        }
+        var x = new float[Batch * InChannels * Size * Size];
+        var w = new float[OutChannels * InChannels * Kernel * Kernel];
+        var g = new float[Batch * OutChannels * Size * Size];
+        for (int i = 0; i < x.Length; i++) x[i] = Next();
+        for (int i = 0; i < w.Length; i++) w[i] = Next();
+        for (int i = 0; i < g.Length; i++) g[i] = Next();
+        return (x, w, g);
+    }
+
+    /// <summary>d(Σ g·conv(x, w))/dx in float64 by direct loops: Σ over output channels and kernel offsets of g·w.</summary>
+    internal static double[] ReferenceInputGradient(float[] x, float[] w, float[] g)
+    {
+        var result = new double[x.Length];
+        for (int b = 0; b < Batch; b++)
+        for (int o = 0; o < OutChannels; o++)
+        for (int i = 0; i < Size; i++)
+        for (int j = 0; j < Size; j++)
+        {
+            double gv = g[((b * OutChannels + o) * Size + i) * Size + j];
+            for (int c = 0; c < InChannels; c++)
+            for (int p = 0; p < Kernel; p++)
+            for (int q = 0; q < Kernel; q++)
+            {
+                int r = i + p - Padding, s = j + q - Padding;
+                if (r < 0 || r >= Size || s < 0 || s >= Size) continue;
+                result[((b * InChannels + c) * Size + r) * Size + s] += gv * w[((o * InChannels + c) * Kernel + p) * Kernel + q];
+            }
+        }
+        return result;
+    }
+
+    private static float[] TorchInputGradient(float[] x, float[] w, float[] g)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var grad = torch.enable_grad();
+        var input = torch.tensor(x, [Batch, InChannels, Size, Size]).requires_grad_(true);
+        var weight = torch.tensor(w, [OutChannels, InChannels, Kernel, Kernel]);
+        var output = nn.functional.conv2d(input, weight, padding: [Padding, Padding]);
+        (output * torch.tensor(g, [Batch, OutChannels, Size, Size])).sum().backward();
+        return input.grad!.data<float>().ToArray();
+    }
+}
+
+/// <summary>libc's getenv/setenv: the process environment native code reads.</summary>
+internal static class LibC
+{
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate IntPtr GetEnvFunction(IntPtr name);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int SetEnvFunction(IntPtr name, IntPtr value, int overwrite);
+
+    private static readonly Lazy<(GetEnvFunction Get, SetEnvFunction Set)?> Functions = new(() =>
+    {
+        foreach (var name in new[] { "libc.so.6", "libc" })
+        {
+            if (!NativeLibrary.TryLoad(name, out var handle)) continue;
+            if (NativeLibrary.TryGetExport(handle, "getenv", out var get) && NativeLibrary.TryGetExport(handle, "setenv", out var set))
+                return (Marshal.GetDelegateForFunctionPointer<GetEnvFunction>(get), Marshal.GetDelegateForFunctionPointer<SetEnvFunction>(set));
+        }
+        return null;
+    });
+
+    public static bool Available => Functions.Value is not null;
+
+    public static string? GetEnv(string name)
+    {
+        var f = Functions.Value ?? throw new InvalidOperationException("libc was not found");
+        var n = Marshal.StringToCoTaskMemUTF8(name);
+        try
+        {
+            var value = f.Get(n);
+            return value == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(value);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(n);
+        }
+    }
+
+    public static bool SetEnv(string name, string value)
+    {
+        var f = Functions.Value ?? throw new InvalidOperationException("libc was not found");
+        IntPtr n = Marshal.StringToCoTaskMemUTF8(name), v = Marshal.StringToCoTaskMemUTF8(value);
+        try
+        {
+            return f.Set(n, v, 1) == 0;  // setenv copies both strings
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(n);
+            Marshal.FreeCoTaskMem(v);
+        }
+    }
+}
+
+/// <summary>libtorch's process-wide oneDNN switch (Python's torch.backends.mkldnn.enabled), which TorchSharp does not expose.</summary>
+internal static class OneDnnSwitch
+{
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate IntPtr GlobalContextFunction();
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void SetEnabledFunction(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private delegate bool GetEnabledFunction(IntPtr context);
+
+    // Itanium C++ ABI names in libtorch_cpu.so: at::globalContext(), at::Context::setUserEnabledMkldnn(bool),
+    // at::Context::userEnabledMkldnn() const.
+    private const string GlobalContext = "_ZN2at13globalContextEv";
+    private const string SetEnabled = "_ZN2at7Context20setUserEnabledMkldnnEb";
+    private const string GetEnabled = "_ZNK2at7Context17userEnabledMkldnnEv";
+
+    private static IntPtr FindLibTorchCpu()
+    {
+        if (NativeLibrary.TryLoad("libtorch_cpu.so", out var loaded)) return loaded;  // already loaded: found by its soname
+        foreach (var directory in TorchRuntime.NativeSearchDirectories())
+            if (NativeLibrary.TryLoad(Path.Combine(directory, "libtorch_cpu.so"), out var handle)) return handle;
+        return IntPtr.Zero;
+    }
+
+    /// <summary>Whether libtorch uses oneDNN (null when the switch cannot be found, e.g. not Linux).</summary>
+    public static bool? IsEnabled()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var library = FindLibTorchCpu();
+        if (library == IntPtr.Zero || !NativeLibrary.TryGetExport(library, GlobalContext, out var context) ||
+            !NativeLibrary.TryGetExport(library, GetEnabled, out var get)) return null;
+        return Marshal.GetDelegateForFunctionPointer<GetEnabledFunction>(get)(Marshal.GetDelegateForFunctionPointer<GlobalContextFunction>(context)());
+    }
+
+    /// <summary>Turns oneDNN off for the process; false when the switch cannot be found.</summary>
+    public static bool TryDisable()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        var library = FindLibTorchCpu();
+        if (library == IntPtr.Zero || !NativeLibrary.TryGetExport(library, GlobalContext, out var context) ||
+            !NativeLibrary.TryGetExport(library, SetEnabled, out var set)) return false;
+        var ctx = Marshal.GetDelegateForFunctionPointer<GlobalContextFunction>(context)();
+        Marshal.GetDelegateForFunctionPointer<SetEnabledFunction>(set)(ctx, false);
+        return IsEnabled() == false;
+    }
+}

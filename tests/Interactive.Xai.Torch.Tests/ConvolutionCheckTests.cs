@@ -1,0 +1,79 @@
+namespace Interactive.Xai.Torch.Tests;
+
+/// <summary>The oneDNN ISA cap and the load-time convolution check (<see cref="TorchRuntime.ConvolutionCheck"/>).</summary>
+public class ConvolutionCheckTests
+{
+    [Fact]
+    public void TheCapIsTheFastestLevelBelowAvx512OnlyOnAvx512CpusAndNeverOverridesTheUsersChoice()
+    {
+        Assert.Equal("AVX2_VNNI_2", OneDnnGuard.IsaCapFor(hasAvx512: true, null, null));
+        Assert.Equal("AVX2_VNNI_2", OneDnnGuard.IsaCapFor(hasAvx512: true, "", ""));
+        Assert.Null(OneDnnGuard.IsaCapFor(hasAvx512: false, null, null));
+        Assert.Null(OneDnnGuard.IsaCapFor(hasAvx512: true, "AVX512_CORE", null));
+        Assert.Null(OneDnnGuard.IsaCapFor(hasAvx512: true, null, "AVX2"));
+    }
+
+    [Fact]
+    public void AfterLoadingTheCheckHasRunAndTheConvolutionInputGradientIsRight()
+    {
+        TorchRuntime.EnsureAvailable();
+        var check = TorchRuntime.ConvolutionCheck;
+        Assert.NotNull(check);
+        if (OperatingSystem.IsLinux() && OneDnnGuard.HasAvx512() && check.UserIsa is null)
+            Assert.Equal(ConvolutionCheck.SafeIsa, check.IsaCap);
+        if (check.RelativeError <= ConvolutionCheck.Tolerance)
+        {
+            Assert.False(check.OneDnnDisabled);
+            Assert.Null(check.Notice);
+        }
+        else
+        {
+            // The backend was faulty (e.g. ONEDNN_MAX_CPU_ISA=AVX512_CORE set by the user here): oneDNN is off and that fixed it.
+            Assert.True(check.OneDnnDisabled);
+            Assert.False(OneDnnSwitch.IsEnabled());
+            Assert.True(check.RelativeErrorAfterFallback <= ConvolutionCheck.Tolerance, $"after the fallback: {check.RelativeErrorAfterFallback}");
+            Assert.StartsWith("Interactive.Xai.Torch: libtorch's oneDNN convolution gave wrong input gradients on this CPU", check.Notice);
+            Assert.DoesNotContain("\n", check.Notice);
+        }
+        // Measured again now, at 1 thread and the process's thread count.
+        Assert.True(OneDnnGuard.MeasureRelativeError() <= ConvolutionCheck.Tolerance);
+    }
+
+    [Fact]
+    public void TheChecksOwnReferenceMatchesFiniteDifferencesAndAWrongOrNaNGradientFailsIt()
+    {
+        var (x, w, g) = OneDnnGuard.CheckData();
+        var reference = OneDnnGuard.ReferenceInputGradient(x, w, g);
+        var conv = new Float64Reference.Conv(1, 8, 3, 1, w.Select(v => (double)v).ToArray(), new double[8]);
+        var gd = g.Select(v => (double)v).ToArray();
+        var xd = x.Select(v => (double)v).ToArray();
+        const double h = 1e-6;
+        foreach (int i in new[] { 0, 7, 63, 64 * 31 + 27, x.Length - 1 })
+        {
+            int row = i / 64;
+            var copy = xd.AsSpan(row * 64, 64).ToArray();
+            var rowG = gd.AsSpan(row * 512, 512).ToArray();
+            copy[i % 64] += h;
+            double plus = Float64Reference.Dot(conv.Forward(copy, 1, 8, 8), rowG);
+            copy[i % 64] -= 2 * h;
+            double minus = Float64Reference.Dot(conv.Forward(copy, 1, 8, 8), rowG);
+            Assert.Equal((plus - minus) / (2 * h), reference[i], 1e-6);
+        }
+
+        var right = reference.Select(v => (float)v).ToArray();
+        Assert.True(OneDnnGuard.RelativeError(right, reference) < 1e-6);
+        var wrong = (float[])right.Clone();
+        wrong[100] += 0.01f * (float)reference.Max(Math.Abs);
+        Assert.True(OneDnnGuard.RelativeError(wrong, reference) > ConvolutionCheck.Tolerance);
+        wrong[100] = float.NaN;
+        Assert.True(double.IsNaN(OneDnnGuard.RelativeError(wrong, reference)));
+    }
+
+    [Fact]
+    public void OneDnnIsOnUnlessTheCheckTurnedItOff()
+    {
+        TorchRuntime.EnsureAvailable();
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.Equal(!TorchRuntime.ConvolutionCheck!.OneDnnDisabled, OneDnnSwitch.IsEnabled());
+    }
+}
