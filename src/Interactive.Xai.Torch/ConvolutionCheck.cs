@@ -23,7 +23,7 @@ namespace Interactive.Xai.Torch;
 /// </remarks>
 public sealed record ConvolutionCheck
 {
-    /// <summary>The oneDNN ISA level this library set (ONEDNN_MAX_CPU_ISA in the native environment), or null when it set none.</summary>
+    /// <summary>The oneDNN ISA level this library set (ONEDNN_MAX_CPU_ISA in the native environment), or null when it set none. It has no effect when oneDNN already ran in the process (oneDNN reads it once); the check then catches that.</summary>
     public string? IsaCap { get; init; }
 
     /// <summary>The ONEDNN_MAX_CPU_ISA (or DNNL_MAX_CPU_ISA) value the user set before the library loaded, or null.</summary>
@@ -93,12 +93,21 @@ internal static class OneDnnGuard
         if (!(error > ConvolutionCheck.Tolerance)) return result;  // a NaN error fails too
         bool disabled = OneDnnSwitch.TryDisable();
         double? after = disabled ? MeasureRelativeError() : null;
-        string level = _userIsa is not null ? $"ONEDNN_MAX_CPU_ISA={_userIsa}" : _cap is not null ? $"ONEDNN_MAX_CPU_ISA={_cap}" : "its default ISA level";
-        string notice = disabled && after <= ConvolutionCheck.Tolerance
-            ? $"Interactive.Xai.Torch: libtorch's oneDNN convolution gave wrong input gradients on this CPU at {level} (relative error {error:G3}); oneDNN is now off for this process (correct, slower convolution)."
-            : $"Interactive.Xai.Torch: libtorch's convolution gives wrong input gradients on this CPU at {level} (relative error {error:G3}{(after is null ? "; oneDNN could not be turned off" : $", {after:G3} without oneDNN")}); gradients of convolutional networks are not reliable here.";
+        string notice = Notice(_userIsa, _cap, error, disabled, after);
         Console.Error.WriteLine(notice);
         return result with { OneDnnDisabled = disabled, RelativeErrorAfterFallback = after, Notice = notice };
+    }
+
+    /// <summary>The one stderr line for a failed check.</summary>
+    internal static string Notice(string? userIsa, string? cap, double error, bool disabled, double? after)
+    {
+        // With the library's own cap in place a failure means oneDNN ran before the library loaded (the cap came too late).
+        string level = userIsa is not null ? $"ONEDNN_MAX_CPU_ISA={userIsa}"
+            : cap is not null ? $"its default ISA level (oneDNN ran before Interactive.Xai.Torch loaded, so the {cap} cap came too late)"
+            : "its default ISA level";
+        return disabled && after <= ConvolutionCheck.Tolerance
+            ? $"Interactive.Xai.Torch: libtorch's oneDNN convolution gave wrong input gradients on this CPU at {level} (relative error {error:G3}); oneDNN is now off for this process (correct, slower convolution)."
+            : $"Interactive.Xai.Torch: libtorch's convolution gives wrong input gradients on this CPU at {level} (relative error {error:G3}{(after is null ? "; oneDNN could not be turned off" : $", {after:G3} without oneDNN")}); gradients of convolutional networks are not reliable here.";
     }
 
     /// <summary>The check's input gradient from libtorch at 1 thread and at the process's thread count, against <see cref="ReferenceInputGradient"/>.</summary>

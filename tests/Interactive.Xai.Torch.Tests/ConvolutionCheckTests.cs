@@ -70,6 +70,21 @@ public class ConvolutionCheckTests
     }
 
     [Fact]
+    public void TheNoticeIsOneLineNamingTheLevelTheErrorAndWhatWasDone()
+    {
+        var user = OneDnnGuard.Notice("AVX512_CORE", null, 0.794, disabled: true, after: 1.3e-7);
+        Assert.Equal("Interactive.Xai.Torch: libtorch's oneDNN convolution gave wrong input gradients on this CPU at ONEDNN_MAX_CPU_ISA=AVX512_CORE " +
+                     "(relative error 0.794); oneDNN is now off for this process (correct, slower convolution).", user);
+        var late = OneDnnGuard.Notice(null, "AVX2_VNNI_2", 0.794, disabled: true, after: 1.3e-7);
+        Assert.Contains("at its default ISA level (oneDNN ran before Interactive.Xai.Torch loaded, so the AVX2_VNNI_2 cap came too late)", late);
+        var stuck = OneDnnGuard.Notice(null, null, 0.5, disabled: false, after: null);
+        Assert.EndsWith("(relative error 0.5; oneDNN could not be turned off); gradients of convolutional networks are not reliable here.", stuck);
+        var stillWrong = OneDnnGuard.Notice(null, null, 0.5, disabled: true, after: 0.2);
+        Assert.Contains("(relative error 0.5, 0.2 without oneDNN)", stillWrong);
+        Assert.All(new[] { user, late, stuck, stillWrong }, n => Assert.DoesNotContain("\n", n));
+    }
+
+    [Fact]
     public void OneDnnIsOnUnlessTheCheckTurnedItOff()
     {
         TorchRuntime.EnsureAvailable();
