@@ -1,7 +1,7 @@
 namespace Interactive.Xai.Torch.Tests;
 
 /// <summary>The oneDNN ISA cap and the load-time convolution check (<see cref="TorchRuntime.ConvolutionCheck"/>).</summary>
-public class ConvolutionCheckTests
+public class ConvolutionCheckTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public void TheCapIsTheFastestLevelBelowAvx512OnlyOnAvx512CpusAndNeverOverridesTheUsersChoice()
@@ -19,6 +19,7 @@ public class ConvolutionCheckTests
         TorchRuntime.EnsureAvailable();
         var check = TorchRuntime.ConvolutionCheck;
         Assert.NotNull(check);
+        output.WriteLine(check.ToString());
         if (OperatingSystem.IsLinux() && OneDnnGuard.HasAvx512() && check.UserIsa is null)
             Assert.Equal(ConvolutionCheck.SafeIsa, check.IsaCap);
         if (check.RelativeError <= ConvolutionCheck.Tolerance)
