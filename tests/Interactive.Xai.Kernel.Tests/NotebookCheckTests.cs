@@ -65,3 +65,21 @@ public class NotebookCheckTests
         Assert.Contains("not one line", Assert.Single(NotebookCheck.Problems(Report(Cell(0, expect: "unknown option",
             errors: [Error("unknown option --foo\nsee the help")])))));
 }
+
+/// <summary>Which page problems are the kernel's own HTTP API traffic (ignored) and which are not.</summary>
+public class KernelHttpApiTests
+{
+    [Theory]
+    [InlineData("console Severe: http://127.0.0.1:2048/discovery - Failed to load resource: net::ERR_CONNECTION_REFUSED")]
+    [InlineData("network request: http://192.0.2.2:2048/discovery")]
+    [InlineData("network request: http://127.0.0.1:2999/resources/dotnet-interactive.js")]
+    [InlineData("page error: failed to load SCRIPT file:///tmp/x/html/undefinedresources/dotnet-interactive.js")]
+    public void The_kernels_own_probe_is_recognised(string line) => Assert.True(PageCheck.IsKernelHttpApi(line));
+
+    [Theory]
+    [InlineData("network request: https://cdn.plot.ly/plotly-2.28.0.min.js")]
+    [InlineData("network request: http://127.0.0.1:8080/discovery")]
+    [InlineData("console Severe: Uncaught ReferenceError: Plotly is not defined")]
+    [InlineData("chart xai-chart-1 did not draw: This chart needs plotly.js@2.28.0")]
+    public void Everything_else_counts(string line) => Assert.False(PageCheck.IsKernelHttpApi(line));
+}

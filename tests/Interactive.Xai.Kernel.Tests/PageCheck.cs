@@ -10,8 +10,20 @@ namespace Interactive.Xai.Kernel.Tests;
 /// the package (<c>.xai-chart</c>) and every other plotly div, whether each has Plotly's <c>.main-svg</c>, script errors,
 /// SEVERE console entries, and every resource the page fetched from anywhere but the page's own origin.
 /// </summary>
-public sealed class PageCheck : IDisposable
+public sealed partial class PageCheck : IDisposable
 {
+    /// <summary>
+    /// Traffic of the kernel's own script, not the package's: a kernel installed by <c>jupyter install</c> runs with
+    /// its HTTP API on (<c>--http-port-range 2048-3000</c>), and its first C# output is a script that probes the
+    /// kernel's addresses (<c>POST http://host:2048/discovery</c>) and then loads <c>resources/dotnet-interactive.js</c>
+    /// from the address that answered (<c>undefinedresources/...</c> when none did: a saved page, the kernel gone). Those
+    /// requests and their failures are ignored; everything else counts.
+    /// </summary>
+    public static bool IsKernelHttpApi(string line) => KernelHttpApi().IsMatch(line);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(https?://[^/\s]+:(20[4-9][0-9]|2[1-9][0-9][0-9]|3000)/(discovery|resources/|extensions/))|(undefinedresources/dotnet-interactive\.js)")]
+    private static partial System.Text.RegularExpressions.Regex KernelHttpApi();
+
     private const string HookScript = """
         (function(){
           var x = window.__xai = { errors: [] };
@@ -89,6 +101,7 @@ public sealed class PageCheck : IDisposable
                          || (allowedOrigin is not null && name.StartsWith(allowedOrigin + "/", StringComparison.Ordinal));
             if (!local) problems.Add("network request: " + name);
         }
+        problems.RemoveAll(IsKernelHttpApi);
         int count = charts.GetArrayLength();
         return new Result(count, charts.EnumerateArray().Count(c => c.GetProperty("drawn").GetBoolean()), problems);
     }
