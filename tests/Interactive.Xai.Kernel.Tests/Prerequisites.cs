@@ -34,13 +34,21 @@ internal static class Prerequisites
             if (!IsRoot)
                 throw new InvalidOperationException($"{what} not found: install with `{command}` (as root; .ci/run does this in CI).");
             string? failure = null;
-            if (!updated)
+            // Another test process may be installing at the same time: apt waits for dpkg's lock, and a failure (the
+            // package lists' lock, say) is retried a few times.
+            for (int attempt = 0; attempt < 5; attempt++)
             {
-                failure = Run("apt-get", "-o DPkg::Lock::Timeout=600 update -qq");
-                updated = failure is null;
+                failure = null;
+                if (!updated)
+                {
+                    failure = Run("apt-get", "-o DPkg::Lock::Timeout=600 update -qq");
+                    updated = failure is null;
+                }
+                failure ??= Run("apt-get", "-o DPkg::Lock::Timeout=600 install -y -qq " + string.Join(' ', packages));
+                if (failure is null || present()) break;
+                Thread.Sleep(TimeSpan.FromSeconds(10));
             }
-            failure ??= Run("apt-get", "-o DPkg::Lock::Timeout=600 install -y -qq " + string.Join(' ', packages));
-            if (failure is not null || !present())
+            if (!present())
                 throw new InvalidOperationException($"{what} not found and `{command}` did not install it{(failure is null ? "" : ": " + failure)}");
         }
     }
