@@ -8,7 +8,8 @@ namespace Interactive.Xai.Browser.Tests;
 /// One headless Debian Chromium per test class (an xunit class fixture), driven through Debian's chromedriver.
 /// Every page it opens gets, before any of the page's own scripts run, a hook that records script errors, failed
 /// resource loads (an injected &lt;img src=x&gt; fails to load) and every alert/confirm/prompt call, so a test can
-/// assert that nothing ran. When chromium or chromedriver is missing the fixture throws: the tests fail, never skip.
+/// assert that nothing ran. When chromium or chromedriver is missing, the fixture installs them (as root) or throws:
+/// the tests fail, never skip.
 /// </summary>
 public sealed class Browser : IDisposable
 {
@@ -57,11 +58,9 @@ public sealed class Browser : IDisposable
 
     public Browser()
     {
-        var missing = new[] { ChromiumPath, Path.Combine(DriverDirectory, DriverName) }.Where(p => !File.Exists(p)).ToArray();
-        if (missing.Length > 0)
-            throw new InvalidOperationException(
-                $"The browser tests need Debian's Chromium and its driver, but {string.Join(" and ", missing)} {(missing.Length == 1 ? "was" : "were")} not found. " +
-                "Install them with `apt-get install -y chromium chromium-driver` (.ci/run does this in CI).");
+        // Installs chromium and chromium-driver with apt-get when they are missing and the tests run as root (a fresh
+        // machine, CI); otherwise fails with one line naming the install command.
+        Interactive.Xai.TestSupport.Prerequisites.RequireChromium();
         _profile = Directory.CreateTempSubdirectory("xai-chromium-profile-").FullName;
         var service = ChromeDriverService.CreateDefaultService(DriverDirectory, DriverName);
         service.HideCommandPromptWindow = true;

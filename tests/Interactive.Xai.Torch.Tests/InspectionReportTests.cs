@@ -57,6 +57,7 @@ public sealed class InspectionReportTests
         {
             string page = Path.Combine(dir, "report.html");
             File.WriteAllText(page, html);
+            Interactive.Xai.TestSupport.Prerequisites.RequireChromium(); // apt-get installs it when missing and root
             var start = new ProcessStartInfo("/usr/bin/chromium")
             {
                 RedirectStandardOutput = true,
