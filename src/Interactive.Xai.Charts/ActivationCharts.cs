@@ -68,7 +68,7 @@ public static class ActivationCharts
         var (z, _, cols) = Mosaic.Build(tiles, height, width, columns);
         var (x, y) = Mosaic.ImageAxes();
         var trace = Figure.Trace("heatmap", ("z", z), ("colorscale", ChartTheme.SequentialScale),
-            ("colorbar", Figure.Object(("title", Figure.Title("activation")), ("thickness", 12))),
+            ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("activation")), ("thickness", 12))),
             ("hovertemplate", "%{z:.4g}<extra></extra>"));
         var layout = Figure.Layout(
             ("title", Figure.Title($"{PlotText.Escape(layer.Name)} ({PlotText.Escape(layer.LayerType)}): {(shown < channels ? $"first {shown} of {channels}" : channels.ToString(CultureInfo.InvariantCulture))} feature maps {height}x{width}, input {sample}")),
@@ -94,7 +94,7 @@ public static class ActivationCharts
         }
         var trace = Figure.Trace("heatmap", ("z", z), ("x", Enumerable.Range(0, steps).ToArray()), ("y", Enumerable.Range(0, hidden).ToArray()),
             ("colorscale", ChartTheme.DivergingScale), ("zmid", 0.0), ("zmin", -extent), ("zmax", extent),
-            ("colorbar", Figure.Object(("title", Figure.Title("state")), ("thickness", 12))),
+            ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("state")), ("thickness", 12))),
             ("hovertemplate", "step %{x}, unit %{y}: %{z:.4g}<extra></extra>"));
         var layout = Figure.Layout(
             ("title", Figure.Title($"{PlotText.Escape(layer.Name)} ({PlotText.Escape(layer.LayerType)}): hidden states of input {sample} over {steps} steps")),

@@ -106,7 +106,7 @@ public sealed class HtmlReport
             {
                 var s = AttributionCharts.WaterfallSteps(explanation, r, t, waterfallFeatures);
                 var patch = AttributionCharts.WaterfallLayoutPatch(explanation, s, r, t);
-                rows.Add(new { l = s.Labels, v = s.Values, b = s.BaseValue, p = s.Prediction, title = patch["title.text"], axis = patch["xaxis.title.text"] });
+                rows.Add(new { l = s.Labels, v = s.Values, b = s.BaseValue, p = s.Prediction, title = patch["title.text"], axis = patch["xaxis.title.text"], range = patch["xaxis.range"] });
             }
             steps.Add(rows);
         }
@@ -126,7 +126,7 @@ public sealed class HtmlReport
               var idx=0;
               for(var i=0;i<w.data.length;i++){ if((w.data[i].meta||0)===target){ idx=i; } }
               Plotly.restyle(w,{ x:[x], y:[s.l.concat(["f(x)"])], measure:[measure], text:[text], base:[s.b] },[idx]);
-              Plotly.relayout(w,{"title.text":s.title,"xaxis.title.text":s.axis});
+              Plotly.relayout(w,{"title.text":s.title,"xaxis.title.text":s.axis,"xaxis.range":s.range,"xaxis.autorange":false});
               var status=document.getElementById("link-{{link}}-status");
               status.textContent="Showing row "+row+". Click a dot in the beeswarm or a cell in the heatmap to show that row's waterfall.";
               status.setAttribute("data-row",String(row));

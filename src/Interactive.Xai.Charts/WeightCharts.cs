@@ -58,7 +58,7 @@ public static class WeightCharts
         }
         string name = PlotText.Escape(tensor.Name);
         var trace = Figure.Trace("heatmap", ("z", z), ("colorscale", ChartTheme.DivergingScale), ("zmid", 0.0), ("zmin", -extent), ("zmax", extent),
-            ("colorbar", Figure.Object(("title", Figure.Title("weight")), ("thickness", 12))),
+            ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("weight")), ("thickness", 12))),
             ("hovertemplate", $"{name}<br>row %{{y}}, column %{{x}}: %{{z:.4g}}<extra></extra>"));
         var layout = Figure.Layout(
             ("title", Figure.Title($"{name} [{string.Join(" x ", tensor.Shape)}]")),

@@ -36,6 +36,34 @@ public sealed class LayoutTests(DemoReportFixture fixture) : IClassFixture<DemoR
         AssertNoLayoutProblems();
     }
 
+    [Fact]
+    public void The_demo_reports_facts_name_the_cnn_output_after_its_last_layer_and_show_only_meaningful_quality_figures()
+    {
+        var network = fixture.Demo.Network!;
+        // The CNN ends in its linear layer fc: the graph's output is fc's, not an earlier layer's (a reused tensor handle).
+        Assert.Equal("fc", network.Structure.Nodes[^1].Name);
+        Assert.Equal(network.Structure.Nodes[^1].Outputs[0], Assert.Single(network.Structure.Outputs).Name);
+        using var json = JsonDocument.Parse(fixture.Demo.Json);
+        Assert.Equal("fc", json.RootElement.GetProperty("network").GetProperty("structure").GetProperty("outputs")[0].GetProperty("name").GetString());
+
+        string html = fixture.Demo.Html;
+        // Section titles in one style; gradient maps show no "additivity error"; Kernel SHAP is compared with exact SHAP.
+        foreach (var heading in new[] { "Saliency: attributions on held-out digits", "Integrated Gradients: attributions on held-out digits",
+                     "Grad-CAM: attributions on held-out digits", "Occlusion: attributions on held-out digits", "Kernel SHAP compared with exact Shapley values" })
+            Assert.Contains($"<h2>{heading}</h2>", html, StringComparison.Ordinal);
+        foreach (var section in new[] { "Saliency", "Grad-CAM", "Occlusion" })
+        {
+            int start = html.IndexOf($"<h2>{section}: attributions", StringComparison.Ordinal);
+            int end = html.IndexOf("<h2>", start + 4, StringComparison.Ordinal);
+            string body = html[start..(end < 0 ? html.Length : end)];
+            Assert.DoesNotContain("additivity", body, StringComparison.Ordinal);
+            Assert.Contains("<td>quality figure</td><td>none: ", body, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("<td>backgroundRows</td>", html, StringComparison.Ordinal);
+        var lime = fixture.Demo.Explanations.OfType<LimeExplanation>().Single();
+        if (lime.MeanFidelity < ExplanationReport.LowFidelity) Assert.Contains("<td>warning</td><td>low fidelity: ", html, StringComparison.Ordinal);
+    }
+
     private void AssertNoLayoutProblems()
     {
         var charts = LayoutProblems(Browser);
