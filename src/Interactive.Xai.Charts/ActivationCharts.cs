@@ -70,11 +70,13 @@ public static class ActivationCharts
         var trace = Figure.Trace("heatmap", ("z", z), ("colorscale", ChartTheme.SequentialScale),
             ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("activation")), ("thickness", 12))),
             ("hovertemplate", "%{z:.4g}<extra></extra>"));
+        string title = $"{PlotText.Escape(layer.Name)} ({PlotText.Escape(layer.LayerType)}): {(shown < channels ? $"first {shown} of {channels}" : channels.ToString(CultureInfo.InvariantCulture))} feature maps {height}x{width}, input {sample}";
+        var (chartHeight, margin) = Mosaic.Size(z, title, plotWidth: 900, maxHeight: 1200);
         var layout = Figure.Layout(
-            ("title", Figure.Title($"{PlotText.Escape(layer.Name)} ({PlotText.Escape(layer.LayerType)}): {(shown < channels ? $"first {shown} of {channels}" : channels.ToString(CultureInfo.InvariantCulture))} feature maps {height}x{width}, input {sample}")),
+            ("title", Figure.Title(title)),
             ("xaxis", x), ("yaxis", y),
             ("annotations", Mosaic.Labels(Enumerable.Range(0, shown).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray(), height, width, cols)),
-            ("height", Math.Clamp(140 + 60 * ((shown + cols - 1) / cols), 260, 1200)));
+            ("height", chartHeight), ("margin", margin));
         return Figure.Chart([trace], layout);
     }
 

@@ -48,13 +48,14 @@ public static class StructureCharts
         };
         var parameters = structure.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
         // Labels alternate above and below from one column to the next, so each may be a little wider than a column.
-        int labelChars = Math.Max(8, (int)(1.2 * 860.0 / (maxDepth + 2.5) / 7.5));
+        // (About 700 px of plot beside a legend of names cut to LegendChars.)
+        int labelChars = Math.Max(8, (int)(1.2 * 700.0 / (maxDepth + 2.5) / 7.5));
         static string Side(double column) => ((int)column & 1) == 0 ? "bottom center" : "top center";
         var operators = structure.Nodes.Select(n => n.Operator).Distinct(StringComparer.Ordinal).ToArray();
         for (int k = 0; k < operators.Length; k++)
         {
             var members = Enumerable.Range(0, structure.Nodes.Length).Where(n => structure.Nodes[n].Operator == operators[k]).ToArray();
-            traces.Add(Figure.Trace("scatter", ("mode", "markers+text"), ("name", PlotText.Escape(operators[k])),
+            traces.Add(Figure.Trace("scatter", ("mode", "markers+text"), ("name", PlotText.Escape(Shorten(operators[k], LegendChars))),
                 ("x", members.Select(n => position[n].X).ToArray()), ("y", members.Select(n => position[n].Y).ToArray()),
                 ("text", members.Select(_ => PlotText.Escape(Shorten(operators[k], labelChars))).ToArray()),
                 ("textposition", members.Select(n => Side(position[n].X)).ToArray()),
@@ -73,8 +74,7 @@ public static class StructureCharts
             ("xaxis", Figure.Axis("depth (inputs on the left)", ("showgrid", false), ("zeroline", false), ("dtick", 1))),
             ("yaxis", Figure.Axis("", ("showgrid", false), ("zeroline", false), ("showticklabels", false))),
             ("height", Math.Clamp(160 + 60 * widest, 320, 900)),
-            // Under the graph, so long operator names never take width from it.
-            ("legend", Figure.Object(("title", Figure.Title("operator")), ("orientation", "h"), ("x", 0.0), ("y", -0.22), ("yanchor", "top"))));
+            ("legend", Figure.Object(("title", Figure.Title("operator")))));
         return Figure.Chart(traces, layout);
     }
 
@@ -113,6 +113,9 @@ public static class StructureCharts
         var (mean, std, min, max) = tensor.Summary()!.Value;
         return $"{PlotText.Escape(tensor.Name)} [{string.Join(" x ", tensor.Shape)}]: mean {Figure.Number(mean)}, std {Figure.Number(std)}, min {Figure.Number(min)}, max {Figure.Number(max)}";
     }
+
+    /// <summary>Legend entries (operator names) are cut to this many characters; hover shows the whole name.</summary>
+    private const int LegendChars = 40;
 
     /// <summary>The text cut to <paramref name="max"/> characters with an ellipsis (the whole name is in the hover text).</summary>
     internal static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";

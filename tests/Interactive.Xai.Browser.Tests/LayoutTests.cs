@@ -50,11 +50,12 @@ public sealed class LayoutTests(DemoReportFixture fixture) : IClassFixture<DemoR
         // Section titles in one style; gradient maps show no "additivity error"; Kernel SHAP is compared with exact SHAP.
         foreach (var heading in new[] { "Saliency: attributions on held-out digits", "Integrated Gradients: attributions on held-out digits",
                      "Grad-CAM: attributions on held-out digits", "Occlusion: attributions on held-out digits", "Kernel SHAP compared with exact Shapley values" })
-            Assert.Contains($"<h2>{heading}</h2>", html, StringComparison.Ordinal);
+            Assert.Contains($">{heading}</h2>", html, StringComparison.Ordinal);
         foreach (var section in new[] { "Saliency", "Grad-CAM", "Occlusion" })
         {
-            int start = html.IndexOf($"<h2>{section}: attributions", StringComparison.Ordinal);
-            int end = html.IndexOf("<h2>", start + 4, StringComparison.Ordinal);
+            int start = System.Text.RegularExpressions.Regex.Match(html, $"<h2 id=\"[^\"]*\">{section}: attributions").Index;
+            Assert.True(start > 0, $"no {section} section");
+            int end = html.IndexOf("<h2", start + 4, StringComparison.Ordinal);
             string body = html[start..(end < 0 ? html.Length : end)];
             Assert.DoesNotContain("additivity", body, StringComparison.Ordinal);
             Assert.Contains("<td>quality figure</td><td>none: ", body, StringComparison.Ordinal);
@@ -62,6 +63,44 @@ public sealed class LayoutTests(DemoReportFixture fixture) : IClassFixture<DemoR
         Assert.DoesNotContain("<td>backgroundRows</td>", html, StringComparison.Ordinal);
         var lime = fixture.Demo.Explanations.OfType<LimeExplanation>().Single();
         if (lime.MeanFidelity < ExplanationReport.LowFidelity) Assert.Contains("<td>warning</td><td>low fidelity: ", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_demo_report_has_a_navigation_pane_whose_links_bring_their_section_and_its_charts_into_view()
+    {
+        Browser.Driver.Navigate().GoToUrl(new Uri(fixture.Path).AbsoluteUri);
+        var links = Browser.Json("""
+            return Array.prototype.map.call(document.querySelectorAll('nav.xai-nav a'), function(a){
+              var target = document.getElementById(a.getAttribute('href').substring(1));
+              return { href: a.getAttribute('href'), text: a.textContent, target: target ? target.tagName + ':' + target.textContent : '' };
+            });
+            """).EnumerateArray().ToArray();
+        var headings = Browser.Json("return Array.prototype.map.call(document.querySelectorAll('main h2, main h3'), function(h){ return h.tagName + ':' + h.textContent; });")
+            .EnumerateArray().Select(h => h.GetString()!).ToArray();
+        Assert.True(headings.Length >= 15, $"{headings.Length} headings");
+        // One link per section heading, in page order, each to its own heading.
+        Assert.Equal(headings, links.Select(l => l.GetProperty("target").GetString()!));
+        Assert.Equal(headings.Select(h => h[(h.IndexOf(':') + 1)..]), links.Select(l => l.GetProperty("text").GetString()!));
+
+        // The pane stays in view; clicking the last section's link scrolls its heading to the top and draws its charts.
+        string id = links[^1].GetProperty("href").GetString()!.Substring(1);
+        Browser.Driver.FindElement(OpenQA.Selenium.By.CssSelector($"nav.xai-nav a[href='#{id}']")).Click();
+        Browser.WaitUntil(() => Browser.Script<bool>($$"""
+            var r = document.getElementById('{{id}}').getBoundingClientRect();
+            var nav = document.querySelector('nav.xai-nav').getBoundingClientRect();
+            return Math.abs(r.top) < 40 && nav.top === 0 && nav.bottom > 0;
+            """), TimeSpan.FromSeconds(10), "the last section's heading at the top of the view");
+        Browser.WaitUntil(() => Browser.Script<bool>("""
+            var charts = document.querySelectorAll('.xai-chart'), seen = 0;
+            for (var i = 0; i < charts.length; i++) {
+              var r = charts[i].getBoundingClientRect();
+              if (r.bottom > 0 && r.top < window.innerHeight) { seen++; if (!charts[i]._fullLayout) return false; }
+            }
+            return seen > 0;
+            """), TimeSpan.FromSeconds(20), "the charts in view to draw");
+        var timing = Browser.Json("var t = performance.getEntriesByType('navigation')[0]; return { dom: t.domContentLoadedEventEnd, load: t.loadEventEnd };");
+        Console.WriteLine($"demo report ({new FileInfo(fixture.Path).Length / 1e6:F1} MB): DOMContentLoaded {timing.GetProperty("dom").GetDouble():F0} ms, load {timing.GetProperty("load").GetDouble():F0} ms");
+        Assert.Empty(Browser.PageProblems());
     }
 
     private void AssertNoLayoutProblems()
