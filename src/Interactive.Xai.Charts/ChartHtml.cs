@@ -49,7 +49,11 @@ public static class ChartHtml
     {
         id ??= NewId();
         var html = new StringBuilder();
-        html.Append("<div class=\"xai-chart\" id=\"").Append(System.Net.WebUtility.HtmlEncode(id)).Append("\"></div>\n<script>(function(){var f=")
+        html.Append("<div class=\"xai-chart\" id=\"").Append(System.Net.WebUtility.HtmlEncode(id)).Append('"');
+        // The figure's own height, so the box neither leaves blank space under a short chart nor jumps when a lazy chart draws.
+        if (GenericChart.getLayout(chart).TryGetPropertyValue("height") is { } h && h.Value is int height and > 0)
+            html.Append(" style=\"min-height:").Append(height.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("px\"");
+        html.Append("></div>\n<script>(function(){var f=")
             .Append(FigureJson(chart))
             .Append(";var id=").Append(ScriptSafe(System.Text.Json.JsonSerializer.Serialize(id)))
             .Append(";function draw(){Plotly.newPlot(id,f.data,f.layout,{responsive:true,displaylogo:false});}")

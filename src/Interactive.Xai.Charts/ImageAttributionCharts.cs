@@ -189,7 +189,7 @@ public static class ImageAttributionCharts
         }
         double shared = Extent(attributions);
         title += single ? "" : perImage
-            ? "; each image on its own colour scale (± its largest |attribution|, shown in its label)"
+            ? "; each image on its own colour scale (up to its largest |attribution|, shown in its label)"
             : "; one colour scale for all images";
 
         // Pixel layout: a label band (two lines) above each image, the title and mode bar above the grid.
@@ -244,7 +244,7 @@ public static class ImageAttributionCharts
                     : RowLabel(explanation, row, target, null);
                 var second = new List<string>();
                 if (labels is not null) second.Add($"label {PlotText.Escape(labels[row])}");
-                if (perImage) second.Add($"scale ±{Figure.Number(own)}");
+                if (perImage) second.Add(signed ? $"scale ±{Figure.Number(own)}" : $"scale 0 to {Figure.Number(own)}");
                 if (second.Count > 0) text += "<br>" + string.Join(", ", second);
                 annotations.Add(Figure.Object(("text", text), ("x", (x0 + x1) / 2), ("y", top), ("xref", "paper"), ("yref", "paper"),
                     ("xanchor", "center"), ("yanchor", "bottom"), ("showarrow", false), ("font", Figure.Object(("size", 11)))));
