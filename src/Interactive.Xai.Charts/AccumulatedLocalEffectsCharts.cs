@@ -16,16 +16,15 @@ public static class AccumulatedLocalEffectsCharts
         for (int k = 0; k < midpoints.Length; k++) { midpoints[k] = (edges[k] + edges[k + 1]) / 2; widths[k] = (edges[k + 1] - edges[k]) * 0.9; }
         var layout = Figure.Layout(
             ("title", Figure.Title($"Accumulated local effects of {feature} on {TargetSelector.TitleLabel(explanation)} ({midpoints.Length} bins)")),
-            ("xaxis", Figure.Axis(feature)),
-            ("yaxis", Figure.Axis("centred effect on model output", ("domain", new[] { 0.25, 1.0 }), ("zeroline", true))),
-            ("yaxis2", Figure.Axis("rows per bin", ("domain", new[] { 0.0, 0.17 }), ("showgrid", false), ("rangemode", "tozero"))),
+            ("height", 520),
             ("showlegend", false));
+        PartialDependenceCharts.StripAxes(layout, feature, "centred effect", "rows per bin", edges[0], edges[^1]);
         return TargetSelector.Combine(explanation, target =>
         {
             var line = Figure.Trace("scatter", ("mode", "lines+markers"), ("x", edges), ("y", explanation.Effects(target)), ("name", "ALE"),
                 ("line", Figure.Object(("color", ChartTheme.Positive), ("width", 3))),
                 ("hovertemplate", $"{feature} = %{{x:.4g}}<br>effect %{{y:.4g}}<extra></extra>"));
-            var counts = Figure.Trace("bar", ("x", midpoints), ("y", explanation.BinCounts.ToArray()), ("width", widths), ("yaxis", "y2"), ("name", "rows per bin"),
+            var counts = Figure.Trace("bar", ("x", midpoints), ("y", explanation.BinCounts.ToArray()), ("width", widths), ("xaxis", "x2"), ("yaxis", "y2"), ("name", "rows per bin"),
                 ("marker", Figure.Object(("color", ChartTheme.Neutral))),
                 ("hovertemplate", "bin around %{x:.4g}: %{y} rows<extra></extra>"));
             return new TargetSelector.TargetView([line, counts], new Dictionary<string, object>());

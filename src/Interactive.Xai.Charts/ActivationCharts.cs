@@ -68,13 +68,15 @@ public static class ActivationCharts
         var (z, _, cols) = Mosaic.Build(tiles, height, width, columns);
         var (x, y) = Mosaic.ImageAxes();
         var trace = Figure.Trace("heatmap", ("z", z), ("colorscale", ChartTheme.SequentialScale),
-            ("colorbar", Figure.Object(("title", Figure.Title("activation")), ("thickness", 12))),
+            ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("activation")), ("thickness", 12))),
             ("hovertemplate", "%{z:.4g}<extra></extra>"));
+        string title = $"{PlotText.Escape(layer.Name)} ({PlotText.Escape(layer.LayerType)}): {(shown < channels ? $"first {shown} of {channels}" : channels.ToString(CultureInfo.InvariantCulture))} feature maps {height}x{width}, input {sample}";
+        var (chartHeight, margin) = Mosaic.Size(z, title, plotWidth: 900, maxHeight: 1200);
         var layout = Figure.Layout(
-            ("title", Figure.Title($"{PlotText.Escape(layer.Name)} ({PlotText.Escape(layer.LayerType)}): {(shown < channels ? $"first {shown} of {channels}" : channels.ToString(CultureInfo.InvariantCulture))} feature maps {height}x{width}, input {sample}")),
+            ("title", Figure.Title(title)),
             ("xaxis", x), ("yaxis", y),
             ("annotations", Mosaic.Labels(Enumerable.Range(0, shown).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray(), height, width, cols)),
-            ("height", Math.Clamp(140 + 60 * ((shown + cols - 1) / cols), 260, 1200)));
+            ("height", chartHeight), ("margin", margin));
         return Figure.Chart([trace], layout);
     }
 
@@ -94,7 +96,7 @@ public static class ActivationCharts
         }
         var trace = Figure.Trace("heatmap", ("z", z), ("x", Enumerable.Range(0, steps).ToArray()), ("y", Enumerable.Range(0, hidden).ToArray()),
             ("colorscale", ChartTheme.DivergingScale), ("zmid", 0.0), ("zmin", -extent), ("zmax", extent),
-            ("colorbar", Figure.Object(("title", Figure.Title("state")), ("thickness", 12))),
+            ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("state")), ("thickness", 12))),
             ("hovertemplate", "step %{x}, unit %{y}: %{z:.4g}<extra></extra>"));
         var layout = Figure.Layout(
             ("title", Figure.Title($"{PlotText.Escape(layer.Name)} ({PlotText.Escape(layer.LayerType)}): hidden states of input {sample} over {steps} steps")),

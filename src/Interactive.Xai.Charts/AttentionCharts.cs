@@ -29,7 +29,7 @@ public static class AttentionCharts
             string label = options[i] is { } h ? $"head {h}" : "mean of heads";
             traces.Add(Figure.Trace("heatmap", ("z", z), ("x", keys), ("y", queries), ("name", label), ("visible", options[i] == head),
                 ("colorscale", ChartTheme.SequentialScale), ("zmin", 0.0), ("zmax", 1.0),
-                ("colorbar", Figure.Object(("title", Figure.Title("weight")), ("thickness", 12))),
+                ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("weight")), ("thickness", 12))),
                 ("hovertemplate", $"{label}<br>query %{{y}} → key %{{x}}: %{{z:.3f}}<extra></extra>")));
             buttons.Add(Figure.Object(("label", label), ("method", "update"),
                 ("args", new object[] { new Dictionary<string, object> { ["visible"] = options.Select((_, j) => (object)(j == i)).ToArray() }, new Dictionary<string, object> { ["title.text"] = Title(attention, sample, label) } })));

@@ -145,7 +145,7 @@ public static class AttributionCharts
                 string colourName = PlotText.Escape(explanation.FeatureNames[colour]);
                 for (int r = 0; r < customData.Length; r++) customData[r] = [r, colourValues[r]];
                 marker = Figure.Object(("size", 6), ("color", colourValues.Select(v => (double)v).ToArray()), ("colorscale", ChartTheme.SequentialScale),
-                    ("showscale", true), ("colorbar", Figure.Object(("title", Figure.Title(colourName)), ("thickness", 12))));
+                    ("showscale", true), ("colorbar", Figure.Object(("title", Figure.ColourBarTitle(colourName)), ("thickness", 12))));
                 hover = $"row %{{customdata[0]}}<br>{name} = %{{x:.4g}}<br>attribution %{{y:.4g}}<br>{colourName} = %{{customdata[1]:.4g}}<extra></extra>";
             }
             else
@@ -203,7 +203,7 @@ public static class AttributionCharts
                 ("y", categorical ? labels : positions), ("customdata", custom),
                 ("text", categorical ? null : features.Select(f => Enumerable.Repeat(PlotText.Escape(explanation.FeatureNames[f]), rows.Length).ToArray()).ToArray()),
                 ("colorscale", ChartTheme.DivergingScale), ("zmin", -extent), ("zmax", extent), ("zmid", 0.0),
-                ("colorbar", Figure.Object(("title", Figure.Title("attribution")), ("thickness", 12))),
+                ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("attribution")), ("thickness", 12))),
                 ("hovertemplate", categorical ? "row %{customdata}<br>%{y}: %{z:.4g}<extra></extra>" : "row %{customdata}<br>%{text}: %{z:.4g}<extra></extra>"));
             if (categorical) return new TargetSelector.TargetView([heatmap], new Dictionary<string, object>());
             return new TargetSelector.TargetView([heatmap], TickPatch("yaxis", positions, labels));
@@ -258,7 +258,27 @@ public static class AttributionCharts
         ["xaxis.automargin"] = true,
         ["yaxis.automargin"] = true,
         ["yaxis.type"] = "category",
+        ["xaxis.range"] = WaterfallRange(steps),
+        ["xaxis.autorange"] = false,
     };
+
+    /// <summary>
+    /// The x range of a waterfall: every running total from the base value to f(x), widened by a fifth of its span on
+    /// each side so the value printed outside a bar at either end stays clear of the row labels and the figure edge.
+    /// </summary>
+    internal static double[] WaterfallRange(Steps steps)
+    {
+        double position = steps.BaseValue, low = Math.Min(position, steps.Prediction), high = Math.Max(position, steps.Prediction);
+        foreach (var v in steps.Values)
+        {
+            position += v;
+            low = Math.Min(low, position);
+            high = Math.Max(high, position);
+        }
+        double span = high - low;
+        if (!(span > 0)) span = Math.Max(Math.Abs(high), 1);
+        return [low - 0.2 * span, high + 0.2 * span];
+    }
 
     private static (int[] Shown, int OtherCount, double OtherValue) TopFeatures(double[] score, int maxFeatures, Func<int[], int[], double> other)
     {
@@ -288,7 +308,7 @@ public static class AttributionCharts
             for (int r = 0; r < values.Length; r++) custom[r] = [r, featureValues[r]];
             marker = Figure.Object(("size", 5), ("color", colour), ("colorscale", ChartTheme.SequentialScale), ("cmin", 0.0), ("cmax", 1.0),
                 ("showscale", showScale),
-                ("colorbar", Figure.Object(("title", Figure.Title("feature value")), ("tickvals", new[] { 0.0, 1.0 }), ("ticktext", new[] { "low", "high" }), ("thickness", 12))));
+                ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("feature value")), ("tickvals", new[] { 0.0, 1.0 }), ("ticktext", new[] { "low", "high" }), ("thickness", 12))));
             hover = $"{name} = %{{customdata[1]:.4g}}<br>attribution %{{x:.4g}}<br>row %{{customdata[0]}}<extra></extra>";
         }
         return Figure.Trace(webgl ? "scattergl" : "scatter", ("mode", "markers"), ("name", name), ("x", Figure.Compact(values)), ("y", y),

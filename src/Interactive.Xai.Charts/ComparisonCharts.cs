@@ -7,23 +7,25 @@ public static class ComparisonCharts
 {
     /// <summary>
     /// Grouped horizontal bars: one bar per method for each feature (features ordered by the largest |value| over the
-    /// methods, at most <paramref name="maxFeatures"/>), for the first target of each explanation's first row.
+    /// methods, at most <paramref name="maxFeatures"/>), for the first target of row <paramref name="row"/> of each explanation.
     /// </summary>
     public static GenericChart Bars(IReadOnlyList<AttributionExplanation> explanations, int row, int maxFeatures = 20)
     {
         ArgumentNullException.ThrowIfNull(explanations);
         if (explanations.Count == 0) throw new ArgumentException("Give at least one explanation.", nameof(explanations));
         ArgumentOutOfRangeException.ThrowIfLessThan(maxFeatures, 1);
+        foreach (var e in explanations)
+            if ((uint)row >= (uint)e.RowCount) throw new ArgumentOutOfRangeException(nameof(row), $"row {row} is outside 0..{e.RowCount - 1} of {e.Method}");
         var names = explanations[0].FeatureNames;
         int features = names.Length;
         var largest = new double[features];
         foreach (var e in explanations)
-            for (int f = 0; f < features; f++) largest[f] = Math.Max(largest[f], Math.Abs(e.Value(0, f, 0)));
+            for (int f = 0; f < features; f++) largest[f] = Math.Max(largest[f], Math.Abs(e.Value(row, f, 0)));
         var order = Enumerable.Range(0, features).OrderByDescending(f => largest[f]).Take(maxFeatures).Reverse().ToArray();
         var labels = order.Select(f => PlotText.Escape(names[f])).ToArray();
         var traces = explanations.Select((e, k) => (Trace)Figure.Trace("bar",
             ("orientation", "h"), ("name", PlotText.Escape(e.Method)),
-            ("x", Figure.Compact(order.Select(f => e.Value(0, f, 0)))), ("y", labels),
+            ("x", Figure.Compact(order.Select(f => e.Value(row, f, 0)))), ("y", labels),
             ("marker", Figure.Object(("color", ChartTheme.Palette[k % ChartTheme.Palette.Count]))),
             ("hovertemplate", "%{y}: %{x:.4g}<extra>" + PlotText.Escape(e.Method) + "</extra>"))).ToList();
         var layout = Figure.Layout(

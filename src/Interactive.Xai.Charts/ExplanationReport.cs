@@ -26,10 +26,8 @@ public static class ExplanationReport
                 facts.Insert(1, ("rows x features", $"{a.RowCount} x {a.FeatureCount}"));
                 if (ImageAttributionCharts.IsImage(a)) facts.Insert(2, ("input shape", string.Join(" x ", a.InputShape)));
                 facts.Add(("base value", string.Join(", ", a.BaseValues.Select(Format))));
-                facts.Add(("additivity error (max |sum + base - f(x)|)", a.AdditivityError.ToString("G3", CultureInfo.InvariantCulture)));
-                if (!a.StandardErrors.IsDefaultOrEmpty)
-                    facts.Add(("largest standard error", a.StandardErrors.Max().ToString("G3", CultureInfo.InvariantCulture)));
-                foreach (var (key, value) in a.Details.OrderBy(d => d.Key, StringComparer.Ordinal)) facts.Add((key, value));
+                facts.AddRange(QualityFacts(a));
+                AddDetails(facts, a.Details);
                 break;
             case PermutationImportanceExplanation p:
                 facts.Insert(1, ("rows x features", $"{p.RowCount} x {p.FeatureNames.Length}"));
@@ -56,7 +54,8 @@ public static class ExplanationReport
                     facts.Add(("stability: mean Jaccard of the selected features over seeds", lime.MeanStabilityJaccard.ToString("G4", CultureInfo.InvariantCulture)));
                     facts.Add(("stability: mean std of values over seeds", lime.ValueStandardDeviations.Average().ToString("G4", CultureInfo.InvariantCulture)));
                 }
-                foreach (var (key, value) in lime.Details.OrderBy(d => d.Key, StringComparer.Ordinal)) facts.Add((key, value));
+                if (FidelityWarning(lime) is { } warning) facts.Add(("warning", warning));
+                AddDetails(facts, lime.Details);
                 break;
             case CounterfactualExplanation cf:
                 facts.Insert(1, ("rows x features", $"{cf.RowCount} x {cf.FeatureNames.Length}"));
@@ -65,7 +64,7 @@ public static class ExplanationReport
                 facts.Add(("mean proximity (scaled L1 / features)", cf.Sets.Select(s => s.Proximity).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average().ToString("G4", CultureInfo.InvariantCulture)));
                 facts.Add(("mean sparsity", cf.Sets.Select(s => s.Sparsity).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average().ToString("G4", CultureInfo.InvariantCulture)));
                 facts.Add(("mean diversity", cf.Sets.Average(s => s.Diversity).ToString("G4", CultureInfo.InvariantCulture)));
-                foreach (var (key, value) in cf.Details.OrderBy(d => d.Key, StringComparer.Ordinal)) facts.Add((key, value));
+                AddDetails(facts, cf.Details);
                 break;
             case CorrelationMatrix matrix:
                 facts.Insert(1, ("rows x features", $"{matrix.RowCount} x {matrix.FeatureCount}"));
@@ -84,6 +83,89 @@ public static class ExplanationReport
                 break;
         }
         return facts;
+    }
+
+    /// <summary>LIME fidelity (weighted R²) below which a report warns that the surrogates explain little of the model.</summary>
+    public const double LowFidelity = 0.5;
+
+    /// <summary>A warning when LIME's mean fidelity is below <see cref="LowFidelity"/>, else null.</summary>
+    public static string? FidelityWarning(LimeExplanation lime)
+    {
+        ArgumentNullException.ThrowIfNull(lime);
+        double fidelity = lime.MeanFidelity;
+        return fidelity >= LowFidelity ? null : string.Create(CultureInfo.InvariantCulture,
+            $"low fidelity: the local linear surrogates explain on average {Math.Max(fidelity, 0) * 100:F0}% of the model's variation around these rows (weighted R² {fidelity:G3}); their weights describe the model only loosely here, so read them with caution");
+    }
+
+    /// <summary>
+    /// The quality figure that means something for the attribution method, as label/value pairs with what it measures:
+    /// the additivity error for Shapley methods (values add up to f(x) - base by construction), the convergence delta
+    /// for Integrated Gradients, standard errors for sampled methods; for methods whose values are not meant to add up
+    /// to the prediction (saliency, SmoothGrad, Grad-CAM, occlusion with overlapping patches) a line saying so instead
+    /// of an "error" that would only alarm.
+    /// </summary>
+    public static IReadOnlyList<(string Label, string Value)> QualityFacts(AttributionExplanation a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        var facts = new List<(string, string)>();
+        string G3(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+        switch (a.Method)
+        {
+            case "exact-shap" or "kernel-shap" or "tree-shap" or "shap":
+                facts.Add(("additivity error (max |sum of values + base - f(x)|; Shapley values add up to f(x) - base, so this should be ~0)", G3(a.AdditivityError)));
+                break;
+            case "ig":
+                facts.Add(("largest |convergence delta| (sum of attributions - (f(x) - f(baseline)); the path integral's numerical error, smaller with more steps)",
+                    G3(a.ConvergenceDeltas.IsDefaultOrEmpty ? a.AdditivityError : a.ConvergenceDeltas.Max(Math.Abs))));
+                break;
+            case "saliency" or "smoothgrad":
+                facts.Add(("quality figure", "none: gradients show local sensitivity and are not meant to add up to the prediction"));
+                break;
+            case "grad-cam":
+                facts.Add(("quality figure", "none: a class-activation map shows where the layer's evidence lies, in relative units; it does not add up to the prediction"));
+                break;
+            case "occlusion":
+                facts.Add(("quality figure", "none: overlapping patches count each pixel several times, so the map need not add up to f(x) - f(baseline)"));
+                break;
+            default:
+                facts.Add(("additivity error (max |sum of values + base - f(x)|)", G3(a.AdditivityError)));
+                break;
+        }
+        if (!a.StandardErrors.IsDefaultOrEmpty)
+            facts.Add(("largest standard error (of the sampled values)", G3(a.StandardErrors.Max())));
+        return facts;
+    }
+
+    /// <summary>The headline quality figure of any explanation for a summary table ("" when it has none).</summary>
+    public static string QualitySummary(Explanation explanation) => explanation switch
+    {
+        AttributionExplanation { Method: "exact-shap" or "kernel-shap" or "tree-shap" or "shap" } a => "additivity error " + a.AdditivityError.ToString("G3", CultureInfo.InvariantCulture),
+        AttributionExplanation { Method: "ig" } a => "largest |convergence delta| " + (a.ConvergenceDeltas.IsDefaultOrEmpty ? a.AdditivityError : a.ConvergenceDeltas.Max(Math.Abs)).ToString("G3", CultureInfo.InvariantCulture),
+        LimeExplanation lime => "mean fidelity (weighted R²) " + lime.MeanFidelity.ToString("G3", CultureInfo.InvariantCulture) + (lime.MeanFidelity < LowFidelity ? " (low)" : ""),
+        CounterfactualExplanation cf => "mean validity " + cf.MeanValidity.ToString("G3", CultureInfo.InvariantCulture),
+        _ => "",
+    };
+
+    /// <summary>Method details as readable rows: camelCase keys as words, empty values left out.</summary>
+    private static void AddDetails(List<(string, string)> facts, IEnumerable<KeyValuePair<string, string>> details)
+    {
+        foreach (var (key, value) in details.OrderBy(d => d.Key, StringComparer.Ordinal))
+            if (!string.IsNullOrWhiteSpace(value)) facts.Add((ReadableKey(key), value));
+    }
+
+    /// <summary>A detail key as words: "backgroundRows" → "background rows", "postHocSparsity" → "post-hoc sparsity".</summary>
+    public static string ReadableKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var words = new System.Text.StringBuilder();
+        for (int i = 0; i < key.Length; i++)
+        {
+            char c = key[i];
+            bool boundary = i > 0 && char.IsUpper(c) && (char.IsLower(key[i - 1]) || (i + 1 < key.Length && char.IsLower(key[i + 1]) && char.IsUpper(key[i - 1])));
+            if (boundary) words.Append(' ');
+            words.Append(boundary || (i == 0 && i + 1 < key.Length && char.IsLower(key[i + 1])) ? char.ToLowerInvariant(c) : c);
+        }
+        return words.ToString().Replace('_', ' ').Replace("post hoc", "post-hoc", StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -163,13 +245,21 @@ public static class ExplanationReport
         _ => explanation.Method,
     };
 
-    private static string MethodTitle(string method) => method switch
+    /// <summary>The method's name as a section title: "ig" → "Integrated Gradients", unknown names capitalised.</summary>
+    public static string MethodTitle(string method) => method switch
     {
         "exact-shap" => "Exact Shapley values",
         "kernel-shap" => "Kernel SHAP",
         "tree-shap" => "Tree SHAP",
         "occlusion" => "Occlusion",
-        _ => method,
+        "saliency" => "Saliency",
+        "smoothgrad" => "SmoothGrad",
+        "ig" => "Integrated Gradients",
+        "grad-cam" => "Grad-CAM",
+        "lime" => "LIME",
+        "lime-image" => "LIME (image)",
+        "" => method,
+        _ => char.ToUpperInvariant(method[0]) + method[1..],
     };
 
     private static int TopFeature(AttributionExplanation a)

@@ -18,7 +18,7 @@ public static class FeatureSelectionCharts
         var z = order.Select(a => order.Select(b => matrix.Value(a, b)).Select(v => double.IsNaN(v) ? (double?)null : v).ToArray()).ToArray();
         var heatmap = Figure.Trace("heatmap", ("z", z), ("x", labels), ("y", labels),
             ("colorscale", ChartTheme.DivergingScale), ("zmin", -1.0), ("zmax", 1.0), ("zmid", 0.0),
-            ("colorbar", Figure.Object(("title", Figure.Title("r")), ("thickness", 12))),
+            ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("r")), ("thickness", 12))),
             ("hovertemplate", "%{y} / %{x}: r = %{z:.3f}<extra></extra>"));
         string name = matrix.Correlation == CorrelationMethod.Spearman ? "Spearman" : "Pearson";
         var layout = Figure.Layout(

@@ -17,6 +17,7 @@ public sealed class HtmlReport
     public const int MaxLinkedRows = 5000;
 
     private readonly List<string> _blocks = [];
+    private readonly List<(int Level, string Id, string Text)> _sections = [];
     private int _charts;
     private int _links;
 
@@ -37,7 +38,9 @@ public sealed class HtmlReport
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(level, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(level, 4);
-        _blocks.Add($"<h{level}>{Encode(text)}</h{level}>");
+        string id = $"section-{_sections.Count + 1}";
+        _sections.Add((level, id, text));
+        _blocks.Add($"<h{level} id=\"{id}\">{Encode(text)}</h{level}>");
         return this;
     }
 
@@ -75,7 +78,7 @@ public sealed class HtmlReport
     /// <summary>Adds a chart.</summary>
     public HtmlReport AddChart(GenericChart chart)
     {
-        _blocks.Add(ChartHtml.Fragment(chart, $"chart-{++_charts}"));
+        _blocks.Add(ChartHtml.Fragment(chart, $"chart-{++_charts}", lazy: true));
         return this;
     }
 
@@ -90,10 +93,10 @@ public sealed class HtmlReport
         int linkedRows = Math.Min(explanation.RowCount, Math.Max(1, MaxLinkedRows / Math.Max(1, explanation.TargetCount)));
         string beeswarm = $"chart-{++_charts}", heatmap = $"chart-{++_charts}", waterfall = $"chart-{++_charts}";
         _blocks.Add($"<div class=\"xai-linked\" data-link=\"{link}\">");
-        _blocks.Add(ChartHtml.Fragment(AttributionCharts.Beeswarm(explanation, maxFeatures), beeswarm));
+        _blocks.Add(ChartHtml.Fragment(AttributionCharts.Beeswarm(explanation, maxFeatures), beeswarm, lazy: true));
         _blocks.Add($"<p class=\"xai-hint\" id=\"link-{link}-status\">Showing row 0. Click a dot in the beeswarm or a cell in the heatmap to show that row's waterfall.</p>");
-        _blocks.Add(ChartHtml.Fragment(AttributionCharts.Waterfall(explanation, 0, waterfallFeatures), waterfall));
-        _blocks.Add(ChartHtml.Fragment(AttributionCharts.Heatmap(explanation, HeatmapRowOrder.Prediction, maxFeatures), heatmap));
+        _blocks.Add(ChartHtml.Fragment(AttributionCharts.Waterfall(explanation, 0, waterfallFeatures), waterfall, lazy: true));
+        _blocks.Add(ChartHtml.Fragment(AttributionCharts.Heatmap(explanation, HeatmapRowOrder.Prediction, maxFeatures), heatmap, lazy: true));
         if (linkedRows < explanation.RowCount)
             _blocks.Add($"<p class=\"xai-hint\">Only the first {linkedRows} rows are linked to the waterfall (the page keeps every row's steps).</p>");
 
@@ -106,7 +109,7 @@ public sealed class HtmlReport
             {
                 var s = AttributionCharts.WaterfallSteps(explanation, r, t, waterfallFeatures);
                 var patch = AttributionCharts.WaterfallLayoutPatch(explanation, s, r, t);
-                rows.Add(new { l = s.Labels, v = s.Values, b = s.BaseValue, p = s.Prediction, title = patch["title.text"], axis = patch["xaxis.title.text"] });
+                rows.Add(new { l = s.Labels, v = s.Values, b = s.BaseValue, p = s.Prediction, title = patch["title.text"], axis = patch["xaxis.title.text"], range = patch["xaxis.range"] });
             }
             steps.Add(rows);
         }
@@ -126,7 +129,7 @@ public sealed class HtmlReport
               var idx=0;
               for(var i=0;i<w.data.length;i++){ if((w.data[i].meta||0)===target){ idx=i; } }
               Plotly.restyle(w,{ x:[x], y:[s.l.concat(["f(x)"])], measure:[measure], text:[text], base:[s.b] },[idx]);
-              Plotly.relayout(w,{"title.text":s.title,"xaxis.title.text":s.axis});
+              Plotly.relayout(w,{"title.text":s.title,"xaxis.title.text":s.axis,"xaxis.range":s.range,"xaxis.autorange":false});
               var status=document.getElementById("link-{{link}}-status");
               status.textContent="Showing row "+row+". Click a dot in the beeswarm or a cell in the heatmap to show that row's waterfall.";
               status.setAttribute("data-row",String(row));
@@ -134,7 +137,7 @@ public sealed class HtmlReport
             function hook(id,rowOf){
               var el=document.getElementById(id);
               function attach(){ el.on("plotly_click",function(ev){ var p=ev.points[0]; show(rowOf(p), p.data.meta||0); }); }
-              if(el.on){ attach(); } else { var n=0,t=setInterval(function(){ if(el.on){ clearInterval(t); attach(); } else if(++n>200){ clearInterval(t); } },50); }
+              if(el.on){ attach(); } else { var t=setInterval(function(){ if(el.on){ clearInterval(t); attach(); } },100); }
             }
             hook(ids.beeswarm,function(p){return p.customdata[0];});
             hook(ids.heatmap,function(p){return p.customdata;});
@@ -154,7 +157,18 @@ public sealed class HtmlReport
             .Append("<title>").Append(Encode(Title)).Append("</title>\n")
             .Append("<style>").Append(Style).Append("</style>\n")
             .Append(ChartHtml.PlotlyScriptElement())
-            .Append("</head>\n<body>\n<main>\n<h1>").Append(Encode(Title)).Append("</h1>\n");
+            .Append(ChartHtml.LazyDrawScript)
+            .Append("</head>\n<body")
+            .Append(_sections.Count > 1 ? " class=\"xai-with-nav\"" : "").Append(">\n");
+        if (_sections.Count > 1)
+        {
+            // The navigation pane: every heading as a link to its anchor, indented by level.
+            html.Append("<nav class=\"xai-nav\" aria-label=\"Sections\"><p class=\"xai-nav-title\">Sections</p><ol>");
+            foreach (var (level, id, text) in _sections)
+                html.Append("<li class=\"xai-nav-").Append(level).Append("\"><a href=\"#").Append(id).Append("\">").Append(Encode(text)).Append("</a></li>");
+            html.Append("</ol></nav>\n");
+        }
+        html.Append("<main>\n<h1>").Append(Encode(Title)).Append("</h1>\n");
         foreach (var block in _blocks) html.Append(block).Append('\n');
         html.Append("<footer>Made with Interactive.Xai; charts drawn by plotly.js ").Append(ChartHtml.PlotlyJsVersion)
             .Append(" (MIT licence), embedded in this file.</footer>\n</main>\n</body>\n</html>\n");
@@ -170,6 +184,12 @@ public sealed class HtmlReport
         "table{border-collapse:collapse;margin:1em 0;font-size:.92em}caption{text-align:left;font-weight:600;margin-bottom:.3em}" +
         "th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}th{background:#f3f3f3}" +
         "td{font-variant-numeric:tabular-nums}.xai-chart{width:100%;min-height:360px;margin:8px 0}" +
-        ".xai-hint{color:#555;font-size:.9em}footer{margin-top:3em;color:#777;font-size:.85em}";
+        ".xai-hint{color:#555;font-size:.9em}footer{margin-top:3em;color:#777;font-size:.85em}" +
+        ".xai-nav{position:fixed;top:0;left:0;bottom:0;width:230px;overflow-y:auto;padding:16px 10px;box-sizing:border-box;background:#f4f4f4;border-right:1px solid #ddd;font-size:.85em}" +
+        ".xai-nav ol{list-style:none;margin:0;padding:0}.xai-nav li{margin:.25em 0}.xai-nav a{color:#0b5394;text-decoration:none}.xai-nav a:hover{text-decoration:underline}" +
+        ".xai-nav-title{font-weight:600;margin:0 0 .5em}.xai-nav-3{padding-left:1em}.xai-nav-4{padding-left:2em}" +
+        "body.xai-with-nav main{margin-left:max(250px,calc((100vw - 1100px) / 2))}h2,h3,h4{scroll-margin-top:12px}" +
+        "@media (max-width:900px){.xai-nav{position:static;width:auto;height:auto;border-right:0;border-bottom:1px solid #ddd}body.xai-with-nav main{margin-left:auto}}" +
+        "@media print{.xai-nav{display:none}body.xai-with-nav main{margin-left:auto}}";
 
 }

@@ -40,10 +40,13 @@ public static class ImageAttributionCharts
     /// <summary>
     /// A grid of overlays, one per row (default: the first <see cref="DefaultGridImages"/>), for one target slot, each
     /// titled with its row, target and prediction (and <paramref name="labels"/>[row], the true class, when given).
-    /// All cells share one colour scale, so their colours compare.
+    /// By default each cell has its own colour scale (± its largest |attribution|, printed under its title), so every
+    /// image shows where its own attribution lies even when one image's values dwarf the others';
+    /// <see cref="ImageScale.Shared"/> gives all cells one scale (and a colour bar), so colours compare across images.
+    /// The title says which.
     /// </summary>
     public static GenericChart Grid(AttributionExplanation explanation, IReadOnlyList<int>? rows = null, int target = 0,
-        int columns = 5, IReadOnlyList<string>? labels = null, double opacity = 0.85)
+        int columns = 5, IReadOnlyList<string>? labels = null, double opacity = 0.85, ImageScale scale = ImageScale.PerImage)
     {
         ArgumentNullException.ThrowIfNull(explanation);
         CheckTarget(explanation, target);
@@ -55,17 +58,20 @@ public static class ImageAttributionCharts
             throw new XaiException($"{labels.Count} labels for {explanation.RowCount} rows");
         string what = explanation.RowTargets.IsDefaultOrEmpty ? TargetSelector.OutputLabel(explanation, target) : "each row's predicted output";
         return Build(explanation, shown.Select(r => (r, target)).ToArray(), columns, labels, opacity,
-            $"Attributions over the inputs ({what}), {shown.Length} rows", cellSize: 170);
+            $"Attributions over the inputs ({what}), {shown.Length} rows", cellSize: 170, scale);
     }
 
-    /// <summary>One row explained for every target slot side by side (for example every class of a classifier).</summary>
-    public static GenericChart Targets(AttributionExplanation explanation, int row, int columns = 5, double opacity = 0.85)
+    /// <summary>
+    /// One row explained for every target slot side by side (for example every class of a classifier). The cells share
+    /// one colour scale by default, so the outputs' evidence compares; <see cref="ImageScale.PerImage"/> scales each on its own.
+    /// </summary>
+    public static GenericChart Targets(AttributionExplanation explanation, int row, int columns = 5, double opacity = 0.85, ImageScale scale = ImageScale.Shared)
     {
         ArgumentNullException.ThrowIfNull(explanation);
         CheckRow(explanation, row);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
         var cells = Enumerable.Range(0, explanation.TargetCount).Select(t => (row, t)).ToArray();
-        return Build(explanation, cells, columns, labels: null, opacity, $"Row {row} explained for each output", cellSize: 170);
+        return Build(explanation, cells, columns, labels: null, opacity, $"Row {row} explained for each output", cellSize: 170, scale);
     }
 
     /// <summary>Mean |attribution| per pixel over all rows for one target slot: where the model looks on average.</summary>
@@ -87,7 +93,7 @@ public static class ImageAttributionCharts
             }
         }
         var heatmap = Figure.Trace("heatmap", ("z", z), ("colorscale", ChartTheme.SequentialScale), ("zmin", 0.0),
-            ("colorbar", Figure.Object(("title", Figure.Title("mean |attribution|")), ("thickness", 12))),
+            ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("mean |attribution|")), ("thickness", 12))),
             ("hovertemplate", "x %{x}, y %{y}<br>mean |attribution| %{z:.4g}<extra></extra>"));
         var layout = Figure.Layout(
             ("title", Figure.Title($"Mean |attribution| per pixel over {explanation.RowCount} rows ({Label(explanation, target)})")),
@@ -160,60 +166,86 @@ public static class ImageAttributionCharts
     }
 
     private static GenericChart Build(AttributionExplanation explanation, (int Row, int Target)[] cells, int columns,
-        IReadOnlyList<string>? labels, double opacity, string title, int cellSize)
+        IReadOnlyList<string>? labels, double opacity, string title, int cellSize, ImageScale scale = ImageScale.Shared)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(opacity, 0.0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(opacity, 1.0);
         var (_, h, w) = Shape(explanation);
         columns = Math.Min(columns, cells.Length);
         int gridRows = (cells.Length + columns - 1) / columns;
+        bool single = cells.Length == 1;
+        bool perImage = scale == ImageScale.PerImage && !single;
         var images = cells.Select(c => ImagePlane(explanation, c.Row)).ToArray();
         var attributions = cells.Select(c => AttributionPlane(explanation, c.Row, c.Target)).ToArray();
-        double low = double.PositiveInfinity, high = double.NegativeInfinity, imageLow = double.PositiveInfinity, imageHigh = double.NegativeInfinity;
-        foreach (var plane in attributions) foreach (var line in plane) foreach (var v in line) { low = Math.Min(low, v); high = Math.Max(high, v); }
+        double imageLow = double.PositiveInfinity, imageHigh = double.NegativeInfinity;
         foreach (var plane in images) foreach (var line in plane) foreach (var v in line) { imageLow = Math.Min(imageLow, v); imageHigh = Math.Max(imageHigh, v); }
         if (imageHigh <= imageLow) imageHigh = imageLow + 1;
-        bool signed = low < 0;
-        double extent = Math.Max(Math.Abs(low), Math.Abs(high));
-        if (extent == 0) extent = 1;
+        // Signed when any shown value is negative (the same for every cell, so all cells read alike).
+        bool signed = attributions.Any(p => p.Any(line => line.Any(v => v < 0)));
+        double Extent(IEnumerable<float[][]> planes)
+        {
+            double e = planes.SelectMany(p => p).SelectMany(line => line).Select(v => Math.Abs((double)v)).DefaultIfEmpty(0).Max();
+            return e > 0 ? e : 1;
+        }
+        double shared = Extent(attributions);
+        title += single ? "" : perImage
+            ? "; each image on its own colour scale (up to its largest |attribution|, shown in its label)"
+            : "; one colour scale for all images";
 
+        // Pixel layout: a label band (two lines) above each image, the title and mode bar above the grid.
+        int labelPx = single ? 0 : 30, gapPx = single ? 0 : 10;
+        int rowPx = cellSize + labelPx + gapPx;
+        int marginTop = Figure.TopMargin(Figure.TitleLines(title)), marginBottom = single ? 40 : 10;
+        int paperPx = gridRows * rowPx;
         var traces = new List<Trace>();
         var annotations = new List<DynamicObj.DynamicObj>();
         var layout = Figure.Layout(
             ("title", Figure.Title(title)),
             ("showlegend", false),
-            ("height", (cells.Length == 1 ? 80 : 90) + gridRows * (cellSize + (cells.Length == 1 ? 0 : 30))),
-            (AttributionAxis, Figure.Object(
-                ("colorscale", signed ? TransparentDivergingScale : TransparentPositiveScale),
-                ("cmin", signed ? -extent : 0.0), ("cmax", extent), ("cmid", signed ? 0.0 : null),
-                ("colorbar", Figure.Object(("title", Figure.Title("attribution")), ("thickness", 12))))),
+            ("height", marginTop + marginBottom + paperPx),
+            ("margin", Figure.Object(("l", 10), ("r", 10), ("t", marginTop), ("b", marginBottom))),
             (ImageAxis, Figure.Object(("colorscale", GrayScale), ("cmin", imageLow), ("cmax", imageHigh), ("showscale", false))));
+        if (!perImage)
+            layout.SetProperty(AttributionAxis, Figure.Object(
+                ("colorscale", signed ? TransparentDivergingScale : TransparentPositiveScale),
+                ("cmin", signed ? -shared : 0.0), ("cmax", shared), ("cmid", signed ? 0.0 : null),
+                ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("attribution")), ("thickness", 12)))));
         const double gap = 0.02;
         for (int i = 0; i < cells.Length; i++)
         {
             int gridRow = i / columns, gridColumn = i % columns;
             string suffix = i == 0 ? "" : (i + 1).ToString(CultureInfo.InvariantCulture);
             double x0 = (double)gridColumn / columns + gap, x1 = (double)(gridColumn + 1) / columns - gap;
-            double top = 1 - (double)gridRow / gridRows - (cells.Length == 1 ? 0 : 0.1 / gridRows), bottom = 1 - (double)(gridRow + 1) / gridRows + gap;
+            double top = 1 - (double)(gridRow * rowPx + labelPx) / paperPx, bottom = 1 - (double)((gridRow + 1) * rowPx - gapPx) / paperPx;
             var (row, target) = cells[i];
             traces.Add(Figure.Trace("heatmap", ("z", images[i]), ("coloraxis", ImageAxis), ("xaxis", "x" + suffix), ("yaxis", "y" + suffix),
                 ("hoverinfo", "skip"), ("name", "input")));
-            traces.Add(Figure.Trace("heatmap", ("z", attributions[i]), ("coloraxis", AttributionAxis), ("opacity", opacity),
+            var attribution = Figure.Trace("heatmap", ("z", attributions[i]), ("opacity", opacity),
                 ("xaxis", "x" + suffix), ("yaxis", "y" + suffix), ("name", "attribution"), ("meta", row),
-                ("hovertemplate", $"row {row}<br>x %{{x}}, y %{{y}}<br>attribution %{{z:.4g}}<extra></extra>")));
+                ("hovertemplate", $"row {row}<br>x %{{x}}, y %{{y}}<br>attribution %{{z:.4g}}<extra></extra>"));
+            double own = Extent([attributions[i]]);
+            if (perImage)
+                Figure.Set(attribution, ("colorscale", signed ? TransparentDivergingScale : TransparentPositiveScale),
+                    ("zmin", signed ? -own : 0.0), ("zmax", own), ("showscale", false));
+            else attribution.SetProperty("coloraxis", AttributionAxis);
+            traces.Add(attribution);
             var xAxis = PixelAxis("", null);
             var yAxis = PixelAxis("", "x" + suffix);
             Figure.Set(xAxis, ("domain", new[] { x0, x1 }), ("anchor", "y" + suffix), ("range", new[] { -0.5, w - 0.5 }));
             Figure.Set(yAxis, ("domain", new[] { bottom, top }), ("anchor", "x" + suffix), ("range", new[] { h - 0.5, -0.5 }), ("autorange", false));
-            if (cells.Length > 1) Figure.Set(xAxis, ("showticklabels", false)); 
-            if (cells.Length > 1) Figure.Set(yAxis, ("showticklabels", false));
+            if (!single) Figure.Set(xAxis, ("showticklabels", false));
+            if (!single) Figure.Set(yAxis, ("showticklabels", false));
             layout.SetProperty("xaxis" + suffix, xAxis);
             layout.SetProperty("yaxis" + suffix, yAxis);
-            if (cells.Length > 1)
+            if (!single)
             {
                 string text = cells.All(c => c.Row == row) && explanation.TargetCount > 1
                     ? $"{TargetSelector.OutputLabel(explanation, target)} = {Figure.Number(explanation.Prediction(row, target))}"
-                    : RowLabel(explanation, row, target, labels);
+                    : RowLabel(explanation, row, target, null);
+                var second = new List<string>();
+                if (labels is not null) second.Add($"label {PlotText.Escape(labels[row])}");
+                if (perImage) second.Add(signed ? $"scale ±{Figure.Number(own)}" : $"scale 0 to {Figure.Number(own)}");
+                if (second.Count > 0) text += "<br>" + string.Join(", ", second);
                 annotations.Add(Figure.Object(("text", text), ("x", (x0 + x1) / 2), ("y", top), ("xref", "paper"), ("yref", "paper"),
                     ("xanchor", "center"), ("yanchor", "bottom"), ("showarrow", false), ("font", Figure.Object(("size", 11)))));
             }
@@ -252,4 +284,14 @@ public static class ImageAttributionCharts
     {
         if ((uint)target >= (uint)explanation.TargetCount) throw new XaiException($"target slot {target} is outside 0..{explanation.TargetCount - 1}");
     }
+}
+
+/// <summary>How the cells of an image attribution grid are coloured.</summary>
+public enum ImageScale
+{
+    /// <summary>Each image on its own scale, ± its largest |attribution|: every image shows its own pattern.</summary>
+    PerImage,
+
+    /// <summary>One scale for all images, ± the largest |attribution| of any: colours compare across images.</summary>
+    Shared,
 }

@@ -39,6 +39,20 @@ internal static class Mosaic
             ("x", t % columns * (width + 1) + (width - 1) / 2.0), ("y", t / columns * (height + 1) - 0.5),
             ("text", label), ("showarrow", false), ("yanchor", "bottom"), ("font", Figure.Object(("size", 10))))).ToArray();
 
+    /// <summary>
+    /// Height and margins that fit a mosaic of <paramref name="z"/> (square pixels) drawn <paramref name="plotWidth"/> px
+    /// wide under <paramref name="title"/>: no band of blank space under a short, wide grid; the top margin holds the title
+    /// and the first row's tile labels.
+    /// </summary>
+    public static (int Height, DynamicObj.DynamicObj Margin) Size(float?[][] z, string title, int plotWidth = 900, int maxHeight = 1400)
+    {
+        int rows = z.Length, columns = Math.Max(1, z.Length == 0 ? 1 : z[0].Length);
+        int top = Figure.TopMargin(Figure.TitleLines(title)) + 16, bottom = 12;
+        int plot = (int)Math.Ceiling((double)plotWidth * rows / columns);
+        int height = Math.Clamp(top + bottom + plot, 200, maxHeight);
+        return (height, Figure.Object(("l", 10), ("r", 10), ("t", top), ("b", bottom)));
+    }
+
     /// <summary>Axes without ticks, the y axis running downwards like an image, square pixels.</summary>
     public static (DynamicObj.DynamicObj X, DynamicObj.DynamicObj Y) ImageAxes()
         => (Figure.Axis("", ("showgrid", false), ("zeroline", false), ("showticklabels", false), ("ticks", ""), ("constrain", "domain")),

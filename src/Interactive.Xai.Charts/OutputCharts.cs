@@ -43,7 +43,7 @@ public static class OutputCharts
         var heatmap = Figure.Trace("heatmap", ("z", z), ("x", names), ("y", names), ("text", text), ("texttemplate", "%{text}"),
             ("customdata", counts), ("colorscale", WhiteToBlue), ("zmin", 0.0), ("zmax", normalized ? 1.0 : Math.Max(1, counts.Max(r => r.Max()))),
             ("xgap", 1), ("ygap", 1),
-            ("colorbar", Figure.Object(("title", Figure.Title(normalized ? "share of actual class" : "rows")), ("thickness", 12))),
+            ("colorbar", Figure.Object(("title", Figure.ColourBarTitle(normalized ? "share of actual class" : "rows")), ("thickness", 12))),
             ("hovertemplate", "actual %{y}<br>predicted %{x}<br>%{customdata} rows<extra></extra>"));
         var layout = Figure.Layout(
             ("title", Figure.Title(string.Create(CultureInfo.InvariantCulture, $"Confusion matrix ({matrix.Total:N0} rows, accuracy {Percent(matrix.Accuracy, 1)})"))),
@@ -100,7 +100,7 @@ public static class OutputCharts
         var traces = new List<Trace>
         {
             Figure.Trace("heatmap", ("z", z), ("x", names), ("y", rows), ("colorscale", WhiteToBlue), ("zmin", 0.0), ("zmax", 1.0),
-                ("colorbar", Figure.Object(("title", Figure.Title("probability")), ("thickness", 12))),
+                ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("probability")), ("thickness", 12))),
                 ("hovertemplate", "row %{y}<br>%{x}: %{z:.3f}<extra></extra>")),
         };
         if (!probabilities.Actual.IsDefaultOrEmpty)

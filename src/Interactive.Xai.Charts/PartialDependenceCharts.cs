@@ -19,11 +19,10 @@ public static class PartialDependenceCharts
         var rows = SubsetRows(explanation.RowCount, maxIceCurves);
         var layout = Figure.Layout(
             ("title", Figure.Title($"{(centered ? "Centred partial dependence" : "Partial dependence")} of {TargetSelector.TitleLabel(explanation)} on {feature}")),
-            ("xaxis", Figure.Axis(feature)),
-            ("yaxis", Figure.Axis(centered ? "change in model output from the first grid point" : "model output", ("domain", new[] { 0.22, 1.0 }))),
-            ("yaxis2", Figure.Axis("rows", ("domain", new[] { 0.0, 0.15 }), ("showgrid", false))),
+            ("height", 520),
             ("showlegend", true),
-            ("legend", Figure.Object(("orientation", "h"), ("y", -0.15))));
+            ("legend", Figure.Object(("orientation", "h"), ("x", 0.0), ("y", -0.16), ("yanchor", "top"))));
+        StripAxes(layout, feature, centered ? "change from first grid point" : "model output", "rows", grid[0], grid[^1]);
         return TargetSelector.Combine(explanation, target =>
         {
             var traces = new List<Trace>();
@@ -43,7 +42,7 @@ public static class PartialDependenceCharts
             traces.Add(Figure.Trace("scatter", ("mode", "lines+markers"), ("x", grid), ("y", average.Select(v => v - averageShift).ToArray()),
                 ("name", "partial dependence (mean)"), ("line", Figure.Object(("color", ChartTheme.Positive), ("width", 3))),
                 ("hovertemplate", $"{feature} = %{{x:.4g}}<br>mean %{{y:.4g}}<extra></extra>")));
-            traces.Add(Figure.Trace("histogram", ("x", explanation.FeatureValues.ToArray()), ("yaxis", "y2"), ("name", "data distribution"),
+            traces.Add(Figure.Trace("histogram", ("x", explanation.FeatureValues.ToArray()), ("xaxis", "x2"), ("yaxis", "y2"), ("name", "data distribution"),
                 ("marker", Figure.Object(("color", ChartTheme.Neutral))), ("showlegend", false),
                 ("hovertemplate", $"{feature} %{{x}}: %{{y}} rows<extra></extra>")));
             return new TargetSelector.TargetView(traces, new Dictionary<string, object>());
@@ -69,10 +68,25 @@ public static class PartialDependenceCharts
                 for (int i = 0; i < explanation.GridX.Length; i++) z[j][i] = explanation.Average(i, j, target);
             }
             var trace = Figure.Trace(contour ? "contour" : "heatmap", ("x", explanation.GridX.ToArray()), ("y", explanation.GridY.ToArray()), ("z", z),
-                ("colorscale", ChartTheme.SequentialScale), ("colorbar", Figure.Object(("title", Figure.Title("mean output")), ("thickness", 12))),
+                ("colorscale", ChartTheme.SequentialScale), ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("mean output")), ("thickness", 12))),
                 ("hovertemplate", $"{fx} = %{{x:.4g}}<br>{fy} = %{{y:.4g}}<br>mean output %{{z:.4g}}<extra></extra>"));
             return new TargetSelector.TargetView([trace], new Dictionary<string, object>());
         }, layout);
+    }
+
+    /// <summary>
+    /// A main plot (x, y) over a strip of counts (x2, y2) that shares its x axis: the strip carries the x tick labels and
+    /// title, the main plot none, so no label falls on the other plot; both show <paramref name="low"/>..<paramref name="high"/> (2 % padding).
+    /// </summary>
+    internal static void StripAxes(Layout layout, string feature, string mainTitle, string stripTitle, double low, double high)
+    {
+        double pad = (high - low) * 0.02;
+        if (pad == 0) pad = 0.5;
+        var range = new[] { low - pad, high + pad };
+        layout.SetProperty("xaxis", Figure.Axis("", ("anchor", "y"), ("range", range), ("showticklabels", false)));
+        layout.SetProperty("xaxis2", Figure.Axis(feature, ("anchor", "y2"), ("matches", "x"), ("range", range)));
+        layout.SetProperty("yaxis", Figure.Axis(mainTitle, ("domain", new[] { 0.3, 1.0 }), ("anchor", "x")));
+        layout.SetProperty("yaxis2", Figure.Axis(stripTitle, ("domain", new[] { 0.0, 0.22 }), ("anchor", "x2"), ("showgrid", false), ("nticks", 3), ("rangemode", "tozero")));
     }
 
     internal static int[] SubsetRows(int rowCount, int max)

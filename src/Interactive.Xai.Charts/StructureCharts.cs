@@ -47,20 +47,25 @@ public static class StructureCharts
                 ("line", Figure.Object(("color", "#B0B0B0"), ("width", 1.5))), ("hoverinfo", "skip"), ("showlegend", false)),
         };
         var parameters = structure.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        // Labels alternate above and below from one column to the next, so each may be a little wider than a column.
+        // (About 700 px of plot beside a legend of names cut to LegendChars.)
+        int labelChars = Math.Max(8, (int)(1.2 * 700.0 / (maxDepth + 2.5) / 7.5));
+        static string Side(double column) => ((int)column & 1) == 0 ? "bottom center" : "top center";
         var operators = structure.Nodes.Select(n => n.Operator).Distinct(StringComparer.Ordinal).ToArray();
         for (int k = 0; k < operators.Length; k++)
         {
             var members = Enumerable.Range(0, structure.Nodes.Length).Where(n => structure.Nodes[n].Operator == operators[k]).ToArray();
-            traces.Add(Figure.Trace("scatter", ("mode", "markers+text"), ("name", PlotText.Escape(operators[k])),
+            traces.Add(Figure.Trace("scatter", ("mode", "markers+text"), ("name", PlotText.Escape(Shorten(operators[k], LegendChars))),
                 ("x", members.Select(n => position[n].X).ToArray()), ("y", members.Select(n => position[n].Y).ToArray()),
-                ("text", members.Select(_ => PlotText.Escape(operators[k])).ToArray()), ("textposition", "top center"),
+                ("text", members.Select(_ => PlotText.Escape(Shorten(operators[k], labelChars))).ToArray()),
+                ("textposition", members.Select(n => Side(position[n].X)).ToArray()),
                 ("customdata", members),
                 ("hovertext", members.Select(n => NodeHover(structure.Nodes[n], n, parameters)).ToArray()), ("hoverinfo", "text"),
                 ("marker", Figure.Object(("size", 16), ("symbol", "square"), ("color", ChartTheme.Palette[k % (ChartTheme.Palette.Count - 1)]),
                     ("line", Figure.Object(("color", "#333"), ("width", 1)))))));
         }
-        traces.Add(ValueTrace("inputs", structure.Inputs, inputPositions, "triangle-right"));
-        traces.Add(ValueTrace("outputs", structure.Outputs, outputPositions, "diamond"));
+        traces.Add(ValueTrace("inputs", structure.Inputs, inputPositions, "triangle-right", Side(0), labelChars));
+        traces.Add(ValueTrace("outputs", structure.Outputs, outputPositions, "diamond", Side(maxDepth + 2), labelChars));
 
         int widest = Math.Max(1, new[] { structure.Inputs.Length, structure.Outputs.Length }
             .Concat(Enumerable.Range(0, structure.Nodes.Length).GroupBy(n => depths[n]).Select(g => g.Count())).Max());
@@ -109,10 +114,16 @@ public static class StructureCharts
         return $"{PlotText.Escape(tensor.Name)} [{string.Join(" x ", tensor.Shape)}]: mean {Figure.Number(mean)}, std {Figure.Number(std)}, min {Figure.Number(min)}, max {Figure.Number(max)}";
     }
 
-    private static Trace ValueTrace(string name, IReadOnlyList<StructureValue> values, (double X, double Y)[] positions, string symbol)
+    /// <summary>Legend entries (operator names) are cut to this many characters; hover shows the whole name.</summary>
+    private const int LegendChars = 40;
+
+    /// <summary>The text cut to <paramref name="max"/> characters with an ellipsis (the whole name is in the hover text).</summary>
+    internal static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+
+    private static Trace ValueTrace(string name, IReadOnlyList<StructureValue> values, (double X, double Y)[] positions, string symbol, string side, int labelChars)
         => Figure.Trace("scatter", ("mode", "markers+text"), ("name", name),
             ("x", positions.Select(p => p.X).ToArray()), ("y", positions.Select(p => p.Y).ToArray()),
-            ("text", values.Select(v => PlotText.Escape(v.Name)).ToArray()), ("textposition", "bottom center"),
+            ("text", values.Select(v => PlotText.Escape(Shorten(v.Name, labelChars))).ToArray()), ("textposition", side),
             ("hovertext", values.Select(v => $"{name[..^1]} {PlotText.Escape(v.Name)}<br>{PlotText.Escape(v.ElementType)} {PlotText.Escape(v.ShapeText)}").ToArray()),
             ("hoverinfo", "text"),
             ("marker", Figure.Object(("size", 16), ("symbol", symbol), ("color", "#FFFFFF"), ("line", Figure.Object(("color", "#333"), ("width", 1.5))))));

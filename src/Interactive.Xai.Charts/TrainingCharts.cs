@@ -66,30 +66,50 @@ public static class TrainingCharts
         return facts;
     }
 
-    /// <summary>The chart title: epoch, step and whether the run finished.</summary>
-    internal static string Title(TrainingSnapshot snapshot) => snapshot.LastStep is null
-        ? "Training: nothing logged yet"
-        : string.Create(CultureInfo.InvariantCulture, $"Training: epoch {snapshot.LastEpoch}, step {snapshot.LastStep}{(snapshot.IsCompleted ? " (finished)" : "")}");
+    /// <summary>
+    /// The chart title: how many epochs were logged and under which numbers (a run that numbers its epochs from 0
+    /// and ran 8 reads "8 epochs (0-7)", never "epoch 7"), the last step and whether the run finished.
+    /// </summary>
+    internal static string Title(TrainingSnapshot snapshot)
+    {
+        if (snapshot.LastStep is null) return "Training: nothing logged yet";
+        var epochs = snapshot.Metrics.SelectMany(m => m.Points).Concat(snapshot.LearningRate.Points.IsDefault ? [] : snapshot.LearningRate.Points)
+            .Concat(snapshot.GradientNorms.SelectMany(g => g.Points)).Select(p => p.Epoch).Distinct().Order().ToArray();
+        string epochText = epochs.Length == 0 ? $"epoch {snapshot.LastEpoch}"
+            : epochs.Length == 1 ? $"1 epoch (numbered {epochs[0]})"
+            : epochs[^1] - epochs[0] + 1 == epochs.Length ? $"{epochs.Length} epochs ({epochs[0]}-{epochs[^1]})"
+            : $"{epochs.Length} epochs ({epochs[0]}...{epochs[^1]})";
+        string state = snapshot.IsCompleted ? " (finished)" : $" (running, epoch {snapshot.LastEpoch})";
+        return string.Create(CultureInfo.InvariantCulture, $"Training: {epochText}, last step {snapshot.LastStep}{state}");
+    }
 
-    private sealed record Line(string Name, string Group, string Colour, TrainingSeries Series, bool Markers, string Shape = "linear");
+    private sealed record Line(string Name, string Group, string Colour, TrainingSeries Series, bool Markers, string Shape = "linear", string Dash = "solid");
 
-    private sealed record Panel(string Title, IReadOnlyList<Line> Lines, bool Log);
+    /// <summary>A panel; <paramref name="FromZero"/>: its axis runs from 0 to a little above its largest value.</summary>
+    private sealed record Panel(string Title, IReadOnlyList<Line> Lines, bool Log, bool FromZero = false);
+
+    /// <summary>The learning rate's colour (the palette's third); the split colours are its first two.</summary>
+    private const string LearningRateColour = "#009E73";
+
+    /// <summary>Layer colours: the palette without the splits' and the learning rate's colours; beyond them the colours repeat dashed.</summary>
+    private static readonly string[] LayerColours = ChartTheme.Palette.Where(c => c is not (TrainColour or ValidationColour or LearningRateColour)).ToArray();
 
     private static Panel MetricPanel(TrainingSnapshot snapshot, string name)
     {
         var lines = snapshot.Metrics.Where(s => s.Name == name).Select((s, i) => new Line(
             PlotText.Escape(s.Split), PlotText.Escape(s.Split),
-            s.Split == TrainingSplit.Train ? TrainColour : s.Split == TrainingSplit.Validation ? ValidationColour : ChartTheme.Palette[(2 + i) % ChartTheme.Palette.Count],
+            s.Split == TrainingSplit.Train ? TrainColour : s.Split == TrainingSplit.Validation ? ValidationColour : LayerColours[i % LayerColours.Length],
             s, Markers: s.Split != TrainingSplit.Train || s.Points.Length <= 50)).ToArray();
         return new Panel(PlotText.Escape(name), lines, Log: false);
     }
 
     private static Panel LearningRatePanel(TrainingSnapshot snapshot)
-        => new(TrainingMonitor.LearningRateName, [new Line(TrainingMonitor.LearningRateName, "learning rate", ChartTheme.Palette[2], snapshot.LearningRate, Markers: false, Shape: "hv")], Log: false);
+        => new(TrainingMonitor.LearningRateName, [new Line(TrainingMonitor.LearningRateName, "learning rate", LearningRateColour, snapshot.LearningRate, Markers: snapshot.LearningRate.Points.Length <= 1, Shape: "hv")], Log: false, FromZero: true);
 
     private static Panel GradientPanel(TrainingSnapshot snapshot)
         => new("gradient norm (log)", snapshot.GradientNorms.Select((g, i) =>
-            new Line(PlotText.Escape(g.Name), "layer " + PlotText.Escape(g.Name), ChartTheme.Palette[i % ChartTheme.Palette.Count], g, Markers: g.Points.Length <= 50)).ToArray(), Log: true);
+            new Line(PlotText.Escape(g.Name), "layer " + PlotText.Escape(g.Name), LayerColours[i % LayerColours.Length], g, Markers: g.Points.Length <= 50,
+                Dash: (i / LayerColours.Length) switch { 0 => "solid", 1 => "dash", _ => "dot" })).ToArray(), Log: true);
 
     private static GenericChart Build(TrainingSnapshot snapshot, IReadOnlyList<Panel> panels, string title)
     {
@@ -110,6 +130,11 @@ public static class TrainingCharts
             double top = 1 - (double)p / count, bottom = 1 - (double)(p + 1) / count + gap;
             var axis = Figure.Axis(panel.Title, ("domain", new[] { bottom, top - (p == 0 ? 0 : gap / 4) }), ("anchor", "x"));
             if (panel.Log) Figure.Set(axis, ("type", "log"), ("exponentformat", "power"), ("dtick", 1));
+            if (panel.FromZero)
+            {
+                double max = panel.Lines.SelectMany(l => l.Series.Points).Select(pt => pt.Value).Where(double.IsFinite).DefaultIfEmpty(0).Max();
+                Figure.Set(axis, ("range", new[] { 0.0, max > 0 ? max * 1.15 : 1.0 }), ("rangemode", "tozero"), ("exponentformat", "e"));
+            }
             layout.SetProperty("yaxis" + suffix, axis);
             foreach (var line in panel.Lines)
             {
@@ -121,7 +146,7 @@ public static class TrainingCharts
                     ("x", points.Select(pt => pt.Step).ToArray()), ("y", y),
                     ("customdata", points.Select(pt => pt.Epoch).ToArray()),
                     ("xaxis", "x"), ("yaxis", "y" + suffix),
-                    ("line", Figure.Object(("color", line.Colour), ("width", 2), ("shape", line.Shape))),
+                    ("line", Figure.Object(("color", line.Colour), ("width", 2), ("shape", line.Shape), ("dash", line.Dash))),
                     ("marker", Figure.Object(("color", line.Colour), ("size", 5))),
                     ("connectgaps", false),
                     ("hovertemplate", $"{line.Name}<br>step %{{x}}, epoch %{{customdata}}<br>{panel.Title}: %{{y:.4g}}<extra></extra>")));

@@ -73,7 +73,7 @@ public static class TreeCharts
                 ("hoverinfo", "text"),
                 ("marker", Figure.Object(("size", 12), ("color", leafValues.Select(v => double.IsFinite(v) ? v : 0).ToArray()),
                     ("colorscale", ChartTheme.DivergingScale), ("cmin", -extent), ("cmax", extent), ("showscale", true),
-                    ("colorbar", Figure.Object(("title", Figure.Title("leaf value")), ("thickness", 12))), ("line", Figure.Object(("color", "#333"), ("width", 1)))))),
+                    ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("leaf value")), ("thickness", 12))), ("line", Figure.Object(("color", "#333"), ("width", 1)))))),
         };
         var layout = Figure.Layout(
             ("title", Figure.Title($"Tree {treeIndex} of {ensemble.Trees.Length}: {tree.LeafCount} leaves, depth {tree.Depth}" +

@@ -58,7 +58,7 @@ public static class WeightCharts
         }
         string name = PlotText.Escape(tensor.Name);
         var trace = Figure.Trace("heatmap", ("z", z), ("colorscale", ChartTheme.DivergingScale), ("zmid", 0.0), ("zmin", -extent), ("zmax", extent),
-            ("colorbar", Figure.Object(("title", Figure.Title("weight")), ("thickness", 12))),
+            ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("weight")), ("thickness", 12))),
             ("hovertemplate", $"{name}<br>row %{{y}}, column %{{x}}: %{{z:.4g}}<extra></extra>"));
         var layout = Figure.Layout(
             ("title", Figure.Title($"{name} [{string.Join(" x ", tensor.Shape)}]")),
@@ -96,11 +96,13 @@ public static class WeightCharts
         string name = PlotText.Escape(tensor.Name);
         var trace = Figure.Trace("heatmap", ("z", z), ("colorscale", "Greys"), ("reversescale", true), ("zmin", 0.0), ("zmax", 1.0), ("showscale", false),
             ("hovertemplate", "%{z:.3f}<extra></extra>"));
+        string title = $"{name}: {outputs} filters {height}x{width}, {(inputChannel is { } ch ? $"input channel {ch}" : inputs == 1 ? "one input channel" : $"mean of {inputs} input channels")}, each normalised to [0, 1]";
+        var (chartHeight, margin) = Mosaic.Size(z, title, plotWidth: 1000, maxHeight: 1000);
         var layout = Figure.Layout(
-            ("title", Figure.Title($"{name}: {outputs} filters {height}x{width}, {(inputChannel is { } ch ? $"input channel {ch}" : inputs == 1 ? "one input channel" : $"mean of {inputs} input channels")}, each normalised to [0, 1]")),
+            ("title", Figure.Title(title)),
             ("xaxis", x), ("yaxis", y),
             ("annotations", Mosaic.Labels(Enumerable.Range(0, outputs).Select(o => o.ToString(CultureInfo.InvariantCulture)).ToArray(), height, width, cols)),
-            ("height", Math.Clamp(140 + 50 * ((outputs + cols - 1) / cols), 260, 1000)));
+            ("height", chartHeight), ("margin", margin));
         return Figure.Chart([trace], layout);
     }
 

@@ -33,7 +33,7 @@ internal static class Reports
             r.Method,
             r.ModelEvaluations.ToString("N0", CultureInfo.InvariantCulture),
             r.Elapsed.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture),
-            r is AttributionExplanation a ? "additivity error " + a.AdditivityError.ToString("G3", CultureInfo.InvariantCulture) : "",
+            ExplanationReport.QualitySummary(r),
         ]), "What each method cost");
         foreach (var result in results)
         {
@@ -42,6 +42,12 @@ internal static class Reports
                 report.AddHeading($"Centred ICE curves for {ice.Feature}");
                 report.AddParagraph("Each thin line is one patient's prediction as the feature varies, shifted to start at zero; the thick line is their mean (centred partial dependence). Spread between lines points to interactions.");
                 report.AddChart(PartialDependenceCharts.Line(ice, centered: true));
+                continue;
+            }
+            if (result is AttributionExplanation { Method: "kernel-shap" } kernel
+                && results.OfType<AttributionExplanation>().FirstOrDefault(e => e.Method == "exact-shap" && e.RowCount == kernel.RowCount) is { } exact)
+            {
+                AddKernelComparison(report, kernel, exact);
                 continue;
             }
             report.AddExplanation(result);
@@ -96,6 +102,35 @@ internal static class Reports
             report.AddChart(ImageAttributionCharts.Grid(a, labels: network.ExplainedLabels, columns: 5));
             report.AddChart(ImageAttributionCharts.MeanAbsoluteMap(a));
         }
+    }
+
+    /// <summary>
+    /// Kernel SHAP next to the exact values it estimates: how far apart they are over every row and feature, and the
+    /// bars of both for the first row and for the row where they differ most (instead of repeating exact SHAP's charts).
+    /// </summary>
+    private static void AddKernelComparison(HtmlReport report, AttributionExplanation kernel, AttributionExplanation exact)
+    {
+        report.AddHeading($"{ExplanationReport.MethodTitle(kernel.Method)} compared with exact Shapley values");
+        report.AddTable([], ExplanationReport.Facts(kernel).Select(f => (IReadOnlyList<string>)[f.Label, f.Value]));
+        double maxDifference = 0, sumDifference = 0, sumExact = 0;
+        int worstRow = 0;
+        for (int r = 0; r < kernel.RowCount; r++)
+            for (int f = 0; f < kernel.FeatureCount; f++)
+            {
+                double d = Math.Abs(kernel.Value(r, f) - exact.Value(r, f));
+                sumDifference += d;
+                sumExact += Math.Abs(exact.Value(r, f));
+                if (d > maxDifference) { maxDifference = d; worstRow = r; }
+            }
+        int cells = kernel.RowCount * kernel.FeatureCount;
+        var inv = CultureInfo.InvariantCulture;
+        report.AddParagraph(
+            string.Create(inv, $"Kernel SHAP estimates the same Shapley values as the exact method from {kernel.ModelEvaluations:N0} model evaluations (exact: {exact.ModelEvaluations:N0}). ") +
+            string.Create(inv, $"Over {kernel.RowCount} rows x {kernel.FeatureCount} features the mean |difference| is {sumDifference / cells:G3} ") +
+            string.Create(inv, $"({100 * sumDifference / Math.Max(sumExact, double.Epsilon):F1}% of the mean |exact value| {sumExact / cells:G3}), the largest {maxDifference:G3} (row {worstRow}). ") +
+            "The bars below put both methods' values side by side for row 0 and for that row; the exact section above has the other charts.");
+        report.AddChart(ComparisonCharts.Bars([exact, kernel], 0));
+        if (worstRow != 0) report.AddChart(ComparisonCharts.Bars([exact, kernel], worstRow));
     }
 
     private static string G(double value) => value.ToString("G4", CultureInfo.InvariantCulture);

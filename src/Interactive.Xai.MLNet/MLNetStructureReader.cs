@@ -40,7 +40,8 @@ public static class MLNetStructureReader
         Flatten(model, stages);
         var nodes = new List<StructureNode>();
         var current = inputSchema;
-        var inputNames = inputSchema.Where(c => !c.IsHidden).Select(c => c.Name).ToImmutableArray();
+        var used = UsedColumns(model, inputSchema);
+        var inputNames = used.Select(c => c.Name).ToImmutableArray();
         var added = new List<StructureValue>();
         var previous = inputNames;
         for (int k = 0; k < stages.Count; k++)
@@ -77,10 +78,36 @@ public static class MLNetStructureReader
             Name = name,
             Format = "ML.NET pipeline",
             Properties = [new("stages", stages.Count.ToString(CultureInfo.InvariantCulture))],
-            Inputs = [.. inputSchema.Where(c => !c.IsHidden).Select(c => new StructureValue(c.Name, c.Type.ToString() ?? "?", []))],
+            Inputs = [.. used.Select(c => new StructureValue(c.Name, c.Type.ToString() ?? "?", []))],
             Outputs = [.. outputs],
             Nodes = [.. nodes],
         };
+    }
+
+    /// <summary>
+    /// The visible input columns the fitted pipeline needs: those without which it no longer accepts its input. A label
+    /// column (needed to train, not to predict) and any other column it passes through untouched are left out.
+    /// </summary>
+    private static DataViewSchema.Column[] UsedColumns(ITransformer model, DataViewSchema schema)
+    {
+        var visible = schema.Where(c => !c.IsHidden).ToArray();
+        var used = new List<DataViewSchema.Column>();
+        foreach (var column in visible)
+        {
+            var builder = new DataViewSchema.Builder();
+            foreach (var other in visible)
+                if (other.Index != column.Index) builder.AddColumn(other.Name, other.Type, other.Annotations);
+            try
+            {
+                model.GetOutputSchema(builder.ToSchema());
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                used.Add(column);
+            }
+        }
+        // A pipeline that fails without any single column still needs something: keep every column rather than none.
+        return used.Count > 0 ? [.. used] : visible;
     }
 
     private static void Flatten(ITransformer transformer, List<ITransformer> into)

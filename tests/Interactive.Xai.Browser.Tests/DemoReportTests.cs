@@ -103,6 +103,15 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
                 Assert.StartsWith($"Counterfactuals for row 0 ", Title(charts[next + 1]));
                 Assert.Equal(set.Count, charts[next + 1].GetProperty("traces").GetArrayLength());
             }
+            if (result is AttributionExplanation { Method: "kernel-shap" } kernel)
+            {
+                // Kernel SHAP is compared with exact SHAP: grouped bars (one trace per method) for row 0 and the row where they differ most.
+                Assert.Equal($"Attributions of row 0 by method (Score)", Title(charts[next]));
+                for (int i = 0; i < ChartCount(kernel); i++) Assert.Equal(2, charts[next + i].GetProperty("traces").GetArrayLength());
+                if (ChartCount(kernel) == 2) Assert.Equal($"Attributions of row {WorstRow(kernel)} by method (Score)", Title(charts[next + 1]));
+                next += ChartCount(kernel);
+                continue;
+            }
             if (result is not AttributionExplanation a) { next += ChartCount(result); continue; }
             var (importance, beeswarm, waterfall, heatmap, dependence) = (charts[next], charts[next + 1], charts[next + 2], charts[next + 3], charts[next + 4]);
             next += 5;
@@ -123,6 +132,7 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
             Assert.Equal(rows, dependence.GetProperty("scatterPoints").GetInt32());
         }
         Assert.Equal(2, results.Count(r => r is AttributionExplanation { RowCount: DemoReportFixture.Rows }));
+        Assert.Equal(["exact-shap", "kernel-shap"], results.OfType<AttributionExplanation>().Select(r => r.Method));
 
         // The network's charts, section by section, each with what its record implies.
         Assert.Equal(charts.Length - next, networkCharts.Count);
@@ -196,8 +206,22 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
         Assert.Empty(Browser.PageProblems());
     }
 
-    private static int ChartCount(Explanation result) => result switch
+    /// <summary>The row where Kernel SHAP and exact SHAP differ most (largest |difference| of one value).</summary>
+    private int WorstRow(AttributionExplanation kernel)
     {
+        var exact = (AttributionExplanation)fixture.Demo.Explanations[0];
+        Assert.Equal("exact-shap", exact.Method);
+        double max = -1;
+        int worst = 0;
+        for (int r = 0; r < kernel.RowCount; r++)
+            for (int f = 0; f < kernel.FeatureCount; f++)
+                if (Math.Abs(kernel.Value(r, f) - exact.Value(r, f)) is var d && d > max) { max = d; worst = r; }
+        return worst;
+    }
+
+    private int ChartCount(Explanation result) => result switch
+    {
+        AttributionExplanation { Method: "kernel-shap" } kernel => WorstRow(kernel) == 0 ? 1 : 2,
         AttributionExplanation => 5,
         LimeExplanation lime => Math.Min(lime.RowCount, 5),
         CounterfactualExplanation cf => 2 * Math.Min(cf.RowCount, 5),
@@ -214,7 +238,7 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
         // Training: one line per logged series (loss and accuracy on both splits, learning rate, three layers' norms), each with every point logged.
         var seriesLengths = training.Metrics.Select(m => m.Points.Length).Append(training.LearningRate.Points.Length)
             .Concat(training.GradientNorms.Select(g => g.Points.Length)).Order().ToArray();
-        charts.Add(($"Training: epoch {network.Epochs - 1}, step {steps - 1} (finished)", c =>
+        charts.Add(($"Training: {network.Epochs} epochs (0-{network.Epochs - 1}), last step {steps - 1} (finished)", c =>
         {
             Assert.Equal(4 + 1 + 3, seriesLengths.Length);
             Assert.Equal(seriesLengths, c.GetProperty("traces").EnumerateArray().Select(t => t.GetProperty("points").GetInt32()).Order().ToArray());

@@ -36,9 +36,12 @@ public sealed class HtmlReportTests
         Assert.DoesNotContain("<img", withoutPlotly);
         Assert.DoesNotContain("alert(2)</script>", withoutPlotly);
         Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", withoutPlotly);
-        // Only our own script elements: plotly.js (three: loader guard, library, restore) plus one per chart and one per linked view.
+        // Only our own script elements: plotly.js (three: loader guard, library, restore), the lazy-drawing scheduler, one per chart and one per linked view.
         int scripts = Regex.Matches(withoutPlotly, "<script>").Count;
-        Assert.Equal(3 + Regex.Matches(withoutPlotly, "class=\"xai-chart\"").Count + 1, scripts);
+        Assert.Equal(3 + 1 + Regex.Matches(withoutPlotly, "class=\"xai-chart\"").Count + 1, scripts);
+        // The navigation pane links to the headings with their text escaped.
+        Assert.Contains("<nav class=\"xai-nav\"", withoutPlotly);
+        Assert.Contains("<a href=\"#section-1\">&lt;img src=x onerror=alert(1)&gt;</a>", withoutPlotly);
     }
 
     [Fact]

@@ -100,14 +100,42 @@ public sealed class ImageAttributionChartTests
     }
 
     [Fact]
+    public void By_default_each_grid_image_has_its_own_colour_scale_from_minus_to_plus_its_largest_attribution()
+    {
+        // Row 0's attributions scaled down 1000-fold: on a shared scale it would show no colour, on its own it spans the scale.
+        var (e, _, _) = Digits(OutputTarget.Predicted, rows: 4);
+        var values = e.Values.ToArray();
+        for (int i = 0; i < 64; i++) values[i] /= 1000;
+        e = e with { Values = [.. values] };
+        var chart = ImageAttributionCharts.Grid(e, columns: 4);
+        var traces = Traces(chart);
+        var layout = Layout(chart);
+        Assert.Contains("each image on its own colour scale", layout.GetProperty("title").GetProperty("text").GetString());
+        Assert.False(layout.TryGetProperty("coloraxis", out _), "no shared attribution scale");
+        var titles = layout.GetProperty("annotations").EnumerateArray().Select(a => a.GetProperty("text").GetString()!).ToArray();
+        for (int r = 0; r < 4; r++)
+        {
+            var attribution = traces[2 * r + 1];
+            double own = e.RowValues(r).Max(Math.Abs);
+            Assert.Equal(own, attribution.GetProperty("zmax").GetDouble(), own * 1e-5);
+            Assert.Equal(-own, attribution.GetProperty("zmin").GetDouble(), own * 1e-5);
+            Assert.False(attribution.TryGetProperty("coloraxis", out _));
+            Assert.EndsWith($"scale ±{own.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}", titles[r]);
+        }
+        // The colours fade to transparent at zero.
+        Assert.Equal("rgba(247,247,247,0)", traces[1].GetProperty("colorscale")[1][1].GetString());
+    }
+
+    [Fact]
     public void A_grid_shows_each_row_in_its_own_subplot_on_one_shared_scale_labelled_with_target_and_prediction()
     {
         var (e, _, _) = Digits(OutputTarget.Predicted, rows: 12);
         var labels = Enumerable.Range(0, 12).Select(r => $"digit {r % 10}").ToArray();
-        var chart = ImageAttributionCharts.Grid(e, columns: 5, labels: labels);
+        var chart = ImageAttributionCharts.Grid(e, columns: 5, labels: labels, scale: ImageScale.Shared);
         var traces = Traces(chart);
         var layout = Layout(chart);
         Assert.Equal(24, traces.Length);
+        Assert.Contains("one colour scale for all images", layout.GetProperty("title").GetProperty("text").GetString());
         double extent = 0;
         for (int i = 0; i < 12; i++)
         {
@@ -125,7 +153,7 @@ public sealed class ImageAttributionChartTests
         var titles = layout.GetProperty("annotations").EnumerateArray().Select(a => a.GetProperty("text").GetString()!).ToArray();
         Assert.Equal(12, titles.Length);
         for (int r = 0; r < 12; r++)
-            Assert.Equal($"row {r}: predicted {e.RowTargets[r]} ({e.Prediction(r).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)}), label digit {r % 10}", titles[r]);
+            Assert.Equal($"row {r}: predicted {e.RowTargets[r]} ({e.Prediction(r).ToString("G4", System.Globalization.CultureInfo.InvariantCulture)})<br>label digit {r % 10}", titles[r]);
 
         // Chosen rows, in the order given.
         var picked = Traces(ImageAttributionCharts.Grid(e, rows: [7, 2]));
@@ -175,7 +203,7 @@ public sealed class ImageAttributionChartTests
         var (all, _, _) = Digits(OutputTarget.All, rows: 4);
         var allCharts = ExplanationReport.Charts(all);
         Assert.Equal(6, Traces(allCharts[0]).Length);
-        Assert.Equal("Row 0 explained for each output", Layout(allCharts[0]).GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal("Row 0 explained for each output; one colour scale for all images", Layout(allCharts[0]).GetProperty("title").GetProperty("text").GetString());
         Assert.Equal(8, Traces(allCharts[1]).Length);
 
         var tabular = LinearShap(10, [1f, 2f]);

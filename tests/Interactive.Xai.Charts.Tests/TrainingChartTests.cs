@@ -43,7 +43,7 @@ public sealed class TrainingChartTests
         Assert.False(layout.TryGetProperty("yaxis5", out _));
         Assert.Equal("y4", layout.GetProperty("xaxis").GetProperty("anchor").GetString());
         Assert.All(traces, t => Assert.Equal("x", t.GetProperty("xaxis").GetString()));
-        Assert.Equal("Training: epoch 2, step 29 (finished)", layout.GetProperty("title").GetProperty("text").GetString());
+        Assert.Equal("Training: 3 epochs (0-2), last step 29 (finished)", layout.GetProperty("title").GetProperty("text").GetString());
         var domains = Enumerable.Range(1, 4).Select(i => Numbers(layout.GetProperty(i == 1 ? "yaxis" : $"yaxis{i}").GetProperty("domain"))).ToArray();
         for (int i = 1; i < 4; i++) Assert.True(domains[i][1] <= domains[i - 1][0], "panels do not overlap");
 

@@ -103,7 +103,10 @@ public static partial class TorchInspector
         }
         using var _ = output;
         if (nodes.Count == 0) throw LayerHooks.NoLayerCalls(module);
-        string outputName = producers.TryGetValue(output.Handle, out var producer) ? producer.Name : previousOutput ?? inputName;
+        // A handle seen earlier may belong to a tensor that was freed and whose handle was reused for a later one: trust it
+        // only when the shape matches (as for layer inputs above), else the output came from the last layer (or a functional op after it).
+        string outputName = producers.TryGetValue(output.Handle, out var producer) && producer.Shape.SequenceEqual(output.shape)
+            ? producer.Name : previousOutput ?? inputName;
         var parameters = module.named_parameters().Select(p => new StructureTensor(p.name, TensorData.ElementType(p.parameter.dtype), [.. p.parameter.shape])
         {
             Values = [.. TensorData.Floats(p.parameter)],

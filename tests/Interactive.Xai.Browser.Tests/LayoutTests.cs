@@ -1,0 +1,205 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Interactive.Xai.Charts;
+using Interactive.Xai.Cli;
+using Interactive.Xai.Inspection;
+using Interactive.Xai.MLNet;
+using Microsoft.ML;
+
+namespace Interactive.Xai.Browser.Tests;
+
+/// <summary>
+/// What a reader sees: in the demo report and in a page with every chart kind, no two text boxes (titles, axis titles,
+/// tick labels, annotations, subplot titles, legend and colour-bar entries, bar and node labels, the mode bar) overlap,
+/// no title, tick label, legend or colour bar covers a plot area, no text leaves its figure, and every image in an
+/// image grid shows visible colour. The checks run in Chromium on the drawn SVG (layout-check.js).
+/// </summary>
+public sealed class LayoutTests(DemoReportFixture fixture) : IClassFixture<DemoReportFixture>
+{
+    private Browser Browser => fixture.Browser;
+
+    [Fact]
+    public void The_demo_report_has_no_overlapping_or_clipped_text_and_every_image_shows_colour()
+    {
+        Browser.Open(fixture.Path);
+        AssertNoLayoutProblems();
+    }
+
+    [Fact]
+    public void Every_chart_kind_has_no_overlapping_or_clipped_text_and_every_image_shows_colour()
+    {
+        string path = System.IO.Path.Combine(fixture.Folder, "every-chart.html");
+        File.WriteAllText(path, EveryChartKind(fixture.Demo).ToHtml());
+        // Kept beside the screenshots (a CI artifact) to look at when this fails.
+        File.Copy(path, System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Browser.SaveScreenshot("layout-every-chart-before-open"))!, "every-chart.html"), overwrite: true);
+        Browser.Open(path);
+        AssertNoLayoutProblems();
+    }
+
+    [Fact]
+    public void The_demo_reports_facts_name_the_cnn_output_after_its_last_layer_and_show_only_meaningful_quality_figures()
+    {
+        var network = fixture.Demo.Network!;
+        // The CNN ends in its linear layer fc: the graph's output is fc's, not an earlier layer's (a reused tensor handle).
+        Assert.Equal("fc", network.Structure.Nodes[^1].Name);
+        Assert.Equal(network.Structure.Nodes[^1].Outputs[0], Assert.Single(network.Structure.Outputs).Name);
+        using var json = JsonDocument.Parse(fixture.Demo.Json);
+        Assert.Equal("fc", json.RootElement.GetProperty("network").GetProperty("structure").GetProperty("outputs")[0].GetProperty("name").GetString());
+
+        string html = fixture.Demo.Html;
+        // Section titles in one style; gradient maps show no "additivity error"; Kernel SHAP is compared with exact SHAP.
+        foreach (var heading in new[] { "Saliency: attributions on held-out digits", "Integrated Gradients: attributions on held-out digits",
+                     "Grad-CAM: attributions on held-out digits", "Occlusion: attributions on held-out digits", "Kernel SHAP compared with exact Shapley values" })
+            Assert.Contains($">{heading}</h2>", html, StringComparison.Ordinal);
+        foreach (var section in new[] { "Saliency", "Grad-CAM", "Occlusion" })
+        {
+            int start = System.Text.RegularExpressions.Regex.Match(html, $"<h2 id=\"[^\"]*\">{section}: attributions").Index;
+            Assert.True(start > 0, $"no {section} section");
+            int end = html.IndexOf("<h2", start + 4, StringComparison.Ordinal);
+            string body = html[start..(end < 0 ? html.Length : end)];
+            Assert.DoesNotContain("additivity", body, StringComparison.Ordinal);
+            Assert.Contains("<td>quality figure</td><td>none: ", body, StringComparison.Ordinal);
+        }
+        Assert.DoesNotContain("<td>backgroundRows</td>", html, StringComparison.Ordinal);
+        var lime = fixture.Demo.Explanations.OfType<LimeExplanation>().Single();
+        if (lime.MeanFidelity < ExplanationReport.LowFidelity) Assert.Contains("<td>warning</td><td>low fidelity: ", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_demo_report_has_a_navigation_pane_whose_links_bring_their_section_and_its_charts_into_view()
+    {
+        Browser.Driver.Navigate().GoToUrl(new Uri(fixture.Path).AbsoluteUri);
+        var links = Browser.Json("""
+            return Array.prototype.map.call(document.querySelectorAll('nav.xai-nav a'), function(a){
+              var target = document.getElementById(a.getAttribute('href').substring(1));
+              return { href: a.getAttribute('href'), text: a.textContent, target: target ? target.tagName + ':' + target.textContent : '' };
+            });
+            """).EnumerateArray().ToArray();
+        var headings = Browser.Json("return Array.prototype.map.call(document.querySelectorAll('main h2, main h3'), function(h){ return h.tagName + ':' + h.textContent; });")
+            .EnumerateArray().Select(h => h.GetString()!).ToArray();
+        Assert.True(headings.Length >= 15, $"{headings.Length} headings");
+        // One link per section heading, in page order, each to its own heading.
+        Assert.Equal(headings, links.Select(l => l.GetProperty("target").GetString()!));
+        Assert.Equal(headings.Select(h => h[(h.IndexOf(':') + 1)..]), links.Select(l => l.GetProperty("text").GetString()!));
+
+        // The pane stays in view; clicking the last section's link scrolls its heading to the top and draws its charts.
+        string id = links[^1].GetProperty("href").GetString()!.Substring(1);
+        Browser.Driver.FindElement(OpenQA.Selenium.By.CssSelector($"nav.xai-nav a[href='#{id}']")).Click();
+        Browser.WaitUntil(() => Browser.Script<bool>($$"""
+            var r = document.getElementById('{{id}}').getBoundingClientRect();
+            var nav = document.querySelector('nav.xai-nav').getBoundingClientRect();
+            return Math.abs(r.top) < 40 && nav.top === 0 && nav.bottom > 0;
+            """), TimeSpan.FromSeconds(10), "the last section's heading at the top of the view");
+        Browser.WaitUntil(() => Browser.Script<bool>("""
+            var charts = document.querySelectorAll('.xai-chart'), seen = 0;
+            for (var i = 0; i < charts.length; i++) {
+              var r = charts[i].getBoundingClientRect();
+              if (r.bottom > 0 && r.top < window.innerHeight) { seen++; if (!charts[i]._fullLayout) return false; }
+            }
+            return seen > 0;
+            """), TimeSpan.FromSeconds(20), "the charts in view to draw");
+        var timing = Browser.Json("var t = performance.getEntriesByType('navigation')[0]; return { dom: t.domContentLoadedEventEnd, load: t.loadEventEnd };");
+        Console.WriteLine($"demo report ({new FileInfo(fixture.Path).Length / 1e6:F1} MB): DOMContentLoaded {timing.GetProperty("dom").GetDouble():F0} ms, load {timing.GetProperty("load").GetDouble():F0} ms");
+        Assert.Empty(Browser.PageProblems());
+    }
+
+    private void AssertNoLayoutProblems()
+    {
+        var charts = LayoutProblems(Browser);
+        Assert.NotEmpty(charts);
+        var failures = charts.Where(c => c.Problems.Count > 0)
+            .Select(c => $"{c.Id} [{c.Title}]:\n    " + string.Join("\n    ", c.Problems)).ToArray();
+        Assert.True(failures.Length == 0, $"{failures.Length} of {charts.Count} charts have layout problems:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>One entry per chart on the open page: its id, title and layout problems.</summary>
+    public static IReadOnlyList<(string Id, string Title, IReadOnlyList<string> Problems)> LayoutProblems(Browser browser)
+    {
+        string json = (string)browser.Driver.ExecuteAsyncScript(File.ReadAllText(ScriptPath()))!;
+        return JsonDocument.Parse(json).RootElement.EnumerateArray()
+            .Select(c => (c.GetProperty("id").GetString()!, c.GetProperty("title").GetString()!,
+                (IReadOnlyList<string>)c.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToArray()))
+            .ToArray();
+    }
+
+    private static string ScriptPath([CallerFilePath] string source = "") => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(source)!, "layout-check.js");
+
+    /// <summary>Every chart builder not already in the demo report, on the demo's results and small hand-made inputs.</summary>
+    internal static HtmlReport EveryChartKind(DemoResult demo)
+    {
+        var report = new HtmlReport("Every chart kind");
+        var exact = (AttributionExplanation)demo.Explanations[0];
+        var kernel = (AttributionExplanation)demo.Explanations[1];
+        report.AddChart(ComparisonCharts.Bars([exact, kernel], 0));
+        foreach (var e in demo.Explanations)
+            if (e is AttributionExplanation a)
+                report.AddChart(AttributionCharts.Importance(a)).AddChart(AttributionCharts.Dependence(a, "bmi"));
+
+        // A linear model whose largest contribution is negative and near the left edge of its waterfall.
+        var table = FeatureTable.FromArray(new float[,] { { 1, 0.1588f, 2, 0.5f }, { -1, -0.2f, 0, 0.1f }, { 0, 0.3f, 1, -0.4f } }, ["age", "x3", "bmi", "s5"]);
+        var linear = DelegateModel.Linear([40f, -2f, 3f, 1f], 0.5f, table.FeatureNames);
+        var shap = new ExactShapleyExplainer(linear, WeightedBackground.FromTable(table)).Explain(table);
+        report.AddChart(AttributionCharts.Waterfall(shap, 1)).AddChart(AttributionCharts.Heatmap(shap)).AddChart(AttributionCharts.Beeswarm(shap));
+        var twoOutputs = DelegateModel.FromRowFunction(4, ["up", "down"], (x, y) => { y[0] = x[0] - x[1]; y[1] = 2 * x[2]; }, table.FeatureNames);
+        var both = new ExactShapleyExplainer(twoOutputs, WeightedBackground.FromTable(table)).Explain(table, OutputTarget.All);
+        report.AddChart(AttributionCharts.Importance(both)).AddChart(AttributionCharts.Waterfall(both, 0));
+
+        var diabetes = Datasets.Diabetes();
+        report.AddChart(FeatureSelectionCharts.CorrelationHeatmap(CorrelationAnalysis.Compute(diabetes.Features)));
+        var rfe = new RecursiveFeatureElimination(task =>
+            new FeatureSubsetScore(task.Features.Length - 0.1 * task.Fold, task.Features.Select(f => (double)(f + 1)).ToArray()),
+            new RecursiveFeatureEliminationOptions { Folds = 3 }).Explain(diabetes.Features, diabetes.Labels);
+        report.AddChart(FeatureSelectionCharts.EliminationCurve(rfe));
+
+        // The ML.NET pipeline graph, as the demo trains it.
+        var context = new MLContext(1);
+        var frame = diabetes.Features.ToDataFrame();
+        frame.Columns.Add(new Microsoft.Data.Analysis.SingleDataFrameColumn("target", diabetes.Labels));
+        var names = diabetes.Features.FeatureNames.ToArray();
+        var pipeline = context.Transforms.Concatenate("Features", names)
+            .Append(context.Regression.Trainers.FastTree(labelColumnName: "target", featureColumnName: "Features", numberOfLeaves: 4, numberOfTrees: 3));
+        var trained = pipeline.Fit(frame);
+        var structure = MLNetStructureReader.Read(trained, ((IDataView)frame).Schema, "FastTree pipeline");
+        report.AddChart(StructureCharts.Graph(structure)).AddChart(LayerSummaryCharts.Table(structure));
+
+        var tree = new DecisionTree
+        {
+            Feature = [0, -1, 1, -1, -1], Threshold = [0.5, 0, 2, 0, 0], Left = [1, -1, 3, -1, -1], Right = [2, -1, 4, -1, -1],
+            Value = [0, -1, 0, 3, 5], Cover = [10, 4, 6, 1, 5],
+        };
+        var ensemble = new TreeEnsemble { Trees = [tree, tree with { Feature = [1, -1, 2, -1, -1] }], FeatureCount = 3, FeatureNames = ["age", "body-mass index", "blood pressure"] };
+        report.AddChart(TreeCharts.Tree(ensemble, 0)).AddChart(TreeCharts.SplitCounts(ensemble));
+
+        var network = demo.Network!;
+        report.AddChart(TrainingCharts.Metric(network.Training)).AddChart(TrainingCharts.LearningRate(network.Training))
+            .AddChart(TrainingCharts.GradientNorms(network.Training));
+        report.AddChart(LayerSummaryCharts.Table(network.Structure)).AddChart(LayerSummaryCharts.Tree(network.Structure));
+        var comparison = network.Weights.CompareTo(network.Weights with { Label = "after" });
+        report.AddChart(WeightCharts.Comparison(comparison, "fc.weight")).AddChart(WeightCharts.Changes(comparison));
+        var attribution = network.Attributions[0];
+        report.AddChart(ImageAttributionCharts.Overlay(attribution, 0)).AddChart(ImageAttributionCharts.Grid(attribution, columns: 5));
+
+        var attention = new AttentionWeights
+        {
+            Layer = "encoder.attention", BatchSize = 1, HeadCount = 2, QueryLength = 3, KeyLength = 3,
+            Values = [0.8f, 0.1f, 0.1f, 0.2f, 0.6f, 0.2f, 0.1f, 0.1f, 0.8f, 0.3f, 0.3f, 0.4f, 0.5f, 0.25f, 0.25f, 0.1f, 0.2f, 0.7f],
+            QueryLabels = ["the", "cat", "sat"], KeyLabels = ["the", "cat", "sat"],
+        };
+        report.AddChart(AttentionCharts.Heatmap(attention, 0));
+        var rnn = new LayerActivation
+        {
+            Name = "lstm", LayerType = "LSTM", Shape = [5, 1, 3], Kind = ActivationKind.Recurrent,
+            Values = [.. Enumerable.Range(0, 15).Select(i => (float)Math.Sin(i))],
+            Statistics = ValueStatistics.Of(Enumerable.Range(0, 15).Select(i => (float)Math.Sin(i)).ToArray()),
+        };
+        report.AddChart(ActivationCharts.HiddenStates(rnn));
+        FeatureVisualization Image(int unit) => new()
+        {
+            Layer = "conv2", Unit = unit, InputShape = [1, 8, 8], Input = [.. Enumerable.Range(0, 64).Select(i => (float)Math.Sin(i * (unit + 1)))],
+            StartInput = [.. new float[64]], StartActivation = 0.1, FinalActivation = 2.5 + unit, Objective = [0.1, 1, 2, 2.5 + unit],
+        };
+        report.AddChart(FeatureVisualizationCharts.Images([Image(0), Image(1), Image(2), Image(3)], columns: 4))
+            .AddChart(FeatureVisualizationCharts.Progress([Image(0), Image(1)]));
+        return report;
+    }
+}
