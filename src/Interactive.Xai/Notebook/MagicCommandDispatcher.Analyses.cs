@@ -8,7 +8,7 @@ namespace Interactive.Xai.Notebook;
 public sealed partial class MagicCommandDispatcher
 {
     /// <summary>The ML.NET trainers #!xai-rfe --trainer names.</summary>
-    public static IReadOnlyList<string> EliminationTrainers { get; } = ["sdca", "fasttree", "lbfgs"];
+    public static IReadOnlyList<string> EliminationTrainers { get; } = ["fasttree", "sdca", "lbfgs"];
 
     private void Lime(CommandContext context, Action<object> show)
     {
@@ -130,7 +130,7 @@ public sealed partial class MagicCommandDispatcher
         }
         else
         {
-            string trainer = context.Get("trainer") ?? "sdca";
+            string trainer = context.Get("trainer") ?? "fasttree";
             var task = (context.Get("task") ?? "regression") switch
             {
                 "regression" => MLNetTask.Regression,
@@ -193,10 +193,10 @@ public sealed partial class MagicCommandDispatcher
             case TrainingMonitor monitor:
                 var snapshot = monitor.Snapshot();
                 TrainingView.Check(snapshot, chart);
-                if (chart == "dashboard" && !monitor.IsCompleted && LiveViews.Host is not null)
+                if (chart == "dashboard" && !monitor.IsCompleted && context.Live is { } host)
                 {
                     // still training (on another thread): one output redrawn as values come, until the monitor completes
-                    var live = monitor.ShowLive();
+                    var live = LiveTraining.ShowLive(monitor, host);
                     EventHandler<TrainingSnapshot>? stop = null;
                     stop = (_, s) =>
                     {

@@ -180,9 +180,9 @@ public sealed partial class MagicCommandDispatcher
 
     private void Attention(CommandContext context, Action<object> show)
     {
-        var model = ResolveTorchModule(context, "xai-attention", out var module);
         int heads = context.GetInt("heads")!.Value;
         if (heads < 1) throw new XaiException($"--heads must be at least 1, got {heads}");
+        var model = ResolveTorchModule(context, "xai-attention", out var module);
         var (data, _) = ResolveData(context, model, "data");
         var selected = context.Get("rows") is { } r ? ParseRows(r, data.RowCount) : Enumerable.Range(0, Math.Min(DefaultAttentionRows, data.RowCount)).ToArray();
         var rows = data.SelectRows(selected);

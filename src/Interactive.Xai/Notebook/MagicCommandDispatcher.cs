@@ -87,6 +87,15 @@ public sealed partial class MagicCommandDispatcher
     /// <summary>Runs the command <paramref name="name"/> with already separated options (names without dashes).</summary>
     public MagicCommandResult Execute(string name, IReadOnlyDictionary<string, string> options, IVariableSource variables,
         Action<object> display, IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
+        => Execute(name, options, variables, display, null, progress, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Execute(string, IReadOnlyDictionary{string, string}, IVariableSource, Action{object}, IProgress{ExplanationProgress}?, CancellationToken)"/>;
+    /// <paramref name="live"/> displays a value and returns the action that redraws it in place (the kernel's
+    /// DisplayedValue.Update), for views that change while shown (#!xai-training of a monitor still training).
+    /// </summary>
+    public MagicCommandResult Execute(string name, IReadOnlyDictionary<string, string> options, IVariableSource variables,
+        Action<object> display, Func<object, Action<object>>? live, IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(variables);
@@ -105,7 +114,7 @@ public sealed partial class MagicCommandDispatcher
                     throw new XaiException($"#!{command.Name} has no option --{key}; it takes {(command.Options.Count == 0 ? "none" : string.Join(", ", command.Options.Select(o => "--" + o.Name)))}");
             foreach (var required in command.Options.Where(o => o.Required))
                 if (!options.ContainsKey(required.Name)) throw new XaiException($"#!{command.Name} needs --{required.Name}: {required.Description}");
-            var context = new CommandContext(command.Name, options, variables, progress, cancellationToken);
+            var context = new CommandContext(command.Name, options, variables, progress, cancellationToken) { Live = live };
             // a repeated command (same options, same model and data content) shows its earlier result again
             string? resultKey = ResultKey(command, options, variables);
             if (resultKey is not null && _results.TryGet(resultKey, out var cached))
@@ -458,6 +467,8 @@ public sealed partial class MagicCommandDispatcher
     private sealed record CommandContext(string Command, IReadOnlyDictionary<string, string> Options, IVariableSource Variables,
         IProgress<ExplanationProgress>? Progress, CancellationToken CancellationToken)
     {
+        public Func<object, Action<object>>? Live { get; init; }
+
         public string? Get(string name) => Options.TryGetValue(name, out var v) ? v : null;
 
         public int? GetInt(string name)
