@@ -42,6 +42,30 @@ public static class XaiNotebook
         return values.Where(v => v.Value is not null).ToDictionary(v => v.Name, v => v.Value!, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Compiles the code a first magic command runs, on a thread-pool thread, while the user reads the loaded line:
+    /// a small Kernel SHAP explanation through the engine, its default charts serialised by Plotly.NET (the largest
+    /// share of a fresh process's first cell: FSharp.Core and Plotly.NET code is compiled on first use), and ONNX
+    /// Runtime's native library. It shows nothing, leaves the session's plotly.js bootstrap for the first real output,
+    /// and never throws (a failure here only means the first command compiles that code itself).
+    /// </summary>
+    public static Task WarmUp() => Task.Run(() =>
+    {
+        try
+        {
+            var model = DelegateModel.Linear([1f, -1f, 0.5f], 0f, ["a", "b", "c"]);
+            var table = FeatureTable.FromRowMajor([0f, 1f, 2f, 1f, 0f, 1f, 2f, 2f, 0f, 1f, 1f, 1f], 4, 3, ["a", "b", "c"]);
+            var explanation = new KernelShapExplainer(model, WeightedBackground.KMeans(table, 2, 0), new KernelShapOptions { Samples = 16 }).Explain(table.Slice(0, 2));
+            var html = new System.Text.StringBuilder();
+            foreach (var chart in ExplanationViews.DefaultCharts(explanation)) NotebookHtml.AppendChart(html, chart);
+            _ = Microsoft.ML.OnnxRuntime.OrtEnv.Instance();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // nothing to do: the first command compiles the code itself
+        }
+    });
+
     /// <summary>The property a --option binds to in a directive's command type: "input-shape" → "InputShape".</summary>
     public static string PropertyName(string option)
     {
