@@ -103,6 +103,23 @@ public sealed class ResultCacheTests
         Assert.Equal(before.Value(0, 0) + 1, after.Value(0, 0), 5);   // saliency of a linear layer is its weight
     }
 
+    [Theory]
+    [InlineData("#!xai-lime --model model --data data --samples 200 --rows {0}")]
+    [InlineData("#!xai-counterfactual --model model --data data --desired-range 0,1 --immutable c --generations 5 --row {0}")]
+    public void New_rows_on_the_same_model_and_data_reuse_the_explainer_built_from_them(string line)
+    {
+        var dispatcher = new MagicCommandDispatcher();
+        var variables = Fixtures.Variables();
+        var first = Fixtures.Run(string.Format(System.Globalization.CultureInfo.InvariantCulture, line, 1), variables, dispatcher);
+        long misses = dispatcher.Cache.Misses, hits = dispatcher.Cache.Hits;
+        var second = Fixtures.Run(string.Format(System.Globalization.CultureInfo.InvariantCulture, line, 2), variables, dispatcher);
+
+        Assert.True(first.Result.Succeeded && second.Result.Succeeded, first.Result.Error ?? second.Result.Error);
+        Assert.Equal(misses, dispatcher.Cache.Misses);
+        Assert.Equal(hits + 1, dispatcher.Cache.Hits);
+        Assert.Equal(0, dispatcher.Results.Hits);   // other rows: a new result, from the cached explainer
+    }
+
     [Fact]
     public void Errors_are_not_cached()
     {
