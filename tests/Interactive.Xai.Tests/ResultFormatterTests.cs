@@ -47,6 +47,15 @@ public sealed class ResultFormatterTests
     }
 
     [Fact]
+    public async Task The_load_time_warm_up_draws_nothing_and_leaves_plotly_js_for_the_first_real_output()
+    {
+        NotebookHtml.ResetSession();
+        await XaiNotebook.WarmUp();
+        Assert.False(NotebookHtml.PlotlyWritten);
+        Assert.Contains("<script", NotebookHtml.PlotlyBootstrap());
+    }
+
+    [Fact]
     public void A_native_library_diagnosis_lists_the_missing_versions()
     {
         var diagnosis = new NativeLibraryDiagnosis
