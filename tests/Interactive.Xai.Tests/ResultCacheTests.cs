@@ -60,6 +60,28 @@ public sealed class ResultCacheTests
     }
 
     [Fact]
+    public void A_DataFrame_changed_in_place_in_its_last_digits_or_its_text_is_a_new_key()
+    {
+        var dispatcher = new MagicCommandDispatcher();
+        var x = new Microsoft.Data.Analysis.DoubleDataFrameColumn("x", [1.0, 2.0, 3.0, 4.0]);
+        var y = new Microsoft.Data.Analysis.DoubleDataFrameColumn("y", [2.0, 1.0, 4.0, 3.0]);
+        var when = new Microsoft.Data.Analysis.PrimitiveDataFrameColumn<DateTime>("when", [DateTime.UnixEpoch, DateTime.UnixEpoch, DateTime.UnixEpoch, DateTime.UnixEpoch]);
+        var frame = new Microsoft.Data.Analysis.DataFrame(x, y);
+        var variables = new Dictionary<string, object?> { ["frame"] = frame };
+        var first = Fixtures.Run("#!xai-correlation --data frame", variables, dispatcher);
+        Assert.True(first.Result.Succeeded, first.Result.Error);
+        Assert.Same(first.Shown[0], Fixtures.Run("#!xai-correlation --data frame", variables, dispatcher).Shown[0]);
+
+        y[0] = 2.0 + 1e-12;   // below float precision
+        var changed = Fixtures.Run("#!xai-correlation --data frame", variables, dispatcher);
+        Assert.NotSame(first.Shown[0], changed.Shown[0]);
+
+        frame.Columns.Add(when);   // a column that is neither a number nor text can still be keyed (the command then says what is wrong)
+        var withDates = Fixtures.Run("#!xai-correlation --data frame", variables, dispatcher);
+        Assert.DoesNotContain("unexpectedly", withDates.Result.Error ?? "");
+    }
+
+    [Fact]
     public void An_edited_csv_file_is_read_again()
     {
         string path = Path.Combine(Path.GetTempPath(), $"xai-result-cache-{Guid.NewGuid():N}.csv");

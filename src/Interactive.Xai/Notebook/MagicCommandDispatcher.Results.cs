@@ -64,23 +64,29 @@ public sealed partial class MagicCommandDispatcher
 
     private static string FrameKey(DataFrame frame)
     {
-        // a DataFrame can be changed in place, so its values are read every time
-        var values = new List<float>();
-        var names = new List<string>();
+        // a DataFrame can be changed in place, so its values are read every time: each value's full bits (a double
+        // differing in its last digit is a different key), text as UTF-8, each cell closed by a separator
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(BitConverter.GetBytes(frame.Rows.Count));
         foreach (var column in frame.Columns)
         {
-            names.Add(column.Name + ":" + column.DataType.Name);
+            hash.AppendData(Encoding.UTF8.GetBytes(column.Name + "\u001f" + column.DataType.FullName + "\u001e"));
             for (long i = 0; i < column.Length; i++)
             {
-                var v = column[i];
-                values.Add(v switch
+                byte[] bytes = column[i] switch
                 {
-                    null => float.NaN,
-                    IConvertible c when v is not string => Convert.ToSingle(c, System.Globalization.CultureInfo.InvariantCulture),
-                    _ => v.GetHashCode(),
-                });
+                    null => [0xFF],
+                    double d => BitConverter.GetBytes(d),
+                    float f => BitConverter.GetBytes(f),
+                    int n => BitConverter.GetBytes(n),
+                    long n => BitConverter.GetBytes(n),
+                    bool b => [b ? (byte)1 : (byte)0],
+                    var other => Encoding.UTF8.GetBytes(Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+                };
+                hash.AppendData(bytes);
+                hash.AppendData([0x1F]);
             }
         }
-        return ResultCache.ContentKey(values.ToArray(), names, (int)frame.Rows.Count, frame.Columns.Count);
+        return "frame:" + Convert.ToHexString(hash.GetHashAndReset());
     }
 }
