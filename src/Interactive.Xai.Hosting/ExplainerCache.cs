@@ -99,6 +99,20 @@ public sealed class ExplainerCache
         return GetOrAdd(new Key(typeof(T).FullName!, Identity(model), Identity(background), options.ToString()), create);
     }
 
+    /// <summary>
+    /// The explainer for (model, reference table, options), created once: for explainers whose state depends on the
+    /// model and a whole data set rather than a weighted background (LIME's training statistics, the counterfactual
+    /// search's feature scales and ranges). <paramref name="optionsKey"/> must spell out every option that changes the
+    /// explainer (a record's ToString does not show the contents of its lists).
+    /// </summary>
+    public T GetOrCreate<T>(IModel model, FeatureTable reference, string optionsKey, Func<T> create) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(optionsKey);
+        return GetOrAdd(new Key(typeof(T).FullName! + "/table", Identity(model), Identity(reference), optionsKey), create);
+    }
+
     /// <summary>A tree ensemble with node covers from routing <paramref name="data"/> through it, computed once per (ensemble, data).</summary>
     public TreeEnsemble Covered(TreeEnsemble ensemble, FeatureTable data)
     {

@@ -7,7 +7,8 @@
 // With --charts it prints chart serialisation figures instead (ChartBenchmark.cs); with --tree-shap, the Tree SHAP
 // benchmark (TreeShapBenchmark.cs); with --ig, Integrated Gradients throughput (IntegratedGradientsBenchmark.cs); with
 // --occlusion, the occlusion benchmark on digit images (OcclusionBenchmark.cs); with --torch, the TorchSharp adapter and Grad-CAM (TorchBenchmark.cs); with --cache, the
-// notebook session cache (CacheBenchmark.cs).
+// notebook session cache (CacheBenchmark.cs), after the first-call figures (FirstCallBenchmark.cs: first call in a fresh
+// process, the same command repeated, new rows on the same model; --first-call prints only those).
 using System.Diagnostics;
 using System.Globalization;
 using Interactive.Xai;
@@ -18,8 +19,24 @@ if (args.Contains("--charts"))
     Interactive.Xai.Benchmarks.ChartBenchmark.Run();
     return;
 }
+if (args.Contains("--first-call-session"))
+{
+    FirstCallBenchmark.Session(args.Contains("--warm-up"));
+    return;
+}
+if (args.Contains("--first-call-phases"))
+{
+    FirstCallBenchmark.Phases();
+    return;
+}
+if (args.Contains("--first-call"))
+{
+    FirstCallBenchmark.Run();
+    return;
+}
 if (args.Contains("--cache"))
 {
+    FirstCallBenchmark.Run();
     CacheBenchmark.Run(args);
     return;
 }

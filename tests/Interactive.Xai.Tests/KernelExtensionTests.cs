@@ -21,6 +21,8 @@ public sealed class KernelFixture : IAsyncLifetime
             var data = FeatureTable.FromArray(values, new[] { "a", "b", "c", "d" });
             var ds = new Dataset("linear", data, "y", model.Predict(data));
             var number = 42;
+            var kernelMonitor = new TrainingMonitor();
+            for (int step = 0; step < 4; step++) kernelMonitor.Log(0, step, 1.0 / (step + 1));
             """);
         Assert.True(setup.Succeeded, setup.Describe());
     }
@@ -47,7 +49,9 @@ public sealed class KernelExtensionTests(KernelFixture fixture) : IClassFixture<
         Assert.DoesNotContain(extension.Plain, p => p.Contains("does not register"));
         string line = Assert.Single(extension.Plain, p => p.StartsWith("Interactive.Xai ", StringComparison.Ordinal));
         Assert.Equal(XaiNotebook.LoadedMessage(), line);
-        Assert.Contains("loaded: #!xai-explain, #!xai-importance, #!xai-pdp, #!xai-ale, #!xai-inspect, #!xai-compare, #!xai-help", line);
+        Assert.Contains("loaded: #!xai-explain, #!xai-importance, #!xai-pdp, #!xai-ale, #!xai-inspect, #!xai-compare, #!xai-lime, "
+            + "#!xai-counterfactual, #!xai-correlation, #!xai-rfe, #!xai-attention, #!xai-visualize, #!xai-outputs, #!xai-training, #!xai-help", line);
+        Assert.DoesNotContain(extension.Plain, p => p.Contains("binds options wrongly"));
         // the loaded line's HTML carries plotly.js for the session
         Assert.Contains(extension.Html, h => h.Contains("xai-loaded") && h.Length > 1_000_000);
     }
@@ -62,7 +66,13 @@ public sealed class KernelExtensionTests(KernelFixture fixture) : IClassFixture<
     [InlineData("#!xai-compare --model model --data data --row 3", 1)]
     [InlineData("#!xai-pdp --model model --data data --feature a --grid -1,0,1", 1)]
     [InlineData("#!xai-explain --model model --data data --rows 0-4 --target all --chart waterfall --row 1", 1)]
-    public async Task Each_magic_command_displays_html_with_a_chart(string line, int charts)
+    [InlineData("#!xai-lime --model model --data data --rows 0-1 --samples 500", 2)]
+    [InlineData("#!xai-lime --model model --data data --rows 0 --input-shape 1,2,2 --cell-size 1 --samples 100", 2)]
+    [InlineData("#!xai-counterfactual --model model --data data --row 2 --desired-range 1,2 --count 2 --immutable a", 2)]
+    [InlineData("#!xai-correlation --data data --method spearman", 1)]
+    [InlineData("#!xai-rfe --data ds --trainer fasttree --select 2", 1)]
+    [InlineData("#!xai-training --monitor kernelMonitor --chart loss", 1)]
+        public async Task Each_magic_command_displays_html_with_a_chart(string line, int charts)
     {
         var result = await _session.SubmitAsync(line);
 
@@ -96,6 +106,15 @@ public sealed class KernelExtensionTests(KernelFixture fixture) : IClassFixture<
     [InlineData("#!xai-pdp --model model --data data --feature zzz", "zzz")]
     [InlineData("#!xai-explain --model model --data data --colour red", "--colour")]
     [InlineData("#!xai-explain --model model", "--data")]
+    [InlineData("#!xai-lime --model model --data no_such.csv", "no_such.csv")]
+    [InlineData("#!xai-lime --model model --data data --colour red", "--colour")]
+    [InlineData("#!xai-counterfactual --model number --data data --desired 1", "not a model")]
+    [InlineData("#!xai-correlation --data number", "Int32")]
+    [InlineData("#!xai-rfe --data ds --retrain number", "not a Func")]
+    [InlineData("#!xai-outputs --model model --data data", "regression")]
+    [InlineData("#!xai-attention --model model --data data --layer a --heads 1", "TorchSharp")]
+    [InlineData("#!xai-visualize --model no_such.pt --layer conv1", "no_such.pt")]
+    [InlineData("#!xai-training --monitor number", "not a TrainingMonitor")]
     public async Task Errors_come_back_as_one_line_failures(string line, string mention)
     {
         var result = await _session.SubmitAsync(line);

@@ -98,7 +98,7 @@ public sealed class NotebookRunnerTests
     }
 
     /// <summary>Maps the package reference to the local build; refuses any other NuGet package (none can be restored here).</summary>
-    private static (string Code, bool LoadPackage) Preprocess(string contents, string name, int cell)
+    internal static (string Code, bool LoadPackage) Preprocess(string contents, string name, int cell)
     {
         bool load = false;
         var lines = new List<string>();

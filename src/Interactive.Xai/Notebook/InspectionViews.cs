@@ -152,6 +152,66 @@ public static class InspectionViews
         return Close(html);
     }
 
+    /// <summary>A training snapshot: facts and the dashboard of every recorded curve.</summary>
+    public static string Html(TrainingSnapshot snapshot) => Html(new TrainingView(snapshot, "dashboard"));
+
+    /// <summary>A training snapshot as the dashboard or one of its charts.</summary>
+    public static string Html(TrainingView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        var snapshot = view.Snapshot;
+        var html = Open("xai-training", snapshot.IsCompleted ? "Training (finished)" : "Training");
+        NotebookHtml.AppendFacts(html, TrainingCharts.Facts(snapshot));
+        NotebookHtml.AppendChart(html, view.Chart switch
+        {
+            "dashboard" => TrainingCharts.Dashboard(snapshot),
+            "learning-rate" => TrainingCharts.LearningRate(snapshot),
+            "gradients" => TrainingCharts.GradientNorms(snapshot),
+            var metric => TrainingCharts.Metric(snapshot, metric),
+        });
+        return Close(html);
+    }
+
+    /// <summary>Rows shown as probability bars by <see cref="Html(ClassProbabilities)"/> (the rest are in the heatmap).</summary>
+    public const int MaxProbabilityBars = 3;
+
+    /// <summary>Class probabilities: accuracy when labels are known, the rows-by-classes heatmap and the first rows' bars.</summary>
+    public static string Html(ClassProbabilities probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        var html = Open("xai-probabilities", $"Class probabilities ({probabilities.RowCount.ToString("N0", CultureInfo.InvariantCulture)} rows, {probabilities.ClassCount} classes)");
+        var facts = new List<(string, string)> { ("scores", probabilities.AppliedSoftmax ? "softmax of the model's logits" : "the model's probabilities") };
+        if (!probabilities.Actual.IsDefaultOrEmpty)
+        {
+            int right = Enumerable.Range(0, probabilities.RowCount).Count(r => probabilities.Predicted[r] == probabilities.Actual[r]);
+            facts.Add(("accuracy", NotebookHtml.Number((double)right / Math.Max(1, probabilities.RowCount))));
+        }
+        NotebookHtml.AppendFacts(html, facts);
+        if (probabilities.RowCount > 0)
+        {
+            NotebookHtml.AppendChart(html, OutputCharts.ProbabilityHeatmap(probabilities));
+            for (int r = 0; r < Math.Min(MaxProbabilityBars, probabilities.RowCount); r++) NotebookHtml.AppendChart(html, OutputCharts.Probabilities(probabilities, r));
+        }
+        return Close(html);
+    }
+
+    /// <summary>How weights changed between two snapshots: relative change per tensor and the value histograms of the most changed one.</summary>
+    public static string Html(WeightComparison comparison)
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        var html = Open("xai-weight-changes", $"Weights: {comparison.Before.Label} vs {comparison.After.Label}");
+        NotebookHtml.AppendTable(html, ["tensor", "relative change", "mean |Δ|", "max |Δ|"],
+            comparison.Changes.Select(c => (IReadOnlyList<string>)[c.Name, NotebookHtml.Number(c.RelativeChange), NotebookHtml.Number(c.Difference.MeanAbsolute),
+                NotebookHtml.Number(Math.Max(Math.Abs(c.Difference.Min), Math.Abs(c.Difference.Max)))]), "Changes per tensor");
+        if (comparison.Changes.Length > 0)
+        {
+            NotebookHtml.AppendChart(html, WeightCharts.Changes(comparison));
+            var most = comparison.Changes.MaxBy(c => double.IsFinite(c.RelativeChange) ? c.RelativeChange : double.MaxValue)!;
+            NotebookHtml.AppendChart(html, WeightCharts.Comparison(comparison, most.Name));
+        }
+        return Close(html);
+    }
+
     private static StringBuilder Open(string kind, string heading)
         => new StringBuilder(NotebookHtml.PlotlyBootstrap()).Append(NotebookHtml.Style).Append("<div class=\"xai-view ").Append(kind).Append("\">")
             .Append("<h3>").Append(NotebookHtml.Encode(heading)).Append("</h3>\n");

@@ -10,11 +10,14 @@ public static class LiveTraining
     /// state. Dispose the result to stop redrawing. Needs the extension (#r "nuget: Interactive.Xai").
     /// </summary>
     /// <exception cref="InvalidOperationException">No notebook is attached.</exception>
-    public static IDisposable ShowLive(this TrainingMonitor monitor)
+    public static IDisposable ShowLive(this TrainingMonitor monitor) => ShowLive(monitor, null);
+
+    /// <summary>As <see cref="ShowLive(TrainingMonitor)"/>, displaying through <paramref name="host"/> (returns the update action of a displayed value).</summary>
+    internal static IDisposable ShowLive(TrainingMonitor monitor, Func<object, Action<object>>? host)
     {
         ArgumentNullException.ThrowIfNull(monitor);
         // The monitor throttles; the view adds no interval of its own (1 ms) so that no update it publishes is held back.
-        return LiveViews.Show(monitor, changed => new Subscription(monitor, changed), TimeSpan.FromMilliseconds(1));
+        return LiveViews.Show(monitor, changed => new Subscription(monitor, changed), TimeSpan.FromMilliseconds(1), host);
     }
 
     private sealed class Subscription : IDisposable

@@ -17,10 +17,14 @@ public static class LiveViews
     /// </summary>
     /// <exception cref="InvalidOperationException">No host is bound (the extension is not loaded).</exception>
     public static IDisposable Show(object value, Func<Action, IDisposable> subscribe, TimeSpan? interval = null)
+        => Show(value, subscribe, interval, null);
+
+    /// <summary>As <see cref="Show(object, Func{Action, IDisposable}, TimeSpan?)"/>, displaying through <paramref name="host"/> (a magic command's own output) instead of <see cref="Host"/>.</summary>
+    public static IDisposable Show(object value, Func<Action, IDisposable> subscribe, TimeSpan? interval, Func<object, Action<object>>? host)
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(subscribe);
-        var host = Host ?? throw new InvalidOperationException("No notebook is attached: load the extension with #r \"nuget: Interactive.Xai\".");
+        host ??= Host ?? throw new InvalidOperationException("No notebook is attached: load the extension with #r \"nuget: Interactive.Xai\".");
         var update = host(value);
         return new LiveView(value, update, subscribe, interval ?? TimeSpan.FromMilliseconds(250));
     }

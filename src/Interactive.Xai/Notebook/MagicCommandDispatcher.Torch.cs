@@ -1,4 +1,6 @@
+using System.Globalization;
 using Interactive.Xai.Hosting;
+using Interactive.Xai.Inspection;
 using Interactive.Xai.Torch;
 using Interactive.Xai.Torch.Inspection;
 using TorchSharp;
@@ -123,5 +125,109 @@ public sealed partial class MagicCommandDispatcher
         var numbered = FeatureTable.FromRowMajor(Enumerable.Range(0, rowCount).Select(i => (float)i).ToArray(), rowCount, 1);
         var picked = SelectRows(numbered, rows);
         return Enumerable.Range(0, picked.RowCount).Select(i => (int)picked[i, 0]).ToArray();
+    }
+}
+
+public sealed partial class MagicCommandDispatcher
+{
+    // A TorchSharp network's parameters as a content key (it may have been trained since the last cell): true with null
+    // for other objects; false when the parameters cannot be read (the result is then not cached).
+    private static bool TryTorchParameterKey(object value, out string? key)
+    {
+        key = null;
+        nn.Module? module = value switch
+        {
+            TrainedTorchModel trained => trained.Model.Module,
+            TorchModel torchModel => torchModel.Module,
+            nn.Module m => m,
+            _ => null,
+        };
+        if (module is null) return true;
+        try
+        {
+            var values = new List<float>();
+            var names = new List<string>();
+            foreach (var (name, parameter) in module.named_parameters())
+            {
+                names.Add(name);
+                using var cpu = parameter.detach().cpu().to_type(ScalarType.Float32);
+                values.AddRange(cpu.data<float>());
+            }
+            key = ResultCache.ContentKey(values.ToArray(), names, values.Count);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Rows #!xai-attention feeds through the network when --rows is not given.</summary>
+    public const int DefaultAttentionRows = 4;
+
+    // An image model's own input shape (a TorchModel over C x H x W inputs), for image LIME without --input-shape.
+    private static int[]? ModelImageShape(IModel model) => model is TorchModel { InputShape.Length: 3 } torch ? [.. torch.InputShape] : null;
+
+    private TorchModel ResolveTorchModule(CommandContext context, string command, out nn.Module<Tensor, Tensor> module)
+    {
+        var model = ResolveModel(context);
+        if (model is not TorchModel torch)
+            throw new XaiException($"#!{command} needs a TorchSharp model (a TorchModel, TrainedTorchModel or .pt file); --model {context.Get("model")} is a {model.GetType().Name}");
+        module = torch.Module as nn.Module<Tensor, Tensor>
+            ?? throw new XaiException($"#!{command}: the layers of a TorchScript file cannot be hooked from TorchSharp; use a TorchModel made with TorchModel.FromModule");
+        return torch;
+    }
+
+    private void Attention(CommandContext context, Action<object> show)
+    {
+        int heads = context.GetInt("heads")!.Value;
+        if (heads < 1) throw new XaiException($"--heads must be at least 1, got {heads}");
+        var model = ResolveTorchModule(context, "xai-attention", out var module);
+        var (data, _) = ResolveData(context, model, "data");
+        var selected = context.Get("rows") is { } r ? ParseRows(r, data.RowCount) : Enumerable.Range(0, Math.Min(DefaultAttentionRows, data.RowCount)).ToArray();
+        var rows = data.SelectRows(selected);
+        var tokens = context.Get("tokens")?.Split(',', StringSplitOptions.TrimEntries);
+        long[] shape = [rows.RowCount, .. model.InputShape.Select(d => (long)d)];
+        using var scope = NewDisposeScope();
+        var inputs = tensor(rows.Values.ToArray(), shape);
+        show(TorchInspector.Attention(module, context.Get("layer")!, inputs, heads, tokens));
+    }
+
+    private void Visualize(CommandContext context, Action<object> show)
+    {
+        var model = ResolveTorchModule(context, "xai-visualize", out var module);
+        string layer = context.Get("layer")!;
+        var units = ParseUnits(context.Get("units") ?? "0-3");
+        var options = new FeatureVisualizationOptions
+        {
+            InputShape = [.. model.InputShape.Select(d => (long)d)],
+            Steps = context.GetInt("steps") ?? 200,
+            Seed = context.GetInt("seed") ?? 42,
+        };
+        var results = new List<FeatureVisualization>();
+        for (int i = 0; i < units.Length; i++)
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            context.Progress?.Report(new ExplanationProgress("feature visualisation", i, units.Length));
+            results.Add(FeatureVisualizer.Maximize(module, layer, units[i], options));
+        }
+        context.Progress?.Report(new ExplanationProgress("feature visualisation", units.Length, units.Length));
+        show(results.ToArray());
+    }
+
+    private static int[] ParseUnits(string text)
+    {
+        var units = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var bounds = part.Split('-', StringSplitOptions.TrimEntries);
+            if (bounds.Length == 1 && int.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out int single)) units.Add(single);
+            else if (bounds.Length == 2 && int.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out int from)
+                     && int.TryParse(bounds[1], NumberStyles.None, CultureInfo.InvariantCulture, out int to) && from <= to && to - from < 1024)
+                units.AddRange(Enumerable.Range(from, to - from + 1));
+            else throw new XaiException($"--units {text}: use '0-3', '5' or '0,2'");
+        }
+        if (units.Count == 0) throw new XaiException($"--units {text} selects no unit");
+        return [.. units];
     }
 }

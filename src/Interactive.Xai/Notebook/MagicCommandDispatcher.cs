@@ -50,19 +50,24 @@ public sealed record MagicCommandResult(bool Succeeded, string? Error, IReadOnly
 public sealed partial class MagicCommandDispatcher
 {
     private readonly ExplainerCache _cache;
+    private readonly ResultCache _results;
     private readonly ExplanationRunner _runner;
-    private readonly Dictionary<string, (DateTime Written, LoadedModel Model)> _files = [];
+    private readonly Dictionary<string, (string Version, LoadedModel Model)> _files = [];
     private readonly Lock _filesGate = new();
 
-    /// <summary>Creates a dispatcher sharing <paramref name="cache"/> (a new one when null).</summary>
-    public MagicCommandDispatcher(ExplainerCache? cache = null)
+    /// <summary>Creates a dispatcher sharing <paramref name="cache"/> (a new one when null) and <paramref name="results"/> (a new one when null).</summary>
+    public MagicCommandDispatcher(ExplainerCache? cache = null, ResultCache? results = null)
     {
         _cache = cache ?? new ExplainerCache();
+        _results = results ?? new ResultCache();
         _runner = new ExplanationRunner(_cache);
     }
 
-    /// <summary>The session cache.</summary>
+    /// <summary>The session cache of explainer state (what depends only on a model and its background or data).</summary>
     public ExplainerCache Cache => _cache;
+
+    /// <summary>The session cache of whole results, keyed by command, options and the content of the models and data named.</summary>
+    public ResultCache Results => _results;
 
     /// <summary>Runs a whole magic-command line such as "#!xai-pdp --model m --data d --feature bmi".</summary>
     public MagicCommandResult Execute(string line, IVariableSource variables, Action<object> display,
@@ -82,6 +87,15 @@ public sealed partial class MagicCommandDispatcher
     /// <summary>Runs the command <paramref name="name"/> with already separated options (names without dashes).</summary>
     public MagicCommandResult Execute(string name, IReadOnlyDictionary<string, string> options, IVariableSource variables,
         Action<object> display, IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
+        => Execute(name, options, variables, display, null, progress, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Execute(string, IReadOnlyDictionary{string, string}, IVariableSource, Action{object}, IProgress{ExplanationProgress}?, CancellationToken)"/>;
+    /// <paramref name="live"/> displays a value and returns the action that redraws it in place (the kernel's
+    /// DisplayedValue.Update), for views that change while shown (#!xai-training of a monitor still training).
+    /// </summary>
+    public MagicCommandResult Execute(string name, IReadOnlyDictionary<string, string> options, IVariableSource variables,
+        Action<object> display, Func<object, Action<object>>? live, IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(variables);
@@ -100,7 +114,14 @@ public sealed partial class MagicCommandDispatcher
                     throw new XaiException($"#!{command.Name} has no option --{key}; it takes {(command.Options.Count == 0 ? "none" : string.Join(", ", command.Options.Select(o => "--" + o.Name)))}");
             foreach (var required in command.Options.Where(o => o.Required))
                 if (!options.ContainsKey(required.Name)) throw new XaiException($"#!{command.Name} needs --{required.Name}: {required.Description}");
-            var context = new CommandContext(command.Name, options, variables, progress, cancellationToken);
+            var context = new CommandContext(command.Name, options, variables, progress, cancellationToken) { Live = live };
+            // a repeated command (same options, same model and data content) shows its earlier result again
+            string? resultKey = ResultKey(command, options, variables);
+            if (resultKey is not null && _results.TryGet(resultKey, out var cached))
+            {
+                foreach (var value in cached) Show(value);
+                return new MagicCommandResult(true, null, shown);
+            }
             switch (command.Name)
             {
                 case "xai-help": Show(new MagicCommandHelp(MagicCommands.All)); break;
@@ -110,8 +131,17 @@ public sealed partial class MagicCommandDispatcher
                 case "xai-ale": Effects(context, "ale", Show); break;
                 case "xai-inspect": Inspect(context, Show); break;
                 case "xai-compare": Compare(context, Show); break;
+                case "xai-lime": Lime(context, Show); break;
+                case "xai-counterfactual": Counterfactual(context, Show); break;
+                case "xai-correlation": Correlation(context, Show); break;
+                case "xai-rfe": FeatureElimination(context, Show); break;
+                case "xai-attention": Attention(context, Show); break;
+                case "xai-visualize": Visualize(context, Show); break;
+                case "xai-outputs": Outputs(context, Show); break;
+                case "xai-training": Training(context, Show); break;
                 default: throw new XaiException($"#!{command.Name} is not implemented");
             }
+            if (resultKey is not null) _results.Add(resultKey, [.. shown], shown.Sum(ResultCache.EstimateBytes));
             return new MagicCommandResult(true, null, shown);
         }
         catch (XaiException e)
@@ -149,7 +179,15 @@ public sealed partial class MagicCommandDispatcher
             return;
         }
         if (method is not ("exact-shap" or "kernel-shap" or "tree-shap"))
-            throw new XaiException($"#!xai-explain --method {method}: use exact-shap, kernel-shap, tree-shap, {string.Join(", ", GradientMethods)} (other methods have their own commands)");
+            throw new XaiException(method switch
+            {
+                "lime" => "#!xai-explain --method lime: LIME has its own command, #!xai-lime (same --model, --data and --rows)",
+                "counterfactual" => "#!xai-explain --method counterfactual: use #!xai-counterfactual",
+                "permutation-importance" => "#!xai-explain --method permutation-importance: use #!xai-importance",
+                "pdp" or "ice" => "#!xai-explain --method " + method + ": use #!xai-pdp",
+                "ale" => "#!xai-explain --method ale: use #!xai-ale",
+                _ => $"#!xai-explain --method {method}: use exact-shap, kernel-shap, tree-shap or {string.Join(", ", GradientMethods)}; #!xai-help lists the other analyses' commands",
+            });
         var rows = SelectRows(data, context.Get("rows"));
         FeatureTable? background = context.Get("background") is { } b ? ResolveData(context, model, "background", b).Table : null;
         var request = new ExplanationRequest
@@ -341,10 +379,11 @@ public sealed partial class MagicCommandDispatcher
     {
         // a TorchScript file is loaded once per input shape (the file does not record it)
         var full = Path.GetFullPath(path) + (inputShape is null ? "" : "|" + string.Join(",", inputShape));
-        var written = File.GetLastWriteTimeUtc(Path.GetFullPath(path));
+        // an edited file (new length or write time) is loaded again
+        var written = ResultCache.FileKey(path);
         lock (_filesGate)
         {
-            if (_files.TryGetValue(full, out var entry) && entry.Written == written) return entry.Model.Model;
+            if (_files.TryGetValue(full, out var entry) && entry.Version == written) return entry.Model.Model;
             var loaded = ModelFiles.Load(path, null, inputShape);
             if (_files.TryGetValue(full, out var stale)) stale.Model.Dispose();
             _files[full] = (written, loaded);
@@ -352,7 +391,7 @@ public sealed partial class MagicCommandDispatcher
         }
     }
 
-    private (FeatureTable Table, float[]? Labels) ResolveData(CommandContext context, IModel model, string option, string? reference = null)
+    private (FeatureTable Table, float[]? Labels) ResolveData(CommandContext context, IModel? model, string option, string? reference = null)
     {
         reference ??= context.Get(option)!;
         string? label = context.Get("label");
@@ -374,10 +413,10 @@ public sealed partial class MagicCommandDispatcher
                     table = frame.ToFeatureTable(label is not null && frame.Columns.IndexOf(label) >= 0 ? label : null, out labels);
                     break;
                 case float[,] array:
-                    table = FeatureTable.FromArray(array, model.FeatureNames);
+                    table = FeatureTable.FromArray(array, model?.FeatureNames);
                     break;
                 case float[][] jagged:
-                    table = FeatureTable.FromRows(jagged, model.FeatureNames);
+                    table = FeatureTable.FromRows(jagged, model?.FeatureNames);
                     break;
                 case string path:
                     (table, labels) = ReadCsv(path, label);
@@ -396,7 +435,8 @@ public sealed partial class MagicCommandDispatcher
         {
             throw new XaiException($"--{option} {reference}: no notebook variable or file has that name");
         }
-        return (_cache.Intern(ExplanationRunner.MatchModelColumns(table, model, $"--{option} {reference}")), labels);
+        if (model is not null) table = ExplanationRunner.MatchModelColumns(table, model, $"--{option} {reference}");
+        return (_cache.Intern(table), labels);
     }
 
     private static (FeatureTable, float[]?) ReadCsv(string path, string? label)
@@ -427,6 +467,8 @@ public sealed partial class MagicCommandDispatcher
     private sealed record CommandContext(string Command, IReadOnlyDictionary<string, string> Options, IVariableSource Variables,
         IProgress<ExplanationProgress>? Progress, CancellationToken CancellationToken)
     {
+        public Func<object, Action<object>>? Live { get; init; }
+
         public string? Get(string name) => Options.TryGetValue(name, out var v) ? v : null;
 
         public int? GetInt(string name)

@@ -19,6 +19,11 @@ public static partial class NotebookFormatters
         Formatter.Register<FeatureVisualization[]>((v, writer) => writer.Write(InspectionViews.Html(v)), Html);
         Formatter.Register<List<FeatureVisualization>>((v, writer) => writer.Write(InspectionViews.Html(v)), Html);
         Formatter.Register<ConfusionMatrix>((m, writer) => writer.Write(InspectionViews.Html(m)), Html);
+        Formatter.Register<ClassProbabilities>((p, writer) => writer.Write(InspectionViews.Html(p)), Html);
+        Formatter.Register<TrainingSnapshot>((s, writer) => writer.Write(InspectionViews.Html(s)), Html);
+        Formatter.Register<TrainingView>((v, writer) => writer.Write(InspectionViews.Html(v)), Html);
+        Formatter.Register<WeightComparison>((c, writer) => writer.Write(InspectionViews.Html(c)), Html);
+        Formatter.Register<NativeLibraryDiagnosis>((d, writer) => writer.Write(TorchViews.Html(d)), Html);
 
         // TorchSharp: types only (no native call happens until a model is formatted, after extension.dib loaded the library).
         ModelStructures.Register<TorchModel>(TorchViews.Structure);

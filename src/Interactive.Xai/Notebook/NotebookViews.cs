@@ -28,3 +28,27 @@ public sealed record ModelSummary(string ModelType, ImmutableArray<string> Featu
 /// <summary>The #!xai-help listing.</summary>
 /// <param name="Commands">The commands.</param>
 public sealed record MagicCommandHelp(IReadOnlyList<MagicCommand> Commands);
+
+/// <summary>A training snapshot shown as one chart (#!xai-training --chart).</summary>
+/// <param name="Snapshot">The recorded values.</param>
+/// <param name="Chart">dashboard, loss, learning-rate, gradients, or a logged metric's name.</param>
+public sealed record TrainingView(TrainingSnapshot Snapshot, string Chart)
+{
+    /// <summary>Throws a one-line <see cref="XaiException"/> when <paramref name="chart"/> is not one the snapshot can draw.</summary>
+    public static void Check(TrainingSnapshot snapshot, string chart)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(chart);
+        switch (chart)
+        {
+            case "dashboard" or "loss": return;
+            case "learning-rate" when snapshot.LearningRate.Points.IsDefaultOrEmpty:
+                throw new XaiException("--chart learning-rate: no learning rate was logged (TrainingMonitor.LogLearningRate)");
+            case "gradients" when snapshot.GradientNorms.IsDefaultOrEmpty:
+                throw new XaiException("--chart gradients: no gradient norms were logged (TrainingMonitor.LogGradientNorms)");
+            case "learning-rate" or "gradients": return;
+        }
+        if (!snapshot.MetricNames.Contains(chart))
+            throw new XaiException($"--chart {chart}: use dashboard, loss, learning-rate, gradients or a logged metric ({(snapshot.MetricNames.Count == 0 ? "none logged yet" : string.Join(", ", snapshot.MetricNames))})");
+    }
+}

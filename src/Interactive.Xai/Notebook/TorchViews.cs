@@ -82,4 +82,17 @@ public static class TorchViews
             "Output shapes need a sample input: wrap the module with TorchModel.FromModule(module, inputShape) (for example [1, 8, 8] for 8x8 grey images) " +
             "and display that, or call TorchInspector.Summarize(module, new long[] { 1, ... }).");
     }
+
+    /// <summary>TorchSharp's native library check: its libstdc++ version needs, which this system lacks, and which are weak.</summary>
+    public static string Html(NativeLibraryDiagnosis diagnosis)
+    {
+        ArgumentNullException.ThrowIfNull(diagnosis);
+        var html = new System.Text.StringBuilder(NotebookHtml.Style).Append("<div class=\"xai-view xai-native\"><h3>")
+            .Append(NotebookHtml.Encode("Native library: " + Path.GetFileName(diagnosis.LibraryPath))).Append("</h3>\n");
+        NotebookHtml.AppendFacts(html, [("library", diagnosis.LibraryPath), ("system libstdc++", diagnosis.LibStdCxxPath ?? "not found"),
+            ("newest GLIBCXX here", diagnosis.NewestLibStdCxxVersion ?? "-"),
+            ("missing", diagnosis.MissingLibStdCxxVersions.IsDefaultOrEmpty ? "none" : string.Join(", ", diagnosis.MissingLibStdCxxVersions.Select(n => n.Version + (n.IsWeak ? " (weak)" : ""))))]);
+        NotebookHtml.AppendTable(html, ["library", "version", "weak"], diagnosis.VersionNeeds.Select(n => (IReadOnlyList<string>)[n.Library, n.Version, n.IsWeak ? "yes" : "no"]), "Version needs");
+        return html.Append("</div>").ToString();
+    }
 }

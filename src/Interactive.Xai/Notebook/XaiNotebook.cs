@@ -42,6 +42,74 @@ public static class XaiNotebook
         return values.Where(v => v.Value is not null).ToDictionary(v => v.Name, v => v.Value!, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Compiles the code a first magic command runs, on a thread-pool thread, while the user reads the loaded line:
+    /// a small Kernel SHAP explanation through the engine, its default charts serialised by Plotly.NET (the largest
+    /// share of a fresh process's first cell: FSharp.Core and Plotly.NET code is compiled on first use), and ONNX
+    /// Runtime's native library. It shows nothing, leaves the session's plotly.js bootstrap for the first real output,
+    /// and never throws (a failure here only means the first command compiles that code itself).
+    /// </summary>
+    public static Task WarmUp() => Task.Run(() =>
+    {
+        try
+        {
+            var model = DelegateModel.Linear([1f, -1f, 0.5f], 0f, ["a", "b", "c"]);
+            var table = FeatureTable.FromRowMajor([0f, 1f, 2f, 1f, 0f, 1f, 2f, 2f, 0f, 1f, 1f, 1f], 4, 3, ["a", "b", "c"]);
+            var explanation = new KernelShapExplainer(model, WeightedBackground.KMeans(table, 2, 0), new KernelShapOptions { Samples = 16 }).Explain(table.Slice(0, 2));
+            var html = new System.Text.StringBuilder();
+            foreach (var chart in ExplanationViews.DefaultCharts(explanation)) NotebookHtml.AppendChart(html, chart);
+            _ = Microsoft.ML.OnnxRuntime.OrtEnv.Instance();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // nothing to do: the first command compiles the code itself
+        }
+    });
+
+    /// <summary>The property a --option binds to in a directive's command type: "input-shape" → "InputShape".</summary>
+    public static string PropertyName(string option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        return string.Concat(option.Split('-', StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+    }
+
+    /// <summary>
+    /// The options given to the magic command <paramref name="name"/>, read from the typed command object the kernel
+    /// bound them to (one string property per option, named by <see cref="PropertyName"/>).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> OptionsOf(object command, string name)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var definition = MagicCommands.Find(name) ?? throw new ArgumentException($"no magic command {name}", nameof(name));
+        var type = command.GetType();
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var option in definition.Options)
+            if (type.GetProperty(PropertyName(option.Name))?.GetValue(command) is string value) options[option.Name] = value;
+        return options;
+    }
+
+    /// <summary>
+    /// Null when <paramref name="commandType"/> declares exactly one string property per option of the magic command
+    /// <paramref name="name"/>, else what is missing or extra (extension.dib checks its command types with this).
+    /// </summary>
+    public static string? BindingProblem(Type commandType, string name)
+    {
+        ArgumentNullException.ThrowIfNull(commandType);
+        var definition = MagicCommands.Find(name);
+        if (definition is null) return $"no magic command {name}";
+        var declared = commandType.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(p => p.PropertyType == typeof(string)).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var expected = definition.Options.Select(o => PropertyName(o.Name)).ToHashSet(StringComparer.Ordinal);
+        var missing = expected.Except(declared).Order(StringComparer.Ordinal).ToList();
+        var extra = declared.Except(expected).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count == 0 && extra.Count == 0) return null;
+        return $"{commandType.Name} for #!{name}: " + string.Join("; ", new[]
+        {
+            missing.Count > 0 ? "missing " + string.Join(", ", missing) : null,
+            extra.Count > 0 ? "extra " + string.Join(", ", extra) : null,
+        }.OfType<string>());
+    }
+
     /// <summary>A progress sink that shows a progress view through <paramref name="update"/> at most every 200 ms.</summary>
     public static IProgress<ExplanationProgress> Progress(Action<ProgressView> update) => new ThrottledProgress(update, TimeSpan.FromMilliseconds(200));
 
