@@ -27,9 +27,10 @@ internal static class CounterfactualCommand
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report to this file." };
         var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column (default Probability, else Score)." };
+        var matchColumns = ExplainCommand.MatchColumnsOption();
         var command = new Command("counterfactual", "Find diverse nearby inputs that change a model's prediction to a desired class or range.")
         {
-            model, data, row, desired, desiredRange, target, count, immutable, integer, increase, decrease, label, generations, seed, json, html, outputColumn,
+            model, data, row, desired, desiredRange, target, count, immutable, integer, increase, decrease, label, generations, seed, json, html, outputColumn, matchColumns,
         };
         command.SetAction(parse => Execute(new CounterfactualRequest
         {
@@ -50,6 +51,7 @@ internal static class CounterfactualCommand
             Json = parse.GetValue(json),
             Html = parse.GetValue(html),
             OutputColumn = parse.GetValue(outputColumn),
+            MatchColumns = ExplainCommand.ParseMatching(parse.GetValue(matchColumns)),
         }, output));
         return command;
     }
@@ -72,7 +74,7 @@ internal static class CounterfactualCommand
         var model = loaded.Model;
         var table = CsvTableReader.Read(request.Data);
         if (request.Label is not null) table = table.SplitColumn(request.Label).Features;
-        table = ExplanationRunner.MatchModelColumns(table, model, request.Data);
+        table = ExplanationRunner.MatchModelColumns(table, model, request.Data, request.MatchColumns);
         if (request.Row < 0 || request.Row >= table.RowCount)
             throw new XaiException($"--row {request.Row} is out of range; {request.Data} has {table.RowCount} rows (0 to {table.RowCount - 1})");
 
@@ -142,4 +144,5 @@ internal sealed record CounterfactualRequest
     public string? Json { get; init; }
     public string? Html { get; init; }
     public string? OutputColumn { get; init; }
+    public ColumnMatching MatchColumns { get; init; }
 }

@@ -50,6 +50,7 @@ internal static class ExplainCommand
         var stride = new Option<string?>("--stride") { Description = "occlusion stride: HxW or one number, as --patch; default 1x1." };
         var fill = new Option<float>("--fill") { Description = "occlusion: the value occluded pixels take (with --baseline zeros).", DefaultValueFactory = _ => 0f };
         var perChannel = new Option<bool>("--per-channel") { Description = "occlusion: occlude each channel on its own (by default a patch covers every channel)." };
+        var matchColumns = MatchColumnsOption();
         var layer = new Option<string?>("--layer") { Description = "grad-cam: the convolutional layer of a .pt model (for example conv2)." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
@@ -57,7 +58,7 @@ internal static class ExplainCommand
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
             patch, stride, fill, perChannel, layer,
-            limeFeatures, noDiscretize,
+            limeFeatures, noDiscretize, matchColumns,
         };
         command.SetAction(parse =>
         {
@@ -96,6 +97,7 @@ internal static class ExplainCommand
                 Layer = parse.GetValue(layer),
                 LimeFeatures = parse.GetValue(limeFeatures),
                 LimeDiscretize = !parse.GetValue(noDiscretize),
+                MatchColumns = ParseMatching(parse.GetValue(matchColumns)),
             };
             return Execute(request, output);
         });
@@ -116,13 +118,13 @@ internal static class ExplainCommand
             if (table.FeatureNames.Contains(request.Label)) (table, labelValues) = table.SplitColumn(request.Label);
             else if (request.Labels is null) throw new XaiException($"{request.Data}: no column named '{request.Label}' (--label)");
         }
-        table = ExplanationRunner.MatchModelColumns(table, model, request.Data);
+        table = ExplanationRunner.MatchModelColumns(table, model, request.Data, request.MatchColumns);
         FeatureTable? background = null;
         if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap" or "lime")
         {
             background = CsvTableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
-            background = ExplanationRunner.MatchModelColumns(background, model, request.Background);
+            background = ExplanationRunner.MatchModelColumns(background, model, request.Background, request.MatchColumns);
         }
         if (request.Method == "permutation-importance") labelValues = LoadLabels(request, labelValues, table.RowCount);
         FeatureTable? baselineRows = null;
@@ -132,13 +134,13 @@ internal static class ExplainCommand
                 throw new XaiException($"--baseline '{request.Baseline}': use zeros, mean or a CSV file of baseline rows");
             baselineRows = CsvTableReader.Read(request.Baseline);
             if (request.Label is not null && baselineRows.FeatureNames.Contains(request.Label)) baselineRows = baselineRows.SplitColumn(request.Label).Features;
-            baselineRows = ExplanationRunner.MatchModelColumns(baselineRows, model, request.Baseline);
+            baselineRows = ExplanationRunner.MatchModelColumns(baselineRows, model, request.Baseline, request.MatchColumns);
         }
         if (request.Method is "ig" or "occlusion" && request.Baseline == "mean" && request.Background is not null)
         {
             background = CsvTableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
-            background = ExplanationRunner.MatchModelColumns(background, model, request.Background);
+            background = ExplanationRunner.MatchModelColumns(background, model, request.Background, request.MatchColumns);
         }
         var explanationRequest = new ExplanationRequest
         {
@@ -181,6 +183,26 @@ internal static class ExplainCommand
             $"{explanation.Method}: {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s"));
         return 0;
     }
+
+    /// <summary>The --match-columns option that explain and counterfactual share.</summary>
+    internal static Option<string> MatchColumnsOption()
+    {
+        var option = new Option<string>("--match-columns")
+        {
+            Description = "How CSV columns meet the model's inputs: auto (by name when the model records feature names, "
+                + "else by position), name, or position (file order, whatever the header says).",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.AcceptOnlyFromAmong("auto", "name", "position");
+        return option;
+    }
+
+    internal static ColumnMatching ParseMatching(string? text) => text switch
+    {
+        "name" => ColumnMatching.Name,
+        "position" => ColumnMatching.Position,
+        _ => ColumnMatching.Auto,
+    };
 
     private static float[] LoadLabels(ExplainRequest request, float[]? labels, int rows)
     {
@@ -240,4 +262,7 @@ internal sealed record ExplainRequest
 
     /// <summary>False with --no-discretize.</summary>
     public bool LimeDiscretize { get; init; } = true;
+
+    /// <summary>--match-columns: by name or by position.</summary>
+    public ColumnMatching MatchColumns { get; init; }
 }
