@@ -58,6 +58,7 @@ internal static class CounterfactualCommand
 
     public static int Execute(CounterfactualRequest request, TextWriter output)
     {
+        using var files = OutputFiles.Prepare(("--json", request.Json), ("--html", request.Html));
         if (request.Desired is null == request.DesiredRange is null)
             throw new XaiException("give exactly one goal: --desired CLASS (classifiers) or --desired-range lo,hi (regressors)");
         if (request.Count < 1) throw new XaiException($"--count must be at least 1, got {request.Count}");
@@ -108,15 +109,14 @@ internal static class CounterfactualCommand
         var set = explanation.Sets[0];
         explanation = explanation with { Sets = [set with { Row = 0 }] };
 
-        var files = new List<(string, string)>();
         string jsonText = ExplanationJson.Serialize(explanation);
-        if (request.Json is not null) files.Add((request.Json, jsonText));
+        files.Set("--json", jsonText);
         if (request.Html is not null)
         {
             var report = new HtmlReport($"Counterfactuals for row {request.Row} — {Path.GetFileName(request.Model)}");
             report.AddParagraph($"Model {Path.GetFileName(request.Model)}, data {Path.GetFileName(request.Data)}, row {request.Row.ToString(CultureInfo.InvariantCulture)} (shown as row 0).");
             report.AddExplanation(explanation);
-            files.Add((request.Html, report.ToHtml()));
+            files.Set("--html", report.ToHtml());
         }
         AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
             $"counterfactual: {set.Count} of {request.Count} found, validity {set.Validity:F2}; {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s"));

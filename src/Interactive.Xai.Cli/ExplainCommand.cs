@@ -106,6 +106,7 @@ internal static class ExplainCommand
 
     public static int Execute(ExplainRequest request, TextWriter output)
     {
+        using var files = OutputFiles.Prepare(("--json", request.Json), ("--html", request.Html));
         var shape = request.InputShape is null ? null : ExplanationRunner.ParseShape(request.InputShape, "--input-shape");
         using var loaded = ModelFiles.Load(request.Model, request.OutputColumn, shape);
         var model = loaded.Model;
@@ -175,10 +176,9 @@ internal static class ExplainCommand
             : new ExplanationInputs { Background = background, Labels = labelValues, BaselineRows = baselineRows };
         var explanation = new ExplanationRunner().Run(model, table, explanationRequest, inputs);
 
-        var files = new List<(string, string)>();
         string jsonText = ExplanationJson.Serialize(explanation);
-        if (request.Json is not null) files.Add((request.Json, jsonText));
-        if (request.Html is not null) files.Add((request.Html, Reports.ForExplanation(explanation, request.Model, request.Data)));
+        files.Set("--json", jsonText);
+        if (request.Html is not null) files.Set("--html", Reports.ForExplanation(explanation, request.Model, request.Data));
         AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
             $"{explanation.Method}: {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s"));
         return 0;

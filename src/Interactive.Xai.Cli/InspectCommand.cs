@@ -21,18 +21,18 @@ internal static class InspectCommand
 
     public static int Run(string modelPath, string? jsonPath, string? htmlPath, TextWriter output, string? inputShape = null)
     {
+        using var files = OutputFiles.Prepare(("--json", jsonPath), ("--html", htmlPath));
         var shape = inputShape is null ? null : ExplanationRunner.ParseShape(inputShape, "--input-shape");
         var structure = ModelFiles.ReadStructure(modelPath, shape);
         string jsonText = StructureJson.Serialize(structure);
-        var files = new List<(string, string)>();
-        if (jsonPath is not null) files.Add((jsonPath, jsonText));
+        files.Set("--json", jsonText);
         if (htmlPath is not null)
         {
             var report = new HtmlReport($"Structure of {Path.GetFileName(modelPath)}");
             foreach (var (key, value) in structure.Properties)
                 if (key == Interactive.Xai.Torch.Inspection.TorchInspector.InspectionProperty) report.AddParagraph($"How this was read: {value}.");
             report.AddStructure(structure);
-            files.Add((htmlPath, report.ToHtml()));
+            files.Set("--html", report.ToHtml());
         }
         if (!AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
             $"{structure.Format} {structure.Name}: {structure.Nodes.Length} nodes, {structure.ParameterCount:N0} parameters")))
