@@ -56,6 +56,21 @@ internal static class CounterfactualCommand
         return command;
     }
 
+    // One line that says what was found: a row that already meets the goal, found vs requested, how many are valid.
+    private static string Summary(CounterfactualRequest request, CounterfactualExplanation explanation, CounterfactualSet set)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string cost = string.Create(inv, $"{explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s");
+        string prediction = string.Join(", ", set.OriginalPrediction.Select(v => v.ToString("G6", inv)));
+        if (set.AlreadyMeetsGoal)
+            return $"counterfactual: row {request.Row} already meets the goal ({explanation.Goal}; prediction {prediction}); nothing to change; {cost}";
+        string found = set.Count < request.Count
+            ? string.Create(inv, $"found {set.Count} of {request.Count} requested (the search found no more distinct candidates)")
+            : string.Create(inv, $"found {set.Count} of {request.Count} requested");
+        string valid = set.Count == 0 ? "none valid" : set.ValidCount == set.Count ? $"all {set.Count} valid" : $"{set.ValidCount} valid";
+        return string.Create(inv, $"counterfactual: row {request.Row}: {found}, {valid} (validity {set.Validity:G3}); {cost}");
+    }
+
     public static int Execute(CounterfactualRequest request, TextWriter output)
     {
         using var files = OutputFiles.Prepare(("--json", request.Json), ("--html", request.Html));
@@ -107,7 +122,7 @@ internal static class CounterfactualCommand
         };
         var explanation = new CounterfactualExplainer(model, table, options).Explain(table.SelectRows([request.Row]), goal);
         var set = explanation.Sets[0];
-        explanation = explanation with { Sets = [set with { Row = 0 }] };
+        explanation = explanation with { SourceRows = [request.Row] };
 
         string jsonText = ExplanationJson.Serialize(explanation);
         files.Set("--json", jsonText);
@@ -115,11 +130,11 @@ internal static class CounterfactualCommand
         {
             var report = new HtmlReport($"Counterfactuals for row {request.Row} — {Path.GetFileName(request.Model)}");
             report.AddParagraph($"Model {Path.GetFileName(request.Model)}, data {Path.GetFileName(request.Data)}, row {request.Row.ToString(CultureInfo.InvariantCulture)} (shown as row 0).");
+            if (set.AlreadyMeetsGoal) report.AddParagraph($"Row {request.Row.ToString(CultureInfo.InvariantCulture)} already meets the goal ({goal}): there is nothing to change.");
             report.AddExplanation(explanation);
             files.Set("--html", report.ToHtml());
         }
-        AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
-            $"counterfactual: {set.Count} of {request.Count} found, validity {set.Validity:F2}; {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s"));
+        AtomicFile.WriteOrPrint(output, jsonText, files, Summary(request, explanation, set));
         return 0;
     }
 }
