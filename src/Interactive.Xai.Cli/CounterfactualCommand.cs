@@ -10,7 +10,7 @@ internal static class CounterfactualCommand
 {
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime) or .zip (ML.NET).", Required = true };
+        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript).", Required = true };
         var data = new Option<string>("--data") { Description = "CSV with a header: the training rows (ranges, scales, values to sample) and the row to explain.", Required = true };
         var row = new Option<int>("--row") { Description = "The 0-based index of the row of --data to explain.", Required = true };
         var desired = new Option<int?>("--desired") { Description = "Classifiers: the class the counterfactuals must reach (arg-max output; for one probability output, 1 means >= 0.5)." };
@@ -28,9 +28,10 @@ internal static class CounterfactualCommand
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report to this file." };
         var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column (default Probability, else Score)." };
         var matchColumns = ExplainCommand.MatchColumnsOption();
+        var inputShape = new Option<string?>("--input-shape") { Description = "For .pt models: the shape of one input, for example 10 (features; the default is the width of --data) or 1,8,8." };
         var command = new Command("counterfactual", "Find diverse nearby inputs that change a model's prediction to a desired class or range.")
         {
-            model, data, row, desired, desiredRange, target, count, immutable, integer, increase, decrease, label, generations, seed, json, html, outputColumn, matchColumns,
+            model, data, row, desired, desiredRange, target, count, immutable, integer, increase, decrease, label, generations, seed, json, html, outputColumn, matchColumns, inputShape,
         };
         command.SetAction(parse => Execute(new CounterfactualRequest
         {
@@ -52,6 +53,7 @@ internal static class CounterfactualCommand
             Html = parse.GetValue(html),
             OutputColumn = parse.GetValue(outputColumn),
             MatchColumns = ExplainCommand.ParseMatching(parse.GetValue(matchColumns)),
+            InputShape = parse.GetValue(inputShape),
         }, output));
         return command;
     }
@@ -86,10 +88,15 @@ internal static class CounterfactualCommand
             if (bounds[0] > bounds[1]) throw new XaiException($"--desired-range: lo {bounds[0].ToString(CultureInfo.InvariantCulture)} is above hi {bounds[1].ToString(CultureInfo.InvariantCulture)}");
             goal = CounterfactualGoal.Range(bounds[0], bounds[1], request.Target);
         }
-        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn);
-        var model = loaded.Model;
+        var shape = request.InputShape is null ? null : ExplanationRunner.ParseShape(request.InputShape, "--input-shape");
         var table = CsvTableReader.Read(request.Data);
         if (request.Label is not null) table = table.SplitColumn(request.Label).Features;
+        // A TorchScript file does not record its input shape: without --input-shape it takes rows of the data's width.
+        if (shape is null && ModelFiles.IsTorchScript(request.Model)) shape = [table.ColumnCount];
+        using var loaded = ExplainCommand.LoadModel(request.Model, request.OutputColumn, shape, request.InputShape is null);
+        var model = loaded.Model;
+        if (shape is not null && shape.Aggregate(1L, (product, d) => product * d) is var values && values != model.FeatureCount)
+            throw new XaiException($"--input-shape {request.InputShape} holds {values} values but the model takes {model.FeatureCount} features");
         table = ExplanationRunner.MatchModelColumns(table, model, request.Data, request.MatchColumns);
         if (request.Row < 0 || request.Row >= table.RowCount)
             throw new XaiException($"--row {request.Row} is out of range; {request.Data} has {table.RowCount} rows (0 to {table.RowCount - 1})");
@@ -160,4 +167,5 @@ internal sealed record CounterfactualRequest
     public string? Html { get; init; }
     public string? OutputColumn { get; init; }
     public ColumnMatching MatchColumns { get; init; }
+    public string? InputShape { get; init; }
 }

@@ -15,7 +15,7 @@ internal static class ExplainCommand
 
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript, with --input-shape).", Required = true };
+        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript).", Required = true };
         var data = new Option<string>("--data") { Description = "CSV with a header: the rows to explain (and score).", Required = true };
         var method = new Option<string>("--method") { Description = "One of: " + string.Join(", ", Methods) + ".", Required = true };
         method.AcceptOnlyFromAmong(Methods);
@@ -39,7 +39,7 @@ internal static class ExplainCommand
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
         var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column to explain (default Probability, else Score)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with charts to this file." };
-        var inputShape = new Option<string?>("--input-shape") { Description = "The shape of one input when the CSV holds flattened images: C,H,W (for example 1,8,8); .pt models need it (10 for 10 tabular features)." };
+        var inputShape = new Option<string?>("--input-shape") { Description = "The shape of one input when the CSV holds flattened images: C,H,W (for example 1,8,8); ONNX image models record it themselves, and a .pt model without it takes rows of the CSV's width." };
         var steps = new Option<int>("--steps") { Description = "ig: points along the path from the baseline.", DefaultValueFactory = _ => 50 };
         var baseline = new Option<string>("--baseline") { Description = "ig and occlusion baseline: zeros (occlusion: --fill), mean (feature means of --background, else --data) or a CSV of one baseline row (ig: or one per row).", DefaultValueFactory = _ => "zeros" };
         var rule = new Option<string>("--rule") { Description = "ig integration rule: " + string.Join(", ", Rules) + ".", DefaultValueFactory = _ => "gauss-legendre" };
@@ -108,17 +108,19 @@ internal static class ExplainCommand
     {
         using var files = OutputFiles.Prepare(("--json", request.Json), ("--html", request.Html));
         var shape = request.InputShape is null ? null : ExplanationRunner.ParseShape(request.InputShape, "--input-shape");
-        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn, shape);
+        // A TorchScript file does not record its input shape: without --input-shape it takes table rows of the data's width.
+        FeatureTable? table = null;
+        float[]? labelValues = null;
+        if (shape is null && ModelFiles.IsTorchScript(request.Model))
+        {
+            (table, labelValues) = ReadData(request);
+            shape = [table.ColumnCount];
+        }
+        using var loaded = LoadModel(request.Model, request.OutputColumn, shape, request.InputShape is null);
         var model = loaded.Model;
         if (shape is not null && shape.Aggregate(1L, (product, d) => product * d) is var values && values != model.FeatureCount)
             throw new XaiException($"--input-shape {request.InputShape} holds {values} values but the model takes {model.FeatureCount} features");
-        var table = CsvTableReader.Read(request.Data);
-        float[]? labelValues = null;
-        if (request.Label is not null)
-        {
-            if (table.FeatureNames.Contains(request.Label)) (table, labelValues) = table.SplitColumn(request.Label);
-            else if (request.Labels is null) throw new XaiException($"{request.Data}: no column named '{request.Label}' (--label)");
-        }
+        if (table is null) (table, labelValues) = ReadData(request);
         table = ExplanationRunner.MatchModelColumns(table, model, request.Data, request.MatchColumns);
         FeatureTable? background = null;
         if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap" or "lime")
@@ -182,6 +184,31 @@ internal static class ExplainCommand
         AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
             $"{explanation.Method}: {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s"));
         return 0;
+    }
+
+    /// <summary>Loads the model; a .pt model given rows of the data's width by default says --input-shape when it fails.</summary>
+    internal static LoadedModel LoadModel(string path, string? outputColumn, int[]? shape, bool shapeFromData)
+    {
+        try
+        {
+            return ModelFiles.Load(path, outputColumn, shape);
+        }
+        catch (XaiException e) when (shapeFromData && ModelFiles.IsTorchScript(path))
+        {
+            throw new XaiException($"{e.Message} (without --input-shape the model was given rows of {shape![0]} features; for images pass --input-shape C,H,W, for example 1,8,8)", e);
+        }
+    }
+
+    // The --data table without its --label column, and the label values.
+    private static (FeatureTable Table, float[]? Labels) ReadData(ExplainRequest request)
+    {
+        var table = CsvTableReader.Read(request.Data);
+        if (request.Label is not null)
+        {
+            if (table.FeatureNames.Contains(request.Label)) return table.SplitColumn(request.Label);
+            if (request.Labels is null) throw new XaiException($"{request.Data}: no column named '{request.Label}' (--label)");
+        }
+        return (table, null);
     }
 
     /// <summary>The --match-columns option that explain and counterfactual share.</summary>

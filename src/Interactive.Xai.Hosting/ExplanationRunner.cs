@@ -113,12 +113,12 @@ public sealed class ExplanationRunner
             }
             case "saliency":
             {
-                var options = new SaliencyOptions { Absolute = request.Absolute, InputShape = Shape(request), Seed = request.Seed };
+                var options = new SaliencyOptions { Absolute = request.Absolute, InputShape = Shape(request, model), Seed = request.Seed };
                 return new SaliencyExplainer(Differentiable(model, request.Method), options).Explain(data, target, progress, cancellationToken);
             }
             case "smoothgrad":
             {
-                var options = new SmoothGradOptions { Samples = request.Samples ?? 50, NoiseLevel = request.NoiseLevel, InputShape = Shape(request), Seed = request.Seed };
+                var options = new SmoothGradOptions { Samples = request.Samples ?? 50, NoiseLevel = request.NoiseLevel, InputShape = Shape(request, model), Seed = request.Seed };
                 return new SmoothGradExplainer(Differentiable(model, request.Method), options).Explain(data, target, progress, cancellationToken);
             }
             case "ig":
@@ -129,14 +129,14 @@ public sealed class ExplanationRunner
                     Steps = request.Steps,
                     Rule = request.Rule is null ? IntegrationRule.GaussLegendre : IntegratedGradientsExplainer.ParseRule(request.Rule),
                     Baseline = IgBaseline(model, reference, inputs, request),
-                    InputShape = Shape(request),
+                    InputShape = Shape(request, model),
                     Seed = request.Seed,
                 };
                 return new IntegratedGradientsExplainer(differentiable, options).Explain(data, target, progress, cancellationToken);
             }
             case "occlusion":
             {
-                var shape = Shape(request);
+                var shape = Shape(request, model);
                 var (patchHeight, patchWidth) = PatchSize(request.Patch, shape.IsEmpty, "patch");
                 var (strideHeight, strideWidth) = PatchSize(request.Stride, shape.IsEmpty, "stride");
                 var options = new OcclusionOptions
@@ -175,8 +175,13 @@ public sealed class ExplanationRunner
     private static IDifferentiableModel Differentiable(IModel model, string method) => model as IDifferentiableModel
         ?? throw new XaiException($"{method} needs a differentiable model (.pt: a TorchScript file or TorchSharp module); {model.GetType().Name} only gives outputs, not gradients");
 
-    private static System.Collections.Immutable.ImmutableArray<int> Shape(ExplanationRequest request)
-        => request.InputShape is null ? [] : [.. request.InputShape];
+    // The image shape explainers lay rows out by: the request's, else the model's own ([channels, height, width] of an
+    // ONNX image model or a TorchScript model); a one-number shape such as [10] is a table, so none.
+    private static System.Collections.Immutable.ImmutableArray<int> Shape(ExplanationRequest request, IModel model)
+    {
+        var shape = request.InputShape ?? (IReadOnlyList<int>)ModelFiles.InputShapeOf(model);
+        return shape.Count <= 1 ? [] : [.. shape];
+    }
 
     // [h, w] as given; [n]: n x n for images, 1 x n for tables; null: 1 x 1.
     private static (int Height, int Width) PatchSize(IReadOnlyList<int>? size, bool tabular, string what) => size switch
