@@ -18,7 +18,7 @@ internal static class ExplainCommand
         var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript).", Required = true };
         var data = new Option<string>("--data") { Description = "CSV with a header: the rows to explain (and score).", Required = true };
         var method = new Option<string>("--method") { Description = "One of: " + string.Join(", ", Methods) + ".", Required = true };
-        method.AcceptOnlyFromAmong(Methods);
+        CliApp.AcceptOnly(method, Methods);
         var background = new Option<string?>("--background") { Description = "CSV of background rows for Shapley methods (default: a k-means summary of --data); for lime, the training rows whose statistics drive sampling (default --data)." };
         var backgroundSize = new Option<int?>("--background-size") { Description = "Summarise the background to this many weighted k-means rows (default 10 when the background is --data; a given --background is used whole unless this is set)." };
         var target = new Option<string>("--target") { Description = "The output to explain: an index, an output name, 'all', or 'predicted' (each row's own top output; saliency, smoothgrad, ig, occlusion).", DefaultValueFactory = _ => "0" };
@@ -34,7 +34,7 @@ internal static class ExplainCommand
         var noDiscretize = new Option<bool>("--no-discretize") { Description = "LIME: regress on standardised values instead of quartile-bin indicators." };
         var repeats = new Option<int>("--repeats") { Description = "Permutation importance shuffles per feature.", DefaultValueFactory = _ => 5 };
         var metric = new Option<string?>("--metric") { Description = "Permutation importance metric: " + string.Join(", ", Metrics) + " (default mse for one output, accuracy for several)." };
-        metric.AcceptOnlyFromAmong(Metrics);
+        CliApp.AcceptOnly(metric!, Metrics);
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
         var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column to explain (default Probability, else Score)." };
@@ -43,7 +43,7 @@ internal static class ExplainCommand
         var steps = new Option<int>("--steps") { Description = "ig: points along the path from the baseline.", DefaultValueFactory = _ => 50 };
         var baseline = new Option<string>("--baseline") { Description = "ig and occlusion baseline: zeros (occlusion: --fill), mean (feature means of --background, else --data) or a CSV of one baseline row (ig: or one per row).", DefaultValueFactory = _ => "zeros" };
         var rule = new Option<string>("--rule") { Description = "ig integration rule: " + string.Join(", ", Rules) + ".", DefaultValueFactory = _ => "gauss-legendre" };
-        rule.AcceptOnlyFromAmong(Rules);
+        CliApp.AcceptOnly(rule, Rules);
         var noise = new Option<double>("--noise") { Description = "smoothgrad noise standard deviation as a fraction of each row's value range.", DefaultValueFactory = _ => 0.15 };
         var absolute = new Option<bool>("--absolute") { Description = "saliency: report |gradient| (signed by default)." };
         var patch = new Option<string?>("--patch") { Description = "occlusion patch: HxW (for example 2x2), or one number n (n x n on images, 1 x n on tables); default 1x1." };
@@ -51,6 +51,7 @@ internal static class ExplainCommand
         var fill = new Option<float>("--fill") { Description = "occlusion: the value occluded pixels take (with --baseline zeros).", DefaultValueFactory = _ => 0f };
         var perChannel = new Option<bool>("--per-channel") { Description = "occlusion: occlude each channel on its own (by default a patch covers every channel)." };
         var matchColumns = MatchColumnsOption();
+        var rowsOption = new Option<string?>("--rows") { Description = "The rows of --data to explain, for example 0-99,120 (default: all); the whole file stays the reference data." };
         var layer = new Option<string?>("--layer") { Description = "grad-cam: the convolutional layer of a .pt model (for example conv2)." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
@@ -58,7 +59,7 @@ internal static class ExplainCommand
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
             patch, stride, fill, perChannel, layer,
-            limeFeatures, noDiscretize, matchColumns,
+            limeFeatures, noDiscretize, matchColumns, rowsOption,
         };
         command.SetAction(parse =>
         {
@@ -98,6 +99,7 @@ internal static class ExplainCommand
                 LimeFeatures = parse.GetValue(limeFeatures),
                 LimeDiscretize = !parse.GetValue(noDiscretize),
                 MatchColumns = ParseMatching(parse.GetValue(matchColumns)),
+                Rows = parse.GetValue(rowsOption),
             };
             return Execute(request, output);
         });
@@ -173,10 +175,26 @@ internal static class ExplainCommand
             LimeFeatures = request.LimeFeatures,
             LimeDiscretize = request.LimeDiscretize,
         };
+        FeatureTable? reference = null;
+        if (request.Rows is not null)
+        {
+            var picked = ParseRows(request.Rows, table.RowCount, request.Data);
+            reference = table;
+            table = table.SelectRows(picked);
+            if (labelValues is not null) labelValues = picked.Select(i => labelValues[i]).ToArray();
+        }
         var inputs = request.Method == "lime"
-            ? new ExplanationInputs { Reference = background, Labels = labelValues }
-            : new ExplanationInputs { Background = background, Labels = labelValues, BaselineRows = baselineRows };
-        var explanation = new ExplanationRunner().Run(model, table, explanationRequest, inputs);
+            ? new ExplanationInputs { Reference = background ?? reference, Labels = labelValues }
+            : new ExplanationInputs { Reference = reference, Background = background, Labels = labelValues, BaselineRows = baselineRows };
+        Explanation explanation;
+        try
+        {
+            explanation = new ExplanationRunner().Run(model, table, explanationRequest, inputs);
+        }
+        catch (XaiException e) when (e.Message.StartsWith("the model returned", StringComparison.Ordinal))
+        {
+            throw new XaiException($"{request.Model}: {e.Message}", e);
+        }
 
         string jsonText = ExplanationJson.Serialize(explanation);
         files.Set("--json", jsonText);
@@ -197,6 +215,24 @@ internal static class ExplainCommand
         {
             throw new XaiException($"{e.Message} (without --input-shape the model was given rows of {shape![0]} features; for images pass --input-shape C,H,W, for example 1,8,8)", e);
         }
+    }
+
+    /// <summary>Parses --rows ("0-99,120", "3", "0,5,7") against a table of <paramref name="rowCount"/> rows.</summary>
+    internal static int[] ParseRows(string text, int rowCount, string source)
+    {
+        var indices = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var bounds = part.Split('-', StringSplitOptions.TrimEntries);
+            if (bounds.Length == 1 && int.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out int single)) indices.Add(single);
+            else if (bounds.Length == 2 && int.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out int from)
+                     && int.TryParse(bounds[1], NumberStyles.None, CultureInfo.InvariantCulture, out int to) && from <= to)
+                indices.AddRange(Enumerable.Range(from, Math.Min(to, rowCount) - from + 1 is var n && n > 0 ? n : 0).Append(to).Distinct());
+            else throw new XaiException($"--rows {text}: '{part}' is not a row or a range; use for example 0-99,120");
+        }
+        var outside = indices.FirstOrDefault(i => i >= rowCount, -1);
+        if (outside >= 0) throw new XaiException($"--rows {text}: row {outside} is outside the {rowCount} rows of {source} (0 to {rowCount - 1})");
+        return indices.ToArray();
     }
 
     // The --data table without its --label column, and the label values.
@@ -220,7 +256,7 @@ internal static class ExplainCommand
                 + "else by position), name, or position (file order, whatever the header says).",
             DefaultValueFactory = _ => "auto",
         };
-        option.AcceptOnlyFromAmong("auto", "name", "position");
+        CliApp.AcceptOnly(option, ["auto", "name", "position"]);
         return option;
     }
 
@@ -289,6 +325,9 @@ internal sealed record ExplainRequest
 
     /// <summary>False with --no-discretize.</summary>
     public bool LimeDiscretize { get; init; } = true;
+
+    /// <summary>--rows: the rows to explain ("0-99,120"), or null for all.</summary>
+    public string? Rows { get; init; }
 
     /// <summary>--match-columns: by name or by position.</summary>
     public ColumnMatching MatchColumns { get; init; }
