@@ -42,6 +42,9 @@ internal sealed class OutputFiles : IDisposable
     // "--json out.json", or just the path when the option is the path itself (the demo's files).
     private static string Label(string option, string path) => option == path ? path : $"{option} {path}";
 
+    /// <summary>The path that means standard output ("--json -").</summary>
+    public const string StandardOutput = "-";
+
     /// <summary>The outputs asked for, as given on the command line.</summary>
     public IEnumerable<string> Paths => _entries.Select(e => e.Path);
 
@@ -60,7 +63,7 @@ internal sealed class OutputFiles : IDisposable
         {
             foreach (var (option, path) in outputs)
             {
-                if (path is null) continue;
+                if (path is null || path == StandardOutput) continue;
                 if (path.Trim().Length == 0) throw new XaiException($"{option}: the path is empty; give a file name");
                 string label = Label(option, path);
                 string target = Resolve(label, path);
@@ -221,19 +224,21 @@ internal static class AtomicFile
     }
 
     /// <summary>
-    /// What every command does with its result: with no output file requested, prints <paramref name="json"/> on
-    /// <paramref name="output"/> and returns false; otherwise commits <paramref name="files"/> (whose contents were
-    /// set) and prints "<paramref name="summary"/>; wrote FILE, ..." and returns true.
+    /// What every command does with its result: writes the requested <paramref name="files"/> (all or none), prints
+    /// the JSON on <paramref name="output"/> when <paramref name="jsonPath"/> is "-" (and then nothing else there),
+    /// and otherwise prints "<paramref name="summary"/>" followed by "; wrote FILE, ..." when files were written.
+    /// Returns true when files were written.
     /// </summary>
-    public static bool WriteOrPrint(TextWriter output, string json, OutputFiles files, string summary)
+    public static bool WriteOrPrint(TextWriter output, string json, OutputFiles files, string summary, string? jsonPath)
     {
-        if (files.IsEmpty)
+        bool wrote = !files.IsEmpty;
+        if (wrote) files.Commit();
+        if (jsonPath == OutputFiles.StandardOutput)
         {
             output.WriteLine(json);
-            return false;
+            return wrote;
         }
-        files.Commit();
-        output.WriteLine($"{summary}; wrote {string.Join(", ", files.Paths)}");
-        return true;
+        output.WriteLine(wrote ? $"{summary}; wrote {string.Join(", ", files.Paths)}" : summary);
+        return wrote;
     }
 }

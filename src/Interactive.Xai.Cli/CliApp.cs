@@ -16,7 +16,7 @@ public static class CliApp
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var root = BuildCommand(output);
+        var root = BuildCommand(output, error);
         ParseResult parse;
         try
         {
@@ -122,7 +122,7 @@ public static class CliApp
         return Interactive.Xai.Hosting.ExplanationRunner.Printable(line);
     }
 
-    private static RootCommand BuildCommand(TextWriter output)
+    private static RootCommand BuildCommand(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("""
             xai: explain machine-learning models (ONNX .onnx, ML.NET .zip, TorchScript .pt) and write JSON
@@ -144,8 +144,8 @@ public static class CliApp
               xai inspect --model model.onnx --html graph.html
               xai inspect --model cnn.pt --input-shape 1,8,8 --json layers.json --html layers.html
             """);
-        root.Subcommands.Add(ExplainCommand.Create(output));
-        root.Subcommands.Add(CounterfactualCommand.Create(output));
+        root.Subcommands.Add(ExplainCommand.Create(output, error));
+        root.Subcommands.Add(CounterfactualCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
         int width = HelpWidth();

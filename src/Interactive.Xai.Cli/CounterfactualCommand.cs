@@ -8,7 +8,7 @@ namespace Interactive.Xai.Cli;
 /// <summary>`xai counterfactual`: K diverse nearby inputs for one row that reach a class or an output range.</summary>
 internal static class CounterfactualCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript).", Required = true };
         var data = new Option<string>("--data") { Description = "CSV with a header: the training rows (ranges, scales, values to sample) and the row to explain.", Required = true };
@@ -24,14 +24,15 @@ internal static class CounterfactualCommand
         var label = new Option<string?>("--label") { Description = "A label column of --data to leave out of the features." };
         var generations = new Option<int>("--generations") { Description = "Generations of the genetic search.", DefaultValueFactory = _ => 40 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
-        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
+        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file; - prints it on standard output (without --json or --html, a short summary is printed)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report to this file." };
         var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column (default Probability, else Score)." };
         var matchColumns = ExplainCommand.MatchColumnsOption();
+        var quiet = ExplainCommand.QuietOption();
         var inputShape = new Option<string?>("--input-shape") { Description = "For .pt models: the shape of one input, for example 10 (features; the default is the width of --data) or 1,8,8." };
         var command = new Command("counterfactual", "Find diverse nearby inputs that change a model's prediction to a desired class or range.")
         {
-            model, data, row, desired, desiredRange, target, count, immutable, integer, increase, decrease, label, generations, seed, json, html, outputColumn, matchColumns, inputShape,
+            model, data, row, desired, desiredRange, target, count, immutable, integer, increase, decrease, label, generations, seed, json, html, outputColumn, matchColumns, inputShape, quiet,
         };
         command.SetAction(parse => Execute(new CounterfactualRequest
         {
@@ -54,7 +55,8 @@ internal static class CounterfactualCommand
             OutputColumn = parse.GetValue(outputColumn),
             MatchColumns = ExplainCommand.ParseMatching(parse.GetValue(matchColumns)),
             InputShape = parse.GetValue(inputShape),
-        }, output));
+            Quiet = parse.GetValue(quiet),
+        }, output, error));
         return command;
     }
 
@@ -73,7 +75,7 @@ internal static class CounterfactualCommand
         return string.Create(inv, $"counterfactual: row {request.Row}: {found}, {valid} (validity {set.Validity:G3}); {cost}");
     }
 
-    public static int Execute(CounterfactualRequest request, TextWriter output)
+    public static int Execute(CounterfactualRequest request, TextWriter output, TextWriter? error = null)
     {
         using var files = OutputFiles.Prepare(("--json", request.Json), ("--html", request.Html));
         if (request.Desired is null == request.DesiredRange is null)
@@ -127,7 +129,16 @@ internal static class CounterfactualCommand
             Generations = request.Generations,
             Seed = request.Seed,
         };
-        var explanation = new CounterfactualExplainer(model, table, options).Explain(table.SelectRows([request.Row]), goal);
+        var progress = error is null ? null : ProgressReporter.For(error, request.Quiet);
+        CounterfactualExplanation explanation;
+        try
+        {
+            explanation = new CounterfactualExplainer(model, table, options).Explain(table.SelectRows([request.Row]), goal, progress);
+        }
+        finally
+        {
+            progress?.Finish();
+        }
         var set = explanation.Sets[0];
         explanation = explanation with { SourceRows = [request.Row] };
 
@@ -141,7 +152,7 @@ internal static class CounterfactualCommand
             report.AddExplanation(explanation);
             files.Set("--html", report.ToHtml());
         }
-        AtomicFile.WriteOrPrint(output, jsonText, files, Summary(request, explanation, set));
+        AtomicFile.WriteOrPrint(output, jsonText, files, Summary(request, explanation, set), request.Json);
         return 0;
     }
 }
@@ -168,4 +179,5 @@ internal sealed record CounterfactualRequest
     public string? OutputColumn { get; init; }
     public ColumnMatching MatchColumns { get; init; }
     public string? InputShape { get; init; }
+    public bool Quiet { get; init; }
 }

@@ -13,7 +13,7 @@ internal static class ExplainCommand
 
     private static readonly string[] Rules = [.. ExplanationRequest.RuleNames];
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript).", Required = true };
         var data = new Option<string>("--data") { Description = "CSV with a header: the rows to explain (and score).", Required = true };
@@ -36,7 +36,7 @@ internal static class ExplainCommand
         var metric = new Option<string?>("--metric") { Description = "Permutation importance metric: " + string.Join(", ", Metrics) + " (default mse for one output, accuracy for several)." };
         CliApp.AcceptOnly(metric!, Metrics);
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
-        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
+        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file; - prints it on standard output (without --json or --html, a short summary is printed)." };
         var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column to explain (default Probability, else Score)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with charts to this file." };
         var inputShape = new Option<string?>("--input-shape") { Description = "The shape of one input when the CSV holds flattened images: C,H,W (for example 1,8,8); ONNX image models record it themselves, and a .pt model without it takes rows of the CSV's width." };
@@ -51,6 +51,7 @@ internal static class ExplainCommand
         var fill = new Option<float>("--fill") { Description = "occlusion: the value occluded pixels take (with --baseline zeros).", DefaultValueFactory = _ => 0f };
         var perChannel = new Option<bool>("--per-channel") { Description = "occlusion: occlude each channel on its own (by default a patch covers every channel)." };
         var matchColumns = MatchColumnsOption();
+        var quiet = QuietOption();
         var rowsOption = new Option<string?>("--rows") { Description = "The rows of --data to explain, for example 0-99,120 (default: all); the whole file stays the reference data." };
         var layer = new Option<string?>("--layer") { Description = "grad-cam: the convolutional layer of a .pt model (for example conv2)." };
 
@@ -59,7 +60,7 @@ internal static class ExplainCommand
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
             patch, stride, fill, perChannel, layer,
-            limeFeatures, noDiscretize, matchColumns, rowsOption,
+            limeFeatures, noDiscretize, matchColumns, rowsOption, quiet,
         };
         command.SetAction(parse =>
         {
@@ -100,13 +101,14 @@ internal static class ExplainCommand
                 LimeDiscretize = !parse.GetValue(noDiscretize),
                 MatchColumns = ParseMatching(parse.GetValue(matchColumns)),
                 Rows = parse.GetValue(rowsOption),
+                Quiet = parse.GetValue(quiet),
             };
-            return Execute(request, output);
+            return Execute(request, output, error);
         });
         return command;
     }
 
-    public static int Execute(ExplainRequest request, TextWriter output)
+    public static int Execute(ExplainRequest request, TextWriter output, TextWriter? error = null)
     {
         using var files = OutputFiles.Prepare(("--json", request.Json), ("--html", request.Html));
         var shape = request.InputShape is null ? null : ExplanationRunner.ParseShape(request.InputShape, "--input-shape");
@@ -189,7 +191,15 @@ internal static class ExplainCommand
         Explanation explanation;
         try
         {
-            explanation = new ExplanationRunner().Run(model, table, explanationRequest, inputs);
+            var progress = error is null ? null : ProgressReporter.For(error, request.Quiet);
+            try
+            {
+                explanation = new ExplanationRunner().Run(model, table, explanationRequest, inputs, progress);
+            }
+            finally
+            {
+                progress?.Finish();
+            }
         }
         catch (XaiException e) when (e.Message.StartsWith("the model returned", StringComparison.Ordinal))
         {
@@ -199,8 +209,7 @@ internal static class ExplainCommand
         string jsonText = ExplanationJson.Serialize(explanation);
         files.Set("--json", jsonText);
         if (request.Html is not null) files.Set("--html", Reports.ForExplanation(explanation, request.Model, request.Data));
-        AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
-            $"{explanation.Method}: {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s"));
+        AtomicFile.WriteOrPrint(output, jsonText, files, Summary(explanation, files.IsEmpty), request.Json);
         return 0;
     }
 
@@ -245,6 +254,26 @@ internal static class ExplainCommand
             if (request.Labels is null) throw new XaiException($"{request.Data}: no column named '{request.Label}' (--label)");
         }
         return (table, null);
+    }
+
+    /// <summary>The --quiet option: no progress on standard error.</summary>
+    internal static Option<bool> QuietOption() => new("--quiet", "-q") { Description = "Show no progress on standard error." };
+
+    // A few lines that stand for the result when no file was asked for: what ran, and the strongest features.
+    private static string Summary(Explanation explanation, bool nothingWritten)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string line = string.Create(inv, $"{explanation.Method}: {explanation.ModelEvaluations:N0} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s");
+        if (!nothingWritten) return line;
+        if (explanation is AttributionExplanation a && a.RowCount > 0)
+        {
+            var top = Enumerable.Range(0, a.FeatureCount)
+                .Select(f => (Name: a.FeatureNames[f], Mean: Enumerable.Range(0, a.RowCount).Average(r => Math.Abs(a.Value(r, f)))))
+                .OrderByDescending(t => t.Mean).Take(5)
+                .Select(t => string.Create(inv, $"{ExplanationRunner.Printable(t.Name)} {t.Mean:G4}"));
+            line += string.Create(inv, $"{Environment.NewLine}{a.RowCount:N0} rows x {a.FeatureCount:N0} features; largest mean |attribution|: {string.Join(", ", top)}");
+        }
+        return line + Environment.NewLine + "(the full result: --json FILE, --json - for standard output, or --html FILE)";
     }
 
     /// <summary>The --match-columns option that explain and counterfactual share.</summary>
@@ -325,6 +354,9 @@ internal sealed record ExplainRequest
 
     /// <summary>False with --no-discretize.</summary>
     public bool LimeDiscretize { get; init; } = true;
+
+    /// <summary>--quiet: no progress on standard error.</summary>
+    public bool Quiet { get; init; }
 
     /// <summary>--rows: the rows to explain ("0-99,120"), or null for all.</summary>
     public string? Rows { get; init; }

@@ -114,7 +114,7 @@ public class ColumnMatchingTests
         using var folder = new TempFolder();
         var data = folder.File("any.csv", "p,q,r,s\n1,2,3,4\n");
         var (code, output, error) = CliRunner.Run("explain", "--model", CliRunner.ModelPath("linear4.onnx"), "--data", data,
-            "--method", "pdp", "--feature", "r", "--grid", "0");
+            "--method", "pdp", "--feature", "r", "--grid", "0", "--json", "-");
         Assert.True(code == 0, error);
         // y = 1.5 a - 2 b + 0.25 c + 3 d + 0.5 with c set to 0.
         Assert.Equal(1.5 - 4 + 12 + 0.5, JsonDocument.Parse(output).RootElement.GetProperty("average")[0].GetDouble(), 4);
