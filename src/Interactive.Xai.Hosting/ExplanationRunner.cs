@@ -342,7 +342,10 @@ public sealed class ExplanationRunner
             string hint = missing.Count == 0 && unknown.Count == 1
                 ? $"; if '{unknown[0]}' is a label, leave it out with --label {unknown[0]}"
                 : "; rename the columns, or use --match-columns position to feed them in file order";
-            throw new XaiException($"{source}: the columns do not match the model's feature names: {string.Join("; ", parts)} (the model takes {List(names)}){hint}");
+            string takes = table.ColumnCount == names.Count
+                ? $"the model takes {List(names)}"
+                : $"{table.ColumnCount} feature columns but the model takes {names.Count}: {List(names)}";
+            throw new XaiException($"{source}: the columns do not match the model's feature names: {string.Join("; ", parts)} ({takes}){hint}");
         }
         if (table.ColumnCount != model.FeatureCount)
         {
