@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 
 namespace Interactive.Xai.Cli;
 
@@ -15,7 +16,7 @@ public static class CliApp
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var root = BuildCommand(output);
+        var root = BuildCommand(output, error);
         ParseResult parse;
         try
         {
@@ -59,32 +60,98 @@ public static class CliApp
         }
     }
 
+    /// <summary>
+    /// Restricts <paramref name="option"/> to <paramref name="choices"/>; an unknown value is refused in one line that
+    /// suggests the nearest choices and lists them all.
+    /// </summary>
+    internal static void AcceptOnly(Option<string> option, IReadOnlyList<string> choices)
+    {
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (value is null || choices.Contains(value)) return;
+            var near = choices.Where(c => c.Contains(value, StringComparison.OrdinalIgnoreCase)
+                || value.Contains(c, StringComparison.OrdinalIgnoreCase) || EditDistance(c, value) <= 2).ToList();
+            result.AddError($"{option.Name}: unknown value '{value}'"
+                + (near.Count > 0 ? $"; did you mean {string.Join(" or ", near)}?" : "")
+                + $" (the choices are: {string.Join(", ", choices)})");
+        });
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1),
+                    previous[j - 1] + (char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1));
+            previous = current;
+        }
+        return previous[b.Length];
+    }
+
+    // Help fits a 100-column terminal, or a narrower one.
+    private static int HelpWidth()
+    {
+        const int Widest = 100;
+        try
+        {
+            return Console.IsOutputRedirected || Console.WindowWidth <= 0 ? Widest : Math.Min(Widest, Console.WindowWidth);
+        }
+        catch (IOException)
+        {
+            return Widest;
+        }
+    }
+
     private static bool IsHelpRequest(string[] args) => args.Any(a => a is "--help" or "-h" or "-?");
 
-    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+    // One line, with control characters (terminal escape codes from a file's header, say) shown as \uXXXX and .NET's
+    // type names for option values in words.
+    private static string OneLine(string message)
+    {
+        var line = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+        line = line.Replace("System.Nullable`1[System.Int32]", "whole number", StringComparison.Ordinal)
+            .Replace("System.Int32", "whole number", StringComparison.Ordinal)
+            .Replace("System.Nullable`1[System.Double]", "number", StringComparison.Ordinal)
+            .Replace("System.Double", "number", StringComparison.Ordinal)
+            .Replace("System.Single", "number", StringComparison.Ordinal);
+        return Interactive.Xai.Hosting.ExplanationRunner.Printable(line);
+    }
 
-    private static RootCommand BuildCommand(TextWriter output)
+    private static RootCommand BuildCommand(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("""
-            xai: explain machine-learning models (ONNX .onnx, ML.NET .zip) and write JSON and self-contained HTML reports.
+            xai: explain machine-learning models (ONNX .onnx, ML.NET .zip, TorchScript .pt) and write JSON
+            and self-contained HTML reports.
 
             Examples:
               xai demo --out report.html
               xai explain --model model.onnx --data rows.csv --method exact-shap --json shap.json
-              xai explain --model model.onnx --data rows.csv --method kernel-shap --background train.csv --target all --samples 4096
-              xai explain --model model.zip --data test.csv --label target --method permutation-importance --metric r2 --repeats 10
-              xai explain --model model.onnx --data rows.csv --method pdp --feature bmi --grid-points 30 --html pdp.html
-              xai explain --model model.onnx --data rows.csv --method ale --feature bmi --bins 10 --json ale.json
-              xai explain --model model.onnx --data rows.csv --method lime --lime-features 5 --json lime.json
-              xai counterfactual --model model.onnx --data train.csv --row 3 --desired 1 --count 4 --immutable age --json cf.json
-              xai counterfactual --model model.onnx --data train.csv --row 3 --desired-range 150,200 --html cf.html
+              xai explain --model model.onnx --data rows.csv --method kernel-shap --background train.csv
+                          --target all --samples 4096
+              xai explain --model model.zip --data test.csv --label target
+                          --method permutation-importance --metric r2 --repeats 10
+              xai explain --model model.onnx --data rows.csv --method pdp --feature bmi --html pdp.html
+              xai explain --model model.onnx --data rows.csv --method ale --feature bmi --json ale.json
+              xai explain --model model.onnx --data rows.csv --rows 0-9 --method lime --json lime.json
+              xai counterfactual --model model.onnx --data train.csv --row 3 --desired 1 --count 4
+                                 --immutable age --json cf.json
+              xai counterfactual --model model.onnx --data train.csv --row 3 --desired-range 150,200
               xai inspect --model model.onnx --html graph.html
               xai inspect --model cnn.pt --input-shape 1,8,8 --json layers.json --html layers.html
             """);
-        root.Subcommands.Add(ExplainCommand.Create(output));
-        root.Subcommands.Add(CounterfactualCommand.Create(output));
+        root.Subcommands.Add(ExplainCommand.Create(output, error));
+        root.Subcommands.Add(CounterfactualCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
+        int width = HelpWidth();
+        foreach (var command in new Command[] { root }.Concat(root.Subcommands))
+            foreach (var option in command.Options)
+                if (option is HelpOption { Action: HelpAction help }) help.MaxWidth = width;
         return root;
     }
 }

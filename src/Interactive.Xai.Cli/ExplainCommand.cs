@@ -13,12 +13,12 @@ internal static class ExplainCommand
 
     private static readonly string[] Rules = [.. ExplanationRequest.RuleNames];
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
-        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript, with --input-shape).", Required = true };
+        var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript).", Required = true };
         var data = new Option<string>("--data") { Description = "CSV with a header: the rows to explain (and score).", Required = true };
         var method = new Option<string>("--method") { Description = "One of: " + string.Join(", ", Methods) + ".", Required = true };
-        method.AcceptOnlyFromAmong(Methods);
+        CliApp.AcceptOnly(method, Methods);
         var background = new Option<string?>("--background") { Description = "CSV of background rows for Shapley methods (default: a k-means summary of --data); for lime, the training rows whose statistics drive sampling (default --data)." };
         var backgroundSize = new Option<int?>("--background-size") { Description = "Summarise the background to this many weighted k-means rows (default 10 when the background is --data; a given --background is used whole unless this is set)." };
         var target = new Option<string>("--target") { Description = "The output to explain: an index, an output name, 'all', or 'predicted' (each row's own top output; saliency, smoothgrad, ig, occlusion).", DefaultValueFactory = _ => "0" };
@@ -34,22 +34,25 @@ internal static class ExplainCommand
         var noDiscretize = new Option<bool>("--no-discretize") { Description = "LIME: regress on standardised values instead of quartile-bin indicators." };
         var repeats = new Option<int>("--repeats") { Description = "Permutation importance shuffles per feature.", DefaultValueFactory = _ => 5 };
         var metric = new Option<string?>("--metric") { Description = "Permutation importance metric: " + string.Join(", ", Metrics) + " (default mse for one output, accuracy for several)." };
-        metric.AcceptOnlyFromAmong(Metrics);
+        CliApp.AcceptOnly(metric!, Metrics);
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
-        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
+        var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file; - prints it on standard output (without --json or --html, a short summary is printed)." };
         var outputColumn = new Option<string?>("--output-column") { Description = "ML.NET models: the output column to explain (default Probability, else Score)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report with charts to this file." };
-        var inputShape = new Option<string?>("--input-shape") { Description = "The shape of one input when the CSV holds flattened images: C,H,W (for example 1,8,8); .pt models need it (10 for 10 tabular features)." };
+        var inputShape = new Option<string?>("--input-shape") { Description = "The shape of one input when the CSV holds flattened images: C,H,W (for example 1,8,8); ONNX image models record it themselves, and a .pt model without it takes rows of the CSV's width." };
         var steps = new Option<int>("--steps") { Description = "ig: points along the path from the baseline.", DefaultValueFactory = _ => 50 };
         var baseline = new Option<string>("--baseline") { Description = "ig and occlusion baseline: zeros (occlusion: --fill), mean (feature means of --background, else --data) or a CSV of one baseline row (ig: or one per row).", DefaultValueFactory = _ => "zeros" };
         var rule = new Option<string>("--rule") { Description = "ig integration rule: " + string.Join(", ", Rules) + ".", DefaultValueFactory = _ => "gauss-legendre" };
-        rule.AcceptOnlyFromAmong(Rules);
+        CliApp.AcceptOnly(rule, Rules);
         var noise = new Option<double>("--noise") { Description = "smoothgrad noise standard deviation as a fraction of each row's value range.", DefaultValueFactory = _ => 0.15 };
         var absolute = new Option<bool>("--absolute") { Description = "saliency: report |gradient| (signed by default)." };
         var patch = new Option<string?>("--patch") { Description = "occlusion patch: HxW (for example 2x2), or one number n (n x n on images, 1 x n on tables); default 1x1." };
         var stride = new Option<string?>("--stride") { Description = "occlusion stride: HxW or one number, as --patch; default 1x1." };
         var fill = new Option<float>("--fill") { Description = "occlusion: the value occluded pixels take (with --baseline zeros).", DefaultValueFactory = _ => 0f };
         var perChannel = new Option<bool>("--per-channel") { Description = "occlusion: occlude each channel on its own (by default a patch covers every channel)." };
+        var matchColumns = MatchColumnsOption();
+        var quiet = QuietOption();
+        var rowsOption = new Option<string?>("--rows") { Description = "The rows of --data to explain, for example 0-99,120 (default: all); the whole file stays the reference data." };
         var layer = new Option<string?>("--layer") { Description = "grad-cam: the convolutional layer of a .pt model (for example conv2)." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
@@ -57,7 +60,7 @@ internal static class ExplainCommand
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
             patch, stride, fill, perChannel, layer,
-            limeFeatures, noDiscretize,
+            limeFeatures, noDiscretize, matchColumns, rowsOption, quiet,
         };
         command.SetAction(parse =>
         {
@@ -96,33 +99,39 @@ internal static class ExplainCommand
                 Layer = parse.GetValue(layer),
                 LimeFeatures = parse.GetValue(limeFeatures),
                 LimeDiscretize = !parse.GetValue(noDiscretize),
+                MatchColumns = ParseMatching(parse.GetValue(matchColumns)),
+                Rows = parse.GetValue(rowsOption),
+                Quiet = parse.GetValue(quiet),
             };
-            return Execute(request, output);
+            return Execute(request, output, error);
         });
         return command;
     }
 
-    public static int Execute(ExplainRequest request, TextWriter output)
+    public static int Execute(ExplainRequest request, TextWriter output, TextWriter? error = null)
     {
+        using var files = OutputFiles.Prepare(("--json", request.Json), ("--html", request.Html));
         var shape = request.InputShape is null ? null : ExplanationRunner.ParseShape(request.InputShape, "--input-shape");
-        using var loaded = ModelFiles.Load(request.Model, request.OutputColumn, shape);
+        // A TorchScript file does not record its input shape: without --input-shape it takes table rows of the data's width.
+        FeatureTable? table = null;
+        float[]? labelValues = null;
+        if (shape is null && ModelFiles.IsTorchScript(request.Model))
+        {
+            (table, labelValues) = ReadData(request);
+            shape = [table.ColumnCount];
+        }
+        using var loaded = LoadModel(request.Model, request.OutputColumn, shape, request.InputShape is null);
         var model = loaded.Model;
         if (shape is not null && shape.Aggregate(1L, (product, d) => product * d) is var values && values != model.FeatureCount)
             throw new XaiException($"--input-shape {request.InputShape} holds {values} values but the model takes {model.FeatureCount} features");
-        var table = CsvTableReader.Read(request.Data);
-        float[]? labelValues = null;
-        if (request.Label is not null)
-        {
-            if (table.FeatureNames.Contains(request.Label)) (table, labelValues) = table.SplitColumn(request.Label);
-            else if (request.Labels is null) throw new XaiException($"{request.Data}: no column named '{request.Label}' (--label)");
-        }
-        table = ExplanationRunner.MatchModelColumns(table, model, request.Data);
+        if (table is null) (table, labelValues) = ReadData(request);
+        table = ExplanationRunner.MatchModelColumns(table, model, request.Data, request.MatchColumns);
         FeatureTable? background = null;
         if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap" or "lime")
         {
             background = CsvTableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
-            background = ExplanationRunner.MatchModelColumns(background, model, request.Background);
+            background = ExplanationRunner.MatchModelColumns(background, model, request.Background, request.MatchColumns);
         }
         if (request.Method == "permutation-importance") labelValues = LoadLabels(request, labelValues, table.RowCount);
         FeatureTable? baselineRows = null;
@@ -132,13 +141,13 @@ internal static class ExplainCommand
                 throw new XaiException($"--baseline '{request.Baseline}': use zeros, mean or a CSV file of baseline rows");
             baselineRows = CsvTableReader.Read(request.Baseline);
             if (request.Label is not null && baselineRows.FeatureNames.Contains(request.Label)) baselineRows = baselineRows.SplitColumn(request.Label).Features;
-            baselineRows = ExplanationRunner.MatchModelColumns(baselineRows, model, request.Baseline);
+            baselineRows = ExplanationRunner.MatchModelColumns(baselineRows, model, request.Baseline, request.MatchColumns);
         }
         if (request.Method is "ig" or "occlusion" && request.Baseline == "mean" && request.Background is not null)
         {
             background = CsvTableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
-            background = ExplanationRunner.MatchModelColumns(background, model, request.Background);
+            background = ExplanationRunner.MatchModelColumns(background, model, request.Background, request.MatchColumns);
         }
         var explanationRequest = new ExplanationRequest
         {
@@ -168,19 +177,124 @@ internal static class ExplainCommand
             LimeFeatures = request.LimeFeatures,
             LimeDiscretize = request.LimeDiscretize,
         };
+        FeatureTable? reference = null;
+        if (request.Rows is not null)
+        {
+            var picked = ParseRows(request.Rows, table.RowCount, request.Data);
+            reference = table;
+            table = table.SelectRows(picked);
+            if (labelValues is not null) labelValues = picked.Select(i => labelValues[i]).ToArray();
+        }
         var inputs = request.Method == "lime"
-            ? new ExplanationInputs { Reference = background, Labels = labelValues }
-            : new ExplanationInputs { Background = background, Labels = labelValues, BaselineRows = baselineRows };
-        var explanation = new ExplanationRunner().Run(model, table, explanationRequest, inputs);
+            ? new ExplanationInputs { Reference = background ?? reference, Labels = labelValues }
+            : new ExplanationInputs { Reference = reference, Background = background, Labels = labelValues, BaselineRows = baselineRows };
+        Explanation explanation;
+        try
+        {
+            var progress = error is null ? null : ProgressReporter.For(error, request.Quiet);
+            try
+            {
+                explanation = new ExplanationRunner().Run(model, table, explanationRequest, inputs, progress);
+            }
+            finally
+            {
+                progress?.Finish();
+            }
+        }
+        catch (XaiException e) when (e.Message.StartsWith("the model returned", StringComparison.Ordinal))
+        {
+            throw new XaiException($"{request.Model}: {e.Message}", e);
+        }
 
-        var files = new List<(string, string)>();
         string jsonText = ExplanationJson.Serialize(explanation);
-        if (request.Json is not null) files.Add((request.Json, jsonText));
-        if (request.Html is not null) files.Add((request.Html, Reports.ForExplanation(explanation, request.Model, request.Data)));
-        AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
-            $"{explanation.Method}: {explanation.ModelEvaluations} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s"));
+        files.Set("--json", jsonText);
+        if (request.Html is not null) files.Set("--html", Reports.ForExplanation(explanation, request.Model, request.Data));
+        AtomicFile.WriteOrPrint(output, jsonText, files, Summary(explanation, files.IsEmpty), request.Json);
         return 0;
     }
+
+    /// <summary>Loads the model; a .pt model given rows of the data's width by default says --input-shape when it fails.</summary>
+    internal static LoadedModel LoadModel(string path, string? outputColumn, int[]? shape, bool shapeFromData)
+    {
+        try
+        {
+            return ModelFiles.Load(path, outputColumn, shape);
+        }
+        catch (XaiException e) when (shapeFromData && ModelFiles.IsTorchScript(path))
+        {
+            throw new XaiException($"{e.Message} (without --input-shape the model was given rows of {shape![0]} features; for images pass --input-shape C,H,W, for example 1,8,8)", e);
+        }
+    }
+
+    /// <summary>Parses --rows ("0-99,120", "3", "0,5,7") against a table of <paramref name="rowCount"/> rows.</summary>
+    internal static int[] ParseRows(string text, int rowCount, string source)
+    {
+        var indices = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var bounds = part.Split('-', StringSplitOptions.TrimEntries);
+            if (bounds.Length == 1 && int.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out int single)) indices.Add(single);
+            else if (bounds.Length == 2 && int.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out int from)
+                     && int.TryParse(bounds[1], NumberStyles.None, CultureInfo.InvariantCulture, out int to) && from <= to)
+                indices.AddRange(Enumerable.Range(from, Math.Min(to, rowCount) - from + 1 is var n && n > 0 ? n : 0).Append(to).Distinct());
+            else throw new XaiException($"--rows {text}: '{part}' is not a row or a range; use for example 0-99,120");
+        }
+        var outside = indices.FirstOrDefault(i => i >= rowCount, -1);
+        if (outside >= 0) throw new XaiException($"--rows {text}: row {outside} is outside the {rowCount} rows of {source} (0 to {rowCount - 1})");
+        return indices.ToArray();
+    }
+
+    // The --data table without its --label column, and the label values.
+    private static (FeatureTable Table, float[]? Labels) ReadData(ExplainRequest request)
+    {
+        var table = CsvTableReader.Read(request.Data);
+        if (request.Label is not null)
+        {
+            if (table.FeatureNames.Contains(request.Label)) return table.SplitColumn(request.Label);
+            if (request.Labels is null) throw new XaiException($"{request.Data}: no column named '{request.Label}' (--label)");
+        }
+        return (table, null);
+    }
+
+    /// <summary>The --quiet option: no progress on standard error.</summary>
+    internal static Option<bool> QuietOption() => new("--quiet", "-q") { Description = "Show no progress on standard error." };
+
+    // A few lines that stand for the result when no file was asked for: what ran, and the strongest features.
+    private static string Summary(Explanation explanation, bool nothingWritten)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string line = string.Create(inv, $"{explanation.Method}: {explanation.ModelEvaluations:N0} model evaluations in {explanation.Elapsed.TotalSeconds:F3} s");
+        if (!nothingWritten) return line;
+        if (explanation is AttributionExplanation a && a.RowCount > 0)
+        {
+            var top = Enumerable.Range(0, a.FeatureCount)
+                .Select(f => (Name: a.FeatureNames[f], Mean: Enumerable.Range(0, a.RowCount).Average(r => Math.Abs(a.Value(r, f)))))
+                .OrderByDescending(t => t.Mean).Take(5)
+                .Select(t => string.Create(inv, $"{ExplanationRunner.Printable(t.Name)} {t.Mean:G4}"));
+            line += string.Create(inv, $"{Environment.NewLine}{a.RowCount:N0} rows x {a.FeatureCount:N0} features; largest mean |attribution|: {string.Join(", ", top)}");
+        }
+        return line + Environment.NewLine + "(the full result: --json FILE, --json - for standard output, or --html FILE)";
+    }
+
+    /// <summary>The --match-columns option that explain and counterfactual share.</summary>
+    internal static Option<string> MatchColumnsOption()
+    {
+        var option = new Option<string>("--match-columns")
+        {
+            Description = "How CSV columns meet the model's inputs: auto (by name when the model records feature names, "
+                + "else by position), name, or position (file order, whatever the header says).",
+            DefaultValueFactory = _ => "auto",
+        };
+        CliApp.AcceptOnly(option, ["auto", "name", "position"]);
+        return option;
+    }
+
+    internal static ColumnMatching ParseMatching(string? text) => text switch
+    {
+        "name" => ColumnMatching.Name,
+        "position" => ColumnMatching.Position,
+        _ => ColumnMatching.Auto,
+    };
 
     private static float[] LoadLabels(ExplainRequest request, float[]? labels, int rows)
     {
@@ -240,4 +354,13 @@ internal sealed record ExplainRequest
 
     /// <summary>False with --no-discretize.</summary>
     public bool LimeDiscretize { get; init; } = true;
+
+    /// <summary>--quiet: no progress on standard error.</summary>
+    public bool Quiet { get; init; }
+
+    /// <summary>--rows: the rows to explain ("0-99,120"), or null for all.</summary>
+    public string? Rows { get; init; }
+
+    /// <summary>--match-columns: by name or by position.</summary>
+    public ColumnMatching MatchColumns { get; init; }
 }

@@ -12,7 +12,7 @@ internal static class InspectCommand
     {
         var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX graph), .zip (ML.NET pipeline) or .pt (TorchScript; needs --input-shape).", Required = true };
         var inputShape = new Option<string?>("--input-shape") { Description = "For .pt models: the shape of one input, for example 1,8,8 (channels, height, width) or 10 (features)." };
-        var json = new Option<string?>("--json") { Description = "Write the structure as JSON to this file (default: JSON on standard output when neither --json nor --html is given)." };
+        var json = new Option<string?>("--json") { Description = "Write the structure as JSON to this file; - prints it on standard output (without --json or --html, a short summary is printed)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (graph, tables, weight histograms) to this file." };
         var command = new Command("inspect", "Show a model's structure: nodes, operators, tensor shapes and parameters.") { model, inputShape, json, html };
         command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(json), parse.GetValue(html), output, parse.GetValue(inputShape)));
@@ -21,22 +21,22 @@ internal static class InspectCommand
 
     public static int Run(string modelPath, string? jsonPath, string? htmlPath, TextWriter output, string? inputShape = null)
     {
+        using var files = OutputFiles.Prepare(("--json", jsonPath), ("--html", htmlPath));
         var shape = inputShape is null ? null : ExplanationRunner.ParseShape(inputShape, "--input-shape");
         var structure = ModelFiles.ReadStructure(modelPath, shape);
         string jsonText = StructureJson.Serialize(structure);
-        var files = new List<(string, string)>();
-        if (jsonPath is not null) files.Add((jsonPath, jsonText));
+        files.Set("--json", jsonText);
         if (htmlPath is not null)
         {
             var report = new HtmlReport($"Structure of {Path.GetFileName(modelPath)}");
             foreach (var (key, value) in structure.Properties)
                 if (key == Interactive.Xai.Torch.Inspection.TorchInspector.InspectionProperty) report.AddParagraph($"How this was read: {value}.");
             report.AddStructure(structure);
-            files.Add((htmlPath, report.ToHtml()));
+            files.Set("--html", report.ToHtml());
         }
-        if (!AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
-            $"{structure.Format} {structure.Name}: {structure.Nodes.Length} nodes, {structure.ParameterCount:N0} parameters")))
-            return 0;
+        AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
+            $"{structure.Format} {structure.Name}: {structure.Nodes.Length} nodes, {structure.ParameterCount:N0} parameters"), jsonPath);
+        if (jsonPath == OutputFiles.StandardOutput) return 0;
         // How a TorchScript file was read (no forward hooks on its submodules): say so.
         foreach (var (key, value) in structure.Properties)
             if (key == Interactive.Xai.Torch.Inspection.TorchInspector.InspectionProperty) output.WriteLine($"note: {value}");

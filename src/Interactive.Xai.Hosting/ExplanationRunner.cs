@@ -113,12 +113,12 @@ public sealed class ExplanationRunner
             }
             case "saliency":
             {
-                var options = new SaliencyOptions { Absolute = request.Absolute, InputShape = Shape(request), Seed = request.Seed };
+                var options = new SaliencyOptions { Absolute = request.Absolute, InputShape = Shape(request, model), Seed = request.Seed };
                 return new SaliencyExplainer(Differentiable(model, request.Method), options).Explain(data, target, progress, cancellationToken);
             }
             case "smoothgrad":
             {
-                var options = new SmoothGradOptions { Samples = request.Samples ?? 50, NoiseLevel = request.NoiseLevel, InputShape = Shape(request), Seed = request.Seed };
+                var options = new SmoothGradOptions { Samples = request.Samples ?? 50, NoiseLevel = request.NoiseLevel, InputShape = Shape(request, model), Seed = request.Seed };
                 return new SmoothGradExplainer(Differentiable(model, request.Method), options).Explain(data, target, progress, cancellationToken);
             }
             case "ig":
@@ -129,14 +129,14 @@ public sealed class ExplanationRunner
                     Steps = request.Steps,
                     Rule = request.Rule is null ? IntegrationRule.GaussLegendre : IntegratedGradientsExplainer.ParseRule(request.Rule),
                     Baseline = IgBaseline(model, reference, inputs, request),
-                    InputShape = Shape(request),
+                    InputShape = Shape(request, model),
                     Seed = request.Seed,
                 };
                 return new IntegratedGradientsExplainer(differentiable, options).Explain(data, target, progress, cancellationToken);
             }
             case "occlusion":
             {
-                var shape = Shape(request);
+                var shape = Shape(request, model);
                 var (patchHeight, patchWidth) = PatchSize(request.Patch, shape.IsEmpty, "patch");
                 var (strideHeight, strideWidth) = PatchSize(request.Stride, shape.IsEmpty, "stride");
                 var options = new OcclusionOptions
@@ -175,8 +175,13 @@ public sealed class ExplanationRunner
     private static IDifferentiableModel Differentiable(IModel model, string method) => model as IDifferentiableModel
         ?? throw new XaiException($"{method} needs a differentiable model (.pt: a TorchScript file or TorchSharp module); {model.GetType().Name} only gives outputs, not gradients");
 
-    private static System.Collections.Immutable.ImmutableArray<int> Shape(ExplanationRequest request)
-        => request.InputShape is null ? [] : [.. request.InputShape];
+    // The image shape explainers lay rows out by: the request's, else the model's own ([channels, height, width] of an
+    // ONNX image model or a TorchScript model); a one-number shape such as [10] is a table, so none.
+    private static System.Collections.Immutable.ImmutableArray<int> Shape(ExplanationRequest request, IModel model)
+    {
+        var shape = request.InputShape ?? (IReadOnlyList<int>)ModelFiles.InputShapeOf(model);
+        return shape.Count <= 1 ? [] : [.. shape];
+    }
 
     // [h, w] as given; [n]: n x n for images, 1 x n for tables; null: 1 x 1.
     private static (int Height, int Width) PatchSize(IReadOnlyList<int>? size, bool tabular, string what) => size switch
@@ -310,18 +315,73 @@ public sealed class ExplanationRunner
     }
 
     /// <summary>
-    /// Uses the model's own feature names to pick and order a table's columns when it knows them and the table has
-    /// them all; otherwise the column counts must match.
+    /// Lines a table's columns up with the model's inputs. By name (the default whenever the model knows its feature
+    /// names): the columns are picked and reordered to the model's order, and any name the model does not know, or any
+    /// model feature the table lacks, is refused in one line listing them. By position (when the model knows no names,
+    /// or <paramref name="matching"/> asks for it): the column counts must match, and the columns take the model's
+    /// names when it has them. <paramref name="source"/> names the table in errors.
     /// </summary>
-    public static FeatureTable MatchModelColumns(FeatureTable table, IModel model, string source)
+    public static FeatureTable MatchModelColumns(FeatureTable table, IModel model, string source, ColumnMatching matching = ColumnMatching.Auto)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(model);
-        if (model.FeatureNames is { } names && !names.SequenceEqual(table.FeatureNames) && names.All(table.FeatureNames.Contains))
-            return table.SelectColumns(names);
+        var names = model.FeatureNames;
+        if (matching == ColumnMatching.Name && names is null)
+            throw new XaiException($"{source}: the model records no feature names, so columns cannot be matched by name; use --match-columns position");
+        if (names is not null && matching != ColumnMatching.Position)
+        {
+            if (names.SequenceEqual(table.FeatureNames)) return table;
+            var known = new HashSet<string>(names, StringComparer.Ordinal);
+            var present = new HashSet<string>(table.FeatureNames, StringComparer.Ordinal);
+            var missing = names.Where(n => !present.Contains(n)).ToList();
+            var unknown = table.FeatureNames.Where(n => !known.Contains(n)).ToList();
+            if (missing.Count == 0 && unknown.Count == 0) return table.SelectColumns(names);
+            var parts = new List<string>();
+            if (missing.Count > 0) parts.Add($"missing {List(missing)}");
+            if (unknown.Count > 0) parts.Add($"unknown {List(unknown)}");
+            string hint = missing.Count == 0 && unknown.Count == 1
+                ? $"; if '{unknown[0]}' is a label, leave it out with --label {unknown[0]}"
+                : "; rename the columns, or use --match-columns position to feed them in file order";
+            string takes = table.ColumnCount == names.Count
+                ? $"the model takes {List(names)}"
+                : $"{table.ColumnCount} feature columns but the model takes {names.Count}: {List(names)}";
+            throw new XaiException($"{source}: the columns do not match the model's feature names: {string.Join("; ", parts)} ({takes}){hint}");
+        }
         if (table.ColumnCount != model.FeatureCount)
+        {
+            string hint = table.ColumnCount == model.FeatureCount + 1 ? "; if one column is a label, leave it out with --label NAME" : "";
             throw new XaiException($"{source} has {table.ColumnCount} feature columns but the model takes {model.FeatureCount}"
-                + (model.FeatureNames is { } known ? $" ({string.Join(", ", known.Take(12))}{(known.Count > 12 ? ", ..." : "")})" : ""));
+                + (names is { } known ? $" ({List(names)})" : "") + hint);
+        }
+        if (names is not null && !names.SequenceEqual(table.FeatureNames))
+            return FeatureTable.FromRowMajor(table.Values, table.RowCount, table.ColumnCount, names);
         return table;
     }
+
+    private static string List(IReadOnlyList<string> names)
+        => string.Join(", ", names.Take(12).Select(n => $"'{Printable(n)}'")) + (names.Count > 12 ? $", ... ({names.Count} in all)" : "");
+
+    /// <summary>A name safe to print on a terminal: control characters (escape codes among them) shown as \uXXXX.</summary>
+    public static string Printable(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!text.Any(char.IsControl)) return text;
+        var builder = new System.Text.StringBuilder(text.Length + 8);
+        foreach (char ch in text)
+            builder.Append(char.IsControl(ch) ? $"\\u{(int)ch:X4}" : ch.ToString());
+        return builder.ToString();
+    }
+}
+
+/// <summary>How data columns are lined up with a model's inputs.</summary>
+public enum ColumnMatching
+{
+    /// <summary>By name when the model knows its feature names, else by position.</summary>
+    Auto,
+
+    /// <summary>By name; refused when the model knows no names.</summary>
+    Name,
+
+    /// <summary>By position: the file's column order is the model's input order.</summary>
+    Position,
 }

@@ -62,6 +62,24 @@ public static class ModelFiles
         return new LoadedModel(model, path);
     }
 
+    /// <summary>
+    /// The shape of one input as the model itself records it: [channels, height, width] for an ONNX image model or a
+    /// TorchScript model loaded with such a shape, [features] for tables; empty when the model does not say.
+    /// </summary>
+    public static System.Collections.Immutable.ImmutableArray<int> InputShapeOf(IModel model) => model switch
+    {
+        OnnxModel onnx => onnx.InputShape,
+        TorchModel torch => torch.InputShape,
+        _ => [],
+    };
+
+    /// <summary>True when <paramref name="path"/> names a TorchScript (.pt) file, whose input shape the file does not record.</summary>
+    public static bool IsTorchScript(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return System.IO.Path.GetExtension(path).Equals(".pt", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>Reads the structure of the model at <paramref name="path"/>: the ONNX graph, or the ML.NET pipeline.</summary>
     public static ModelStructure ReadStructure(string path) => ReadStructure(path, inputShape: null);
 

@@ -8,7 +8,8 @@ namespace Interactive.Xai.Onnx;
 
 /// <summary>
 /// An ONNX graph run by ONNX Runtime as a batched <see cref="IModel"/>: one float32 input of shape
-/// [batch, features] and one chosen float output of shape [batch, outputs] or [batch].
+/// [batch, features] or [batch, channels, height, width] (as torch.onnx.export writes image models; each row is the
+/// image flattened, see <see cref="InputShape"/>) and one chosen float output of shape [batch, outputs] or [batch].
 /// </summary>
 /// <remarks>
 /// <para>A dynamic batch axis takes the whole batch in one Run; a fixed batch axis of B rows is fed B rows at a
@@ -43,16 +44,21 @@ public sealed class OnnxModel : IModel, IDisposable
             throw new XaiException($"{source}: the model has {inputs.Count} inputs ({string.Join(", ", inputs.Keys)}); only models with one float32 input of shape [batch, features] are supported");
         var (inputName, input) = inputs.First();
         InputName = inputName;
-        string expected = "a float32 input of shape [batch, features] is needed";
+        string expected = "a float32 input of shape [batch, features] or [batch, channels, height, width] is needed";
         if (!input.IsTensor)
             throw new XaiException($"{source}: input '{inputName}' is a {input.OnnxValueType}, not a tensor; {expected}");
         if (input.ElementDataType != OrtTensorElementType.Float)
             throw new XaiException($"{source}: input '{inputName}' has element type {input.ElementDataType}; {expected}");
-        if (input.Dimensions.Length != 2)
+        if (input.Dimensions.Length is not (2 or 4))
             throw new XaiException($"{source}: input '{inputName}' has shape {FormatShape(input)} (rank {input.Dimensions.Length}); {expected}");
-        if (input.Dimensions[1] <= 0)
-            throw new XaiException($"{source}: input '{inputName}' has shape {FormatShape(input)}: the feature axis must have a fixed size");
-        FeatureCount = input.Dimensions[1];
+        if (input.Dimensions.Skip(1).Any(d => d <= 0))
+            throw new XaiException(input.Dimensions.Length == 2
+                ? $"{source}: input '{inputName}' has shape {FormatShape(input)}: the feature axis must have a fixed size"
+                : $"{source}: input '{inputName}' has shape {FormatShape(input)}: the channel, height and width axes must have fixed sizes");
+        InputShape = input.Dimensions.Skip(1).ToImmutableArray();
+        long features = input.Dimensions.Skip(1).Aggregate(1L, (product, d) => product * d);
+        if (features > int.MaxValue) throw new XaiException($"{source}: input '{inputName}' has shape {FormatShape(input)}: too many values per row");
+        FeatureCount = (int)features;
         FixedBatchSize = input.Dimensions[0] > 0 ? input.Dimensions[0] : null;
 
         var floatOutputs = session.OutputMetadata
@@ -154,6 +160,12 @@ public sealed class OnnxModel : IModel, IDisposable
     /// <inheritdoc />
     public int FeatureCount { get; }
 
+    /// <summary>
+    /// The shape of one input without the batch axis: [features] for a table, or [channels, height, width] for an image
+    /// model (each row is then the image flattened in C, H, W order).
+    /// </summary>
+    public ImmutableArray<int> InputShape { get; }
+
     /// <inheritdoc />
     public IReadOnlyList<string>? FeatureNames { get; }
 
@@ -209,7 +221,7 @@ public sealed class OnnxModel : IModel, IDisposable
 
     private unsafe void Run(ReadOnlySpan<float> inputs, int rows, Span<float> outputs)
     {
-        long[] inputShape = [rows, FeatureCount];
+        long[] inputShape = [rows, .. InputShape.Select(d => (long)d)];
         long[] outputShape = _outputIsRankOne ? [rows] : [rows, _outputWidth];
         fixed (float* inputPointer = inputs)
         fixed (float* outputPointer = outputs)
@@ -235,7 +247,7 @@ public sealed class OnnxModel : IModel, IDisposable
     {
         int rows = FixedBatchSize ?? 1;
         var zeros = new float[rows * FeatureCount];
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(zeros, [rows, FeatureCount]);
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(zeros, [rows, .. InputShape.Select(d => (long)d)]);
         using var runOptions = new RunOptions();
         try
         {

@@ -26,7 +26,7 @@ public class InspectCommandTests
     [Fact]
     public void Inspect_reads_an_mlnet_pipeline_to_standard_output()
     {
-        var (code, output, error) = CliRunner.Run("inspect", "--model", CliRunner.ModelPath("diabetes_fasttree.zip"));
+        var (code, output, error) = CliRunner.Run("inspect", "--model", CliRunner.ModelPath("diabetes_fasttree.zip"), "--json", "-");
         Assert.True(code == 0, error);
         var root = JsonDocument.Parse(output).RootElement;
         Assert.Equal("ML.NET pipeline", root.GetProperty("format").GetString());

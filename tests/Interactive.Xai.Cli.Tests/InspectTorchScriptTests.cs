@@ -39,7 +39,7 @@ public class InspectTorchScriptTests
     public void Inspect_of_a_non_sequential_torchscript_model_lists_layers_and_parameters_and_says_shapes_are_unknown()
     {
         // diabetes_mlp.pt standardises its input before its Sequential: calling the layers in order is not the model.
-        var (code, output, error) = CliRunner.Run("inspect", "--model", CliRunner.ModelPath("diabetes_mlp.pt"), "--input-shape", "10");
+        var (code, output, error) = CliRunner.Run("inspect", "--model", CliRunner.ModelPath("diabetes_mlp.pt"), "--input-shape", "10", "--json", "-");
         Assert.True(code == 0, error);
         var root = JsonDocument.Parse(output).RootElement;
         var nodes = root.GetProperty("nodes").EnumerateArray().ToArray();

@@ -32,7 +32,7 @@ public class ProcessTests
     {
         using var folder = new TempFolder();
         var data = folder.File("good.csv", "a,b,c,d\r\n1,2,3,4\r\n0,1,0,1");
-        var (code, output, error) = RunXai("explain", "--model", CliRunner.ModelPath("linear4.onnx"), "--data", data, "--method", "pdp", "--feature", "c", "--grid", "0,1");
+        var (code, output, error) = RunXai("explain", "--model", CliRunner.ModelPath("linear4.onnx"), "--data", data, "--method", "pdp", "--feature", "c", "--grid", "0,1", "--json", "-");
         Assert.True(code == 0, error);
         Assert.Contains("\"method\": \"pdp\"", output);
     }

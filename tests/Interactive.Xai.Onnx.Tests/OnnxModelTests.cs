@@ -1,3 +1,4 @@
+using System.Text.Json;
 using static Interactive.Xai.Onnx.Tests.TestModels;
 
 namespace Interactive.Xai.Onnx.Tests;
@@ -283,7 +284,34 @@ public sealed class OnnxModelTests
 
         var error = Assert.Throws<XaiException>(() => OnnxModel.Load(path));
 
-        Assert.Equal($"{path}: input 'input' has element type Int64; a float32 input of shape [batch, features] is needed", error.Message);
+        Assert.Equal($"{path}: input 'input' has element type Int64; a float32 input of shape [batch, features] or [batch, channels, height, width] is needed", error.Message);
+    }
+
+    [Fact]
+    public void An_image_model_with_an_nchw_input_takes_flattened_rows_and_reproduces_pytorch()
+    {
+        // Issue 12.3: torch.onnx.export writes image models with a [batch, 1, 8, 8] input; they used to be refused.
+        using var model = OnnxModel.Load(PathOf("digits_cnn_nchw.onnx"));
+        var reference = JsonDocument.Parse(File.ReadAllText(PathOf("digits_cnn_nchw_reference.json"))).RootElement;
+        var inputs = FlatRows(reference.GetProperty("inputs"));
+        var expected = FlatRows(reference.GetProperty("outputs"));
+
+        Assert.Equal([1, 8, 8], model.InputShape.ToArray());
+        Assert.Equal(64, model.FeatureCount);
+        Assert.Equal(10, model.OutputNames.Count);
+        foreach (int batch in new[] { 1, 6 })
+        {
+            var outputs = new float[batch * 10];
+            model.Predict(inputs.AsSpan(0, batch * 64), batch, outputs);
+            for (int i = 0; i < outputs.Length; i++) AssertClose(expected[i], outputs[i]);
+        }
+    }
+
+    [Fact]
+    public void A_tabular_model_has_an_input_shape_of_its_feature_count()
+    {
+        using var model = OnnxModel.Load(PathOf("mlp10.onnx"));
+        Assert.Equal([10], model.InputShape.ToArray());
     }
 
     [Fact]

@@ -15,6 +15,8 @@ public static class CsvTableReader
     public static FeatureTable Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (path.Trim().Length == 0) throw new XaiException("the data path is empty; give a CSV file");
+        if (Directory.Exists(path)) throw new XaiException($"{path}: is a folder, not a CSV file");
         string name = Path.GetFileName(path);
         string text;
         try
@@ -71,7 +73,8 @@ public static class CsvTableReader
         if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
             throw new XaiException($"{where}: '{Truncate(cell)}' is not a number");
         if (!double.IsFinite(value)) throw new XaiException($"{where}: '{Truncate(cell)}' is not a finite number");
-        if (Math.Abs(value) > float.MaxValue) throw new XaiException($"{where}: {Truncate(cell)} overflows float32");
+        // Overflow is what float32 cannot hold: 3.4028235E+38 (float.MaxValue as .NET prints it) rounds to float.MaxValue.
+        if (float.IsInfinity((float)value)) throw new XaiException($"{where}: {Truncate(cell)} overflows float32");
         return (float)value;
     }
 

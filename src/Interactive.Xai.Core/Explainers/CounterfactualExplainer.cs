@@ -199,11 +199,15 @@ public sealed class CounterfactualExplainer
         long expected = n + (long)n * _options.Population * (_options.Generations + 1);
         var evaluator = new BatchEvaluator(_model, _options, MethodName, expected, progress, cancellationToken);
         var original = evaluator.Evaluate(n, (first, count, dest) => rows.Values.Slice((int)first * m, count * m).CopyTo(dest));
+        if (goal.DesiredClass is not null && k == 1) EnsureProbabilities(original, evaluator);
+        var alreadyMet = new bool[n];
+        for (int r = 0; r < n; r++) alreadyMet[r] = goal.IsMet(original.AsSpan(r * k, k));
 
         long gradientEvaluations = 0;
         List<float[]>[] chosen = _options.Search == CounterfactualSearch.Gradient
             ? GradientSearch(rows, goal, ref gradientEvaluations, cancellationToken)
             : GeneticSearch(rows, goal, evaluator, cancellationToken);
+        for (int r = 0; r < n; r++) if (alreadyMet[r]) chosen[r].Clear();
         if (_options.PostHocSparsity) MakeSparser(rows, goal, chosen, evaluator);
 
         // Verify everything through the model once more and measure.
@@ -242,7 +246,8 @@ public sealed class CounterfactualExplainer
                 Valid = valid.ToImmutableArray(),
                 ChangedFeatures = changed.ToImmutableArray(),
                 Distances = distances.ToImmutableArray(),
-                Validity = valid.Count(v => v) / (double)_options.Count,
+                Validity = alreadyMet[r] ? 1 : valid.Count(v => v) / (double)_options.Count,
+                AlreadyMeetsGoal = alreadyMet[r],
                 Proximity = list.Count == 0 ? double.NaN : distances.Average() / m,
                 MeanChangedFeatures = list.Count == 0 ? double.NaN : changed.Average(ch => ch.Length),
                 Sparsity = list.Count == 0 ? double.NaN : 1 - changed.Average(ch => ch.Length) / (double)m,
@@ -273,6 +278,22 @@ public sealed class CounterfactualExplainer
                 .Add("constraints", constraints.Count.ToString(CultureInfo.InvariantCulture))
                 .Add("postHocSparsity", _options.PostHocSparsity ? "true" : "false"),
         };
+    }
+
+    // A class goal on a single-output model reads that output as the probability of class 1; refuse it when the
+    // outputs on the explained rows or the training data leave [0, 1] (a regressor).
+    private void EnsureProbabilities(float[] original, BatchEvaluator evaluator)
+    {
+        int m = _model.FeatureCount, rows = _columns[0].Length;
+        var training = evaluator.Evaluate(rows, (first, count, dest) =>
+        {
+            for (int i = 0; i < count; i++)
+                for (int j = 0; j < m; j++) dest[i * m + j] = _columns[j][first + i];
+        });
+        double low = Math.Min(original.Min(), training.Min()), high = Math.Max(original.Max(), training.Max());
+        if (low < 0 || high > 1)
+            throw new XaiException(string.Create(CultureInfo.InvariantCulture,
+                $"a desired class needs a classifier, but the model's single output '{_model.OutputNames[0]}' ranges over [{low:G6}, {high:G6}] on the data, so it is not a probability; give a desired output range (--desired-range lo,hi) instead"));
     }
 
     private double Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -120,6 +120,15 @@ public sealed record CounterfactualSet
     /// <summary>The number of counterfactuals found.</summary>
     public int Count => Counterfactuals.RowCount;
 
+    /// <summary>The number of counterfactuals found that meet the goal.</summary>
+    public int ValidCount => Valid.IsDefault ? 0 : Valid.Count(v => v);
+
+    /// <summary>
+    /// True when the row itself already meets the goal: no counterfactual is searched for, none is returned, and
+    /// <see cref="Validity"/> is 1.
+    /// </summary>
+    public bool AlreadyMeetsGoal { get; init; }
+
     /// <summary>The output <paramref name="output"/> of counterfactual <paramref name="index"/>.</summary>
     public double Prediction(int index, int output = 0) => Predictions[index * OriginalPrediction.Length + output];
 }
@@ -154,6 +163,19 @@ public sealed record CounterfactualExplanation : Explanation
 
     /// <summary>The number of rows explained.</summary>
     public int RowCount => Data.RowCount;
+
+    /// <summary>
+    /// For each explained row, its index in the table the caller took it from (for example the command line's --row);
+    /// empty when the rows are numbered from 0 as in <see cref="Data"/>.
+    /// </summary>
+    public ImmutableArray<int> SourceRows { get; init; } = [];
+
+    /// <summary>The index the caller knows <paramref name="set"/>'s row by (<see cref="SourceRows"/>, else its row in <see cref="Data"/>).</summary>
+    public int SourceRow(CounterfactualSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        return SourceRows.IsDefaultOrEmpty ? set.Row : SourceRows[set.Row];
+    }
 
     /// <summary>The mean validity over rows.</summary>
     public double MeanValidity => Sets.IsDefaultOrEmpty ? double.NaN : Sets.Average(s => s.Validity);

@@ -138,7 +138,8 @@ public static partial class ExplanationJson
     private static void WriteCounterfactualSet(Utf8JsonWriter writer, CounterfactualExplanation e, CounterfactualSet set)
     {
         int k = set.OriginalPrediction.Length;
-        writer.WriteNumber("row", set.Row);
+        writer.WriteNumber("row", e.SourceRow(set));
+        if (set.AlreadyMeetsGoal) writer.WriteBoolean("alreadyMeetsGoal", true);
         writer.WritePropertyName("original");
         WriteNumbers(writer, e.Data.Row(set.Row).ToArray().Select(v => (double)v));
         writer.WritePropertyName("originalPrediction");
