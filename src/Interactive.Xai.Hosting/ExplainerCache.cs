@@ -1,4 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Interactive.Xai.Torch;
+using TorchSharp;
 
 namespace Interactive.Xai.Hosting;
 
@@ -8,7 +11,10 @@ namespace Interactive.Xai.Hosting;
 /// model and background does not recompute them. Bounded: least recently used entries are dropped past
 /// <see cref="Capacity"/> entries. Safe for concurrent use.
 /// Models and tables are compared by reference (a notebook variable holds the same object across cells); a
-/// table's content is immutable, so reference identity is content identity.
+/// table's content is immutable, so reference identity is content identity. A TorchSharp network
+/// (<see cref="TorchModel"/>) can be trained in place between cells, so an entry built from one also records a
+/// fingerprint of its parameters and buffers (<see cref="ModelState"/>), and is rebuilt when the network's current
+/// fingerprint differs. Other models (ONNX, ML.NET, delegates) are assumed not to change behind the same object.
 /// </summary>
 public sealed class ExplainerCache
 {
@@ -96,7 +102,9 @@ public sealed class ExplainerCache
     public T GetOrCreate<T>(IModel model, WeightedBackground background, ExplainerOptions options, Func<T> create) where T : class
     {
         ArgumentNullException.ThrowIfNull(options);
-        return GetOrAdd(new Key(typeof(T).FullName!, Identity(model), Identity(background), options.ToString()), create);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(background);
+        return GetOrAdd(new Key(typeof(T).FullName!, Identity(model), Identity(background), options.ToString()), create, ModelState(model));
     }
 
     /// <summary>
@@ -110,7 +118,7 @@ public sealed class ExplainerCache
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(optionsKey);
-        return GetOrAdd(new Key(typeof(T).FullName! + "/table", Identity(model), Identity(reference), optionsKey), create);
+        return GetOrAdd(new Key(typeof(T).FullName! + "/table", Identity(model), Identity(reference), optionsKey), create, ModelState(model));
     }
 
     /// <summary>A tree ensemble with node covers from routing <paramref name="data"/> through it, computed once per (ensemble, data).</summary>
@@ -142,11 +150,56 @@ public sealed class ExplainerCache
         }
     }
 
-    private T GetOrAdd<T>(Key key, Func<T> create) where T : class
+    /// <summary>
+    /// A fingerprint of what can change in place inside <paramref name="model"/>: for a <see cref="TorchModel"/>, a
+    /// SHA-256 of the names, shapes, types and values of its parameters and buffers (a network trained in place since
+    /// an explainer was built gets a new fingerprint); null for other models. Reads every parameter once.
+    /// </summary>
+    public static string? ModelState(IModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is not TorchModel torchModel) return null;
+        try
+        {
+            return ModuleState(torchModel.Module);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // parameters that cannot be read: a state no later call matches, so nothing built from it is reused
+            return "unreadable:" + Guid.NewGuid().ToString("N");
+        }
+    }
+
+    private static string ModuleState(torch.nn.Module module)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var scope = torch.NewDisposeScope();
+        foreach (var (kind, tensors) in new[] { ("p:", module.named_parameters().Select(p => (p.name, (torch.Tensor)p.parameter))), ("b:", module.named_buffers()) })
+        {
+            foreach (var (name, tensor) in tensors)
+            {
+                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(kind + name + "\u001f" + tensor.dtype + "\u001f" + string.Join(",", tensor.shape) + "\u001e"));
+                // detach() is a new handle on the same storage (the scope disposes it, not the parameter); the values are
+                // read in place when they are already contiguous on the CPU, else from a contiguous CPU copy
+                var values = tensor.detach();
+                if (values.device_type != DeviceType.CPU || !values.is_contiguous()) values = values.cpu().contiguous();
+                hash.AppendData(values.bytes);
+            }
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    private T GetOrAdd<T>(Key key, Func<T> create, string? state = null) where T : class
     {
         Lazy<object> lazy;
         lock (_gate)
         {
+            if (_entries.TryGetValue(key, out var stale) && stale.Value.State != state)
+            {
+                // the model changed in place since this entry was built (a network trained between cells): rebuild
+                _entries.Remove(key);
+                _recency.Remove(stale);
+            }
             if (_entries.TryGetValue(key, out var node))
             {
                 _recency.Remove(node);
@@ -158,7 +211,7 @@ public sealed class ExplainerCache
             {
                 Misses++;
                 lazy = new Lazy<object>(() => create(), LazyThreadSafetyMode.ExecutionAndPublication);
-                var added = _recency.AddFirst(new Entry(key, lazy));
+                var added = _recency.AddFirst(new Entry(key, lazy, state));
                 _entries[key] = added;
                 while (_entries.Count > Capacity)
                 {
@@ -188,5 +241,5 @@ public sealed class ExplainerCache
 
     private sealed record Key(string Kind, long First, long Second, string Options);
 
-    private sealed record Entry(Key Key, Lazy<object> Value);
+    private sealed record Entry(Key Key, Lazy<object> Value, string? State);
 }
