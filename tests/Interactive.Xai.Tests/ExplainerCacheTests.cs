@@ -201,4 +201,31 @@ public class ExplainerCacheTests
     }
 
     private static double MeanPrediction(IModel model, FeatureTable table) => Predict(model, table).Average(v => (double)v);
+
+    [Fact]
+    public void Past_its_byte_bound_the_least_recently_used_entries_are_dropped_and_an_oversized_one_is_not_kept()
+    {
+        // each entry is a float[1000] (32 + 4000 bytes) plus its background predictions: 5 rows x 1 output x 8 bytes
+        const long EntryBytes = 32 + 4000 + 5 * 8;
+        var cache = new ExplainerCache(capacity: 100, maxBytes: 2 * EntryBytes + 10);
+        int builds = 0;
+        float[] Get(int seed, int length = 1000) => cache.GetOrCreate(Model, Background, new ExactShapleyOptions { Seed = seed }, () => { builds++; return new float[length]; });
+
+        var one = Get(1);
+        Get(2);
+        Assert.Equal(2 * EntryBytes, cache.Bytes);
+        Assert.Same(one, Get(1));   // 1 is now the most recently used
+        Get(3);                     // evicts 2
+        Assert.Equal(2, cache.Count);
+        Assert.Equal(2 * EntryBytes, cache.Bytes);
+        Assert.Same(one, Get(1));
+        Assert.Equal(3, builds);
+
+        var huge = Get(4, 10_000);  // larger than the whole bound: returned, not kept, nothing else dropped
+        Assert.NotSame(huge, Get(4, 10_000));
+        Assert.Equal(2, cache.Count);
+        Assert.Same(one, Get(1));
+        cache.Clear();
+        Assert.Equal(0, cache.Bytes);
+    }
 }
