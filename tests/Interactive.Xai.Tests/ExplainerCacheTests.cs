@@ -228,4 +228,26 @@ public class ExplainerCacheTests
         cache.Clear();
         Assert.Equal(0, cache.Bytes);
     }
+
+    [Theory]
+    [InlineData("exact-shap")]
+    [InlineData("kernel-shap")]
+    public void A_notebook_explain_after_training_in_place_matches_a_fresh_session(string method)
+    {
+        TorchViews.LoadNativeLibrary();
+        var layer = TorchSharp.torch.nn.Linear(4, 1);
+        using var model = Interactive.Xai.Torch.TorchModel.FromModule(layer, [4], new Interactive.Xai.Torch.TorchModelOptions { DisposeModule = true });
+        var variables = new Dictionary<string, object?> { ["net"] = model, ["data"] = Fixtures.Table(60, 2) };
+        var dispatcher = new MagicCommandDispatcher();
+        string line = $"#!xai-explain --model net --data data --rows 0-4 --method {method}";
+        var before = (AttributionExplanation)Fixtures.Run(line, variables, dispatcher).Shown[0];
+
+        using (TorchSharp.torch.no_grad()) layer.bias!.add_(5f);
+        var after = (AttributionExplanation)Fixtures.Run(line, variables, dispatcher).Shown[0];
+        var fresh = (AttributionExplanation)Fixtures.Run(line, variables, new MagicCommandDispatcher()).Shown[0];
+
+        Assert.Equal(before.BaseValue() + 5, after.BaseValue(), 4);   // a bias shifts every background prediction
+        Assert.Equal(fresh.BaseValue(), after.BaseValue(), 6);
+        Assert.Equal(fresh.Values.ToArray(), after.Values.ToArray());
+    }
 }
