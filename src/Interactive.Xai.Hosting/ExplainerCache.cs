@@ -1,4 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Interactive.Xai.Torch;
+using TorchSharp;
 
 namespace Interactive.Xai.Hosting;
 
@@ -6,9 +9,15 @@ namespace Interactive.Xai.Hosting;
 /// A session cache for explainer state: background summaries and explainers (which keep background predictions
 /// and coalition designs) per (model, background, options), so a second explanation of other rows with the same
 /// model and background does not recompute them. Bounded: least recently used entries are dropped past
-/// <see cref="Capacity"/> entries. Safe for concurrent use.
+/// <see cref="Capacity"/> entries or past <see cref="MaxBytes"/> estimated bytes (an entry's estimate is
+/// <see cref="ResultCache.EstimateBytes"/> of what it built, plus its background predictions for a model and background;
+/// state an explainer grows later, such as Kernel SHAP's coalition designs, is not counted), and an entry estimated
+/// above <see cref="MaxBytes"/> is returned but not kept. Safe for concurrent use.
 /// Models and tables are compared by reference (a notebook variable holds the same object across cells); a
-/// table's content is immutable, so reference identity is content identity.
+/// table's content is immutable, so reference identity is content identity. A TorchSharp network
+/// (<see cref="TorchModel"/>) can be trained in place between cells, so an entry built from one also records a
+/// fingerprint of its parameters and buffers (<see cref="ModelState"/>), and is rebuilt when the network's current
+/// fingerprint differs. Other models (ONNX, ML.NET, delegates) are assumed not to change behind the same object.
 /// </summary>
 public sealed class ExplainerCache
 {
@@ -18,16 +27,28 @@ public sealed class ExplainerCache
     private readonly ConditionalWeakTable<object, object> _identities = new();
     private readonly Dictionary<long, List<WeakReference<FeatureTable>>> _interned = [];
     private long _nextIdentity;
+    private long _bytes;
 
-    /// <summary>Creates a cache holding at most <paramref name="capacity"/> entries.</summary>
-    public ExplainerCache(int capacity = 64)
+    /// <summary>Creates a cache holding at most <paramref name="capacity"/> entries and about <paramref name="maxBytes"/> bytes.</summary>
+    public ExplainerCache(int capacity = 64, long maxBytes = 512L << 20)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         Capacity = capacity;
+        MaxBytes = maxBytes;
     }
 
     /// <summary>The most entries kept.</summary>
     public int Capacity { get; }
+
+    /// <summary>The most bytes (estimated) kept.</summary>
+    public long MaxBytes { get; }
+
+    /// <summary>Estimated bytes now held (entries still being built count as nothing).</summary>
+    public long Bytes
+    {
+        get { lock (_gate) return _bytes; }
+    }
 
     /// <summary>Entries now held.</summary>
     public int Count
@@ -96,7 +117,11 @@ public sealed class ExplainerCache
     public T GetOrCreate<T>(IModel model, WeightedBackground background, ExplainerOptions options, Func<T> create) where T : class
     {
         ArgumentNullException.ThrowIfNull(options);
-        return GetOrAdd(new Key(typeof(T).FullName!, Identity(model), Identity(background), options.ToString()), create);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(background);
+        // the explainer keeps the model's outputs on the background rows (as doubles), which it does not expose
+        long predictions = 8L * background.Count * model.OutputCount();
+        return GetOrAdd(new Key(typeof(T).FullName!, Identity(model), Identity(background), options.ToString()), create, ModelState(model), predictions);
     }
 
     /// <summary>
@@ -110,7 +135,7 @@ public sealed class ExplainerCache
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(optionsKey);
-        return GetOrAdd(new Key(typeof(T).FullName! + "/table", Identity(model), Identity(reference), optionsKey), create);
+        return GetOrAdd(new Key(typeof(T).FullName! + "/table", Identity(model), Identity(reference), optionsKey), create, ModelState(model));
     }
 
     /// <summary>A tree ensemble with node covers from routing <paramref name="data"/> through it, computed once per (ensemble, data).</summary>
@@ -128,6 +153,7 @@ public sealed class ExplainerCache
         {
             _entries.Clear();
             _recency.Clear();
+            _bytes = 0;
         }
     }
 
@@ -142,11 +168,52 @@ public sealed class ExplainerCache
         }
     }
 
-    private T GetOrAdd<T>(Key key, Func<T> create) where T : class
+    /// <summary>
+    /// A fingerprint of what can change in place inside <paramref name="model"/>: for a <see cref="TorchModel"/>, a
+    /// SHA-256 of the names, shapes, types and values of its parameters and buffers (a network trained in place since
+    /// an explainer was built gets a new fingerprint); null for other models. Reads every parameter once.
+    /// </summary>
+    public static string? ModelState(IModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is not TorchModel torchModel) return null;
+        try
+        {
+            return ModuleState(torchModel.Module);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // parameters that cannot be read: a state no later call matches, so nothing built from it is reused
+            return "unreadable:" + Guid.NewGuid().ToString("N");
+        }
+    }
+
+    private static string ModuleState(torch.nn.Module module)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var scope = torch.NewDisposeScope();
+        foreach (var (kind, tensors) in new[] { ("p:", module.named_parameters().Select(p => (p.name, (torch.Tensor)p.parameter))), ("b:", module.named_buffers()) })
+        {
+            foreach (var (name, tensor) in tensors)
+            {
+                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(kind + name + "\u001f" + tensor.dtype + "\u001f" + string.Join(",", tensor.shape) + "\u001e"));
+                // detach() is a new handle on the same storage (the scope disposes it, not the parameter); the values are
+                // read in place when they are already contiguous on the CPU, else from a contiguous CPU copy
+                var values = tensor.detach();
+                if (values.device_type != DeviceType.CPU || !values.is_contiguous()) values = values.cpu().contiguous();
+                hash.AppendData(values.bytes);
+            }
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    private T GetOrAdd<T>(Key key, Func<T> create, string? state = null, long extraBytes = 0) where T : class
     {
         Lazy<object> lazy;
         lock (_gate)
         {
+            // the model changed in place since this entry was built (a network trained between cells): rebuild
+            if (_entries.TryGetValue(key, out var stale) && stale.Value.State != state) Remove(stale);
             if (_entries.TryGetValue(key, out var node))
             {
                 _recency.Remove(node);
@@ -158,35 +225,68 @@ public sealed class ExplainerCache
             {
                 Misses++;
                 lazy = new Lazy<object>(() => create(), LazyThreadSafetyMode.ExecutionAndPublication);
-                var added = _recency.AddFirst(new Entry(key, lazy));
+                var added = _recency.AddFirst(new Entry(key, lazy, state));
                 _entries[key] = added;
-                while (_entries.Count > Capacity)
-                {
-                    var last = _recency.Last!;
-                    _recency.RemoveLast();
-                    _entries.Remove(last.Value.Key);
-                }
+                while (_entries.Count > Capacity) Remove(_recency.Last!);
             }
         }
+        T value;
         try
         {
-            return (T)lazy.Value;
+            value = (T)lazy.Value;
         }
         catch
         {
             lock (_gate)
             {
-                if (_entries.TryGetValue(key, out var node) && ReferenceEquals(node.Value.Value, lazy))
-                {
-                    _entries.Remove(key);
-                    _recency.Remove(node);
-                }
+                if (_entries.TryGetValue(key, out var node) && ReferenceEquals(node.Value.Value, lazy)) Remove(node);
             }
             throw;
         }
+        Account(key, lazy, value, extraBytes);
+        return value;
+    }
+
+    // The first caller to see a built entry records its estimated size, then drops least recently used entries past the byte bound.
+    private void Account(Key key, Lazy<object> lazy, object value, long extraBytes)
+    {
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(key, out var node) || !ReferenceEquals(node.Value.Value, lazy) || node.Value.Bytes >= 0) return;
+        }
+        long bytes = ResultCache.EstimateBytes(value) + extraBytes;
+        lock (_gate)
+        {
+            if (!_entries.TryGetValue(key, out var node) || !ReferenceEquals(node.Value.Value, lazy) || node.Value.Bytes >= 0) return;
+            if (bytes > MaxBytes)
+            {
+                Remove(node);
+                return;
+            }
+            node.Value.Bytes = bytes;
+            _bytes += bytes;
+            while (_bytes > MaxBytes && _recency.Last is { } last && !ReferenceEquals(last, node)) Remove(last);
+        }
+    }
+
+    private void Remove(LinkedListNode<Entry> node)
+    {
+        _entries.Remove(node.Value.Key);
+        _recency.Remove(node);
+        if (node.Value.Bytes > 0) _bytes -= node.Value.Bytes;
     }
 
     private sealed record Key(string Kind, long First, long Second, string Options);
 
-    private sealed record Entry(Key Key, Lazy<object> Value);
+    private sealed class Entry(Key key, Lazy<object> value, string? state)
+    {
+        public Key Key { get; } = key;
+
+        public Lazy<object> Value { get; } = value;
+
+        public string? State { get; } = state;
+
+        /// <summary>The estimated size once built; -1 until then.</summary>
+        public long Bytes { get; set; } = -1;
+    }
 }

@@ -144,4 +144,110 @@ public class ExplainerCacheTests
 
         Assert.True(dispatcher.Cache.Hits >= hits + 2, $"hits {hits} -> {dispatcher.Cache.Hits}");
     }
+
+    [Theory]
+    [InlineData("exact-shap")]
+    [InlineData("kernel-shap")]
+    public void A_torch_network_trained_in_place_gets_a_new_explainer_with_fresh_background_predictions(string method)
+    {
+        TorchViews.LoadNativeLibrary();
+        var layer = TorchSharp.torch.nn.Linear(4, 1);
+        using (TorchSharp.torch.no_grad())
+        {
+            layer.weight!.copy_(TorchSharp.torch.tensor(new[] { 1f, -2f, 0.5f, 3f }).reshape(1, 4));
+            layer.bias!.fill_(0.25f);
+        }
+        using var model = Interactive.Xai.Torch.TorchModel.FromModule(layer, [4], new Interactive.Xai.Torch.TorchModelOptions { DisposeModule = true });
+        var backgroundTable = Fixtures.Table(40, 3);
+        var background = WeightedBackground.FromTable(backgroundTable);
+        var rows = Fixtures.Table(5, 4);
+        var cache = new ExplainerCache();
+        AttributionExplanation Explain() => method == "exact-shap"
+            ? cache.GetOrCreate(model, background, new ExactShapleyOptions(), () => new ExactShapleyExplainer(model, background, new ExactShapleyOptions())).Explain(rows)
+            : cache.GetOrCreate(model, background, new KernelShapOptions(), () => new KernelShapExplainer(model, background, new KernelShapOptions())).Explain(rows);
+
+        var before = Explain();
+        Assert.Equal(MeanPrediction(model, backgroundTable), before.BaseValue(), 4);
+        Assert.Equal(1, cache.Misses);
+        Explain();
+        Assert.Equal(1, cache.Hits);   // unchanged weights: the explainer is reused
+
+        // "training" in place between cells: the same module object, new weights
+        using (TorchSharp.torch.no_grad())
+        {
+            layer.weight!.mul_(-3f);
+            layer.bias!.add_(2f);
+        }
+        var after = Explain();
+
+        double newBase = MeanPrediction(model, backgroundTable);
+        Assert.NotEqual(before.BaseValue(), newBase, 3);
+        Assert.Equal(newBase, after.BaseValue(), 4);
+        var outputs = Predict(model, rows);
+        for (int r = 0; r < rows.RowCount; r++)
+        {
+            double sum = Enumerable.Range(0, 4).Sum(f => after.Value(r, f));
+            Assert.Equal(outputs[r] - newBase, sum, 4);
+        }
+        Assert.Equal(2, cache.Misses);
+        Assert.Equal(1, cache.Count);   // the stale explainer was replaced, not kept beside the new one
+    }
+
+    private static float[] Predict(IModel model, FeatureTable table)
+    {
+        var outputs = new float[table.RowCount];
+        model.Predict(table.Values, table.RowCount, outputs);
+        return outputs;
+    }
+
+    private static double MeanPrediction(IModel model, FeatureTable table) => Predict(model, table).Average(v => (double)v);
+
+    [Fact]
+    public void Past_its_byte_bound_the_least_recently_used_entries_are_dropped_and_an_oversized_one_is_not_kept()
+    {
+        // each entry is a float[1000] (32 + 4000 bytes) plus its background predictions: 5 rows x 1 output x 8 bytes
+        const long EntryBytes = 32 + 4000 + 5 * 8;
+        var cache = new ExplainerCache(capacity: 100, maxBytes: 2 * EntryBytes + 10);
+        int builds = 0;
+        float[] Get(int seed, int length = 1000) => cache.GetOrCreate(Model, Background, new ExactShapleyOptions { Seed = seed }, () => { builds++; return new float[length]; });
+
+        var one = Get(1);
+        Get(2);
+        Assert.Equal(2 * EntryBytes, cache.Bytes);
+        Assert.Same(one, Get(1));   // 1 is now the most recently used
+        Get(3);                     // evicts 2
+        Assert.Equal(2, cache.Count);
+        Assert.Equal(2 * EntryBytes, cache.Bytes);
+        Assert.Same(one, Get(1));
+        Assert.Equal(3, builds);
+
+        var huge = Get(4, 10_000);  // larger than the whole bound: returned, not kept, nothing else dropped
+        Assert.NotSame(huge, Get(4, 10_000));
+        Assert.Equal(2, cache.Count);
+        Assert.Same(one, Get(1));
+        cache.Clear();
+        Assert.Equal(0, cache.Bytes);
+    }
+
+    [Theory]
+    [InlineData("exact-shap")]
+    [InlineData("kernel-shap")]
+    public void A_notebook_explain_after_training_in_place_matches_a_fresh_session(string method)
+    {
+        TorchViews.LoadNativeLibrary();
+        var layer = TorchSharp.torch.nn.Linear(4, 1);
+        using var model = Interactive.Xai.Torch.TorchModel.FromModule(layer, [4], new Interactive.Xai.Torch.TorchModelOptions { DisposeModule = true });
+        var variables = new Dictionary<string, object?> { ["net"] = model, ["data"] = Fixtures.Table(60, 2) };
+        var dispatcher = new MagicCommandDispatcher();
+        string line = $"#!xai-explain --model net --data data --rows 0-4 --method {method}";
+        var before = (AttributionExplanation)Fixtures.Run(line, variables, dispatcher).Shown[0];
+
+        using (TorchSharp.torch.no_grad()) layer.bias!.add_(5f);
+        var after = (AttributionExplanation)Fixtures.Run(line, variables, dispatcher).Shown[0];
+        var fresh = (AttributionExplanation)Fixtures.Run(line, variables, new MagicCommandDispatcher()).Shown[0];
+
+        Assert.Equal(before.BaseValue() + 5, after.BaseValue(), 4);   // a bias shifts every background prediction
+        Assert.Equal(fresh.BaseValue(), after.BaseValue(), 6);
+        Assert.Equal(fresh.Values.ToArray(), after.Values.ToArray());
+    }
 }
