@@ -9,7 +9,12 @@ public static class ComparisonCharts
     /// Grouped horizontal bars: one bar per method for each feature (features ordered by the largest |value| over the
     /// methods, at most <paramref name="maxFeatures"/>), for the first target of row <paramref name="row"/> of each explanation.
     /// </summary>
-    public static GenericChart Bars(IReadOnlyList<AttributionExplanation> explanations, int row, int maxFeatures = 20)
+    /// <param name="explanations">The methods' explanations of the same rows.</param>
+    /// <param name="row">The row of the explanations to draw (0 when each explanation holds only that row).</param>
+    /// <param name="maxFeatures">The most features drawn.</param>
+    /// <param name="rowLabel">The row's number in the user's data, for the title, when it differs from
+    /// <paramref name="row"/> (an explanation of a selected row holds it as its row 0); null shows <paramref name="row"/>.</param>
+    public static GenericChart Bars(IReadOnlyList<AttributionExplanation> explanations, int row, int maxFeatures = 20, int? rowLabel = null)
     {
         ArgumentNullException.ThrowIfNull(explanations);
         if (explanations.Count == 0) throw new ArgumentException("Give at least one explanation.", nameof(explanations));
@@ -29,7 +34,7 @@ public static class ComparisonCharts
             ("marker", Figure.Object(("color", ChartTheme.Palette[k % ChartTheme.Palette.Count]))),
             ("hovertemplate", "%{y}: %{x:.4g}<extra>" + PlotText.Escape(e.Method) + "</extra>"))).ToList();
         var layout = Figure.Layout(
-            ("title", Figure.Title($"Attributions of row {row} by method ({PlotText.Escape(explanations[0].OutputNames[0])})")),
+            ("title", Figure.Title($"Attributions of row {rowLabel ?? row} by method ({PlotText.Escape(explanations[0].OutputNames[0])})")),
             ("barmode", "group"),
             ("xaxis", Figure.Axis("attribution (output units)")),
             ("yaxis", Figure.Axis("", ("type", "category"))),

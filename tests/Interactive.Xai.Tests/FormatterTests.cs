@@ -175,6 +175,16 @@ public class FormatterTests
         Assert.Contains("&lt;bad&gt;", NotebookFormatters.ToHtml(new MagicCommandError("--model x: <bad>")));
         Assert.Equal(1, ChartCount(NotebookFormatters.ToHtml(new AttributionComparison(0, [LinearShap(1), LinearShap(1) with { Method = "kernel-shap" }]))));
     }
+
+    [Fact]
+    public void A_comparison_of_a_later_row_draws_its_one_row_explanations_and_names_the_data_row()
+    {
+        // #!xai-compare --row 3 explains only row 3, so each explanation holds it as its row 0.
+        string html = NotebookFormatters.ToHtml(new AttributionComparison(3, [LinearShap(1), LinearShap(1) with { Method = "kernel-shap" }]));
+
+        Assert.Equal(1, ChartCount(html));
+        Assert.Contains("Attributions of row 3 by method", html);
+    }
 }
 
 public class PlotlyBootstrapTests

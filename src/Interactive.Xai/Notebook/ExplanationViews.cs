@@ -57,7 +57,8 @@ public static class ExplanationViews
         html.Append("<h3>").Append(NotebookHtml.Encode($"Row {comparison.Row}: {string.Join(" vs ", comparison.Explanations.Select(e => e.Method))}")).Append("</h3>\n");
         if (comparison.Explanations.Length > 0)
         {
-            NotebookHtml.AppendChart(html, ComparisonCharts.Bars(comparison.Explanations, comparison.Row));
+            // Each explanation holds only the compared row (as its row 0); comparison.Row is its number in the data.
+            NotebookHtml.AppendChart(html, ComparisonCharts.Bars(comparison.Explanations, 0, rowLabel: comparison.Row));
             var first = comparison.Explanations[0];
             var header = new List<string> { "feature" };
             header.AddRange(comparison.Explanations.Select(e => e.Method));
