@@ -39,7 +39,11 @@ public static partial class NotebookCheck
                     problems.Add(where + ": stderr: " + stderrLines[0]);
                 continue;
             }
-            var all = errorLines.SelectMany(l => l).Concat(stderrLines).Distinct().ToList();
+            // dotnet-interactive 1.0.712001 answers an option its directive parser does not know (before any package
+            // code runs) with the one-line error DNI103 and, on stderr, the type name of its diagnostics array. That
+            // stray line is the kernel's own, printed for its built-in magic commands too; it is not counted as a
+            // second line of the package's error. Only this exact line is dropped, and only in expected-error cells.
+            var all = errorLines.SelectMany(l => l).Concat(stderrLines.Where(l => l != KernelDiagnosticsArtifact)).Distinct().ToList();
             if (all.Count == 0)
                 problems.Add(where + $": expected an error containing \"{expected}\", got none");
             else if (!all.Any(l => l.Contains(expected, StringComparison.Ordinal)))
@@ -53,6 +57,9 @@ public static partial class NotebookCheck
     }
 
     /// <summary>The distinct non-empty lines of an error output (its value and traceback; the kernel repeats one in the other).</summary>
+    /// <summary>What the kernel prints on stderr beside its own directive-parser errors (see <see cref="Problems"/>).</summary>
+    internal const string KernelDiagnosticsArtifact = "Microsoft.CodeAnalysis.Diagnostic[]";
+
     private static List<string> ErrorLines(JsonElement error)
     {
         var text = new List<string> { error.GetProperty("evalue").GetString() ?? "" };

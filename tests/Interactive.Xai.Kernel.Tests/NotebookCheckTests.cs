@@ -48,6 +48,18 @@ public class NotebookCheckTests
     }
 
     [Fact]
+    public void The_kernels_own_diagnostics_line_beside_an_unknown_option_error_is_not_a_second_line()
+    {
+        var line = "(1,42): error DNI103: Unrecognized parameter name '--colour'";
+        Assert.Empty(NotebookCheck.Problems(Report(Cell(0, expect: "Unrecognized parameter name '--colour'",
+            errors: [Error(line, line)], stderr: "\nMicrosoft.CodeAnalysis.Diagnostic[]\n\n"))));
+        // Any other stray stderr line still makes the error two lines, and the artifact still fails an ordinary cell.
+        Assert.Contains("not one line", Assert.Single(NotebookCheck.Problems(Report(Cell(0, expect: "Unrecognized parameter",
+            errors: [Error(line, line)], stderr: "something else\n")))));
+        Assert.Contains("stderr: Microsoft.CodeAnalysis.Diagnostic[]", Assert.Single(NotebookCheck.Problems(Report(Cell(0, stderr: "Microsoft.CodeAnalysis.Diagnostic[]\n")))));
+    }
+
+    [Fact]
     public void An_expected_error_that_is_missing_fails() =>
         Assert.Contains("got none", Assert.Single(NotebookCheck.Problems(Report(Cell(0, expect: "unknown option")))));
 
