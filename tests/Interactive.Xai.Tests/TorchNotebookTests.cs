@@ -312,7 +312,7 @@ public sealed class KernelTrainingMonitorTests(KernelFixture fixture) : IClassFi
 
         var ig = await fixture.Session.SubmitAsync($"#!xai-explain --model {path} --input-shape 1,8,8 --data torchDigits --method ig --steps 8 --target predicted");
         Assert.True(ig.Succeeded, ig.Describe());
-        Assert.Contains(ig.Html, h => h.Contains("ig: attributions") && h.Contains("class=\"xai-chart\""));
+        Assert.Contains(ig.Html, h => h.Contains("Integrated Gradients: attributions") && h.Contains("class=\"xai-chart\""));
 
         var camMissingLayer = await fixture.Session.SubmitAsync($"#!xai-inspect --model {path} --what gradients --input-shape 1,8,8 --data torchDigits");
         Assert.False(camMissingLayer.Succeeded);
