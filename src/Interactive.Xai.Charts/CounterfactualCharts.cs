@@ -77,6 +77,9 @@ public static class CounterfactualCharts
 
     private static string PredictionText(IReadOnlyList<double> outputs) => string.Join(", ", outputs.Select(Figure.Number));
 
-    private static string Title(CounterfactualExplanation explanation, CounterfactualSet set) => string.Create(CultureInfo.InvariantCulture,
-        $"Counterfactuals for row {set.Row} ({PlotText.Escape(explanation.Goal.ToString())}): {set.Count} of {explanation.RequestedCount} found<br><sub>validity {set.Validity:F2}, proximity {Figure.Number(set.Proximity)} (MAD-scaled L1 / features), sparsity {Figure.Number(set.Sparsity)}, diversity {Figure.Number(set.Diversity)}</sub>");
+    private static string Title(CounterfactualExplanation explanation, CounterfactualSet set) => set.AlreadyMeetsGoal
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"Row {explanation.SourceRow(set)} already meets the goal ({PlotText.Escape(explanation.Goal.ToString())}): nothing to change")
+        : string.Create(CultureInfo.InvariantCulture,
+        $"Counterfactuals for row {explanation.SourceRow(set)} ({PlotText.Escape(explanation.Goal.ToString())}): {set.Count} of {explanation.RequestedCount} found<br><sub>validity {set.Validity:F2}, proximity {Figure.Number(set.Proximity)} (MAD-scaled L1 / features), sparsity {Figure.Number(set.Sparsity)}, diversity {Figure.Number(set.Diversity)}</sub>");
 }

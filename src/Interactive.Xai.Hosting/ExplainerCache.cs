@@ -188,8 +188,14 @@ public sealed class ExplainerCache
         }
     }
 
-    private static string ModuleState(torch.nn.Module module)
+    /// <summary>
+    /// A fingerprint of <paramref name="module"/>'s current state: SHA-256 over every parameter's and buffer's name,
+    /// type, shape and values (so training in place, a loaded state dict or changed BatchNorm running statistics all
+    /// change it).
+    /// </summary>
+    public static string ModuleState(torch.nn.Module module)
     {
+        ArgumentNullException.ThrowIfNull(module);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var scope = torch.NewDisposeScope();
         foreach (var (kind, tensors) in new[] { ("p:", module.named_parameters().Select(p => (p.name, (torch.Tensor)p.parameter))), ("b:", module.named_buffers()) })

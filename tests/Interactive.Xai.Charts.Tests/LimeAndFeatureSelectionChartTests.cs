@@ -54,6 +54,25 @@ public sealed class LimeAndFeatureSelectionChartTests
     }
 
     [Fact]
+    public void Counterfactual_titles_name_the_data_row_and_say_when_the_row_already_meets_the_goal()
+    {
+        var names = new[] { "a", "b", "c" };
+        var training = Table(200, 3, 2, names);
+        var model = DelegateModel.FromRowFunction(3, x => 2 * x[1], featureNames: names);
+        var row = FeatureTable.FromRows([[0.1f, -0.4f, 0.3f]], names);
+        var explainer = new CounterfactualExplainer(model, training, new CounterfactualOptions { Count = 2, Generations = 5 });
+        // the row was row 7 of the caller's data; the explanation holds it as its row 0
+        var cf = explainer.Explain(row, CounterfactualGoal.Range(0.5, 1)) with { SourceRows = [7] };
+        string title = Layout(CounterfactualCharts.Table(cf)).GetProperty("title").GetProperty("text").GetString()!;
+        Assert.StartsWith("Counterfactuals for row 7 ", title, StringComparison.Ordinal);
+
+        var met = explainer.Explain(row, CounterfactualGoal.Range(-1, 0)) with { SourceRows = [7] };   // f = -0.8 already
+        Assert.True(met.Sets[0].AlreadyMeetsGoal);
+        string metTitle = Layout(CounterfactualCharts.Table(met)).GetProperty("title").GetProperty("text").GetString()!;
+        Assert.StartsWith("Row 7 already meets the goal", metTitle, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Correlation_heatmap_is_in_clustered_order_on_a_fixed_scale()
     {
         var random = new Random(3);

@@ -125,6 +125,28 @@ public sealed class ResultCacheTests
         Assert.Equal(before.Value(0, 0) + 1, after.Value(0, 0), 5);   // saliency of a linear layer is its weight
     }
 
+    [Fact]
+    public void A_torch_network_whose_batch_norm_statistics_changed_is_explained_again()
+    {
+        // Only a buffer changes (no parameter): eval-mode outputs shift by the running mean, so a cached result is stale.
+        Interactive.Xai.Notebook.TorchViews.LoadNativeLibrary();
+        var norm = TorchSharp.torch.nn.BatchNorm1d(4);
+        var network = TorchSharp.torch.nn.Sequential(("norm", norm), ("fc", TorchSharp.torch.nn.Linear(4, 1)));
+        using var model = Interactive.Xai.Torch.TorchModel.FromModule(network, [4]);
+        var variables = Fixtures.Variables();
+        variables["net"] = model;
+        var dispatcher = new MagicCommandDispatcher();
+        var first = Fixtures.Run("#!xai-explain --model net --data data --rows 0-3 --method exact-shap", variables, dispatcher);
+        Assert.Same(first.Shown[0], Fixtures.Run("#!xai-explain --model net --data data --rows 0-3 --method exact-shap", variables, dispatcher).Shown[0]);
+
+        using (TorchSharp.torch.no_grad()) norm.running_mean!.add_(1f);
+        var changed = Fixtures.Run("#!xai-explain --model net --data data --rows 0-3 --method exact-shap", variables, dispatcher);
+        Assert.NotSame(first.Shown[0], changed.Shown[0]);
+        var explanation = (AttributionExplanation)changed.Shown[0];
+        var rows = ((FeatureTable)variables["data"]!).SelectRows([0]);
+        Assert.Equal(model.Predict(rows)[0] - explanation.BaseValues[0], Enumerable.Range(0, 4).Sum(f => explanation.Value(0, f)), 4);
+    }
+
     [Theory]
     [InlineData("#!xai-lime --model model --data data --samples 200 --rows {0}")]
     [InlineData("#!xai-counterfactual --model model --data data --desired-range 0,1 --immutable c --generations 5 --row {0}")]

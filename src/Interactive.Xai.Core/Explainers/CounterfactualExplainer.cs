@@ -291,7 +291,7 @@ public sealed class CounterfactualExplainer
                 for (int j = 0; j < m; j++) dest[i * m + j] = _columns[j][first + i];
         });
         double low = Math.Min(original.Min(), training.Min()), high = Math.Max(original.Max(), training.Max());
-        if (low < 0 || high > 1)
+        if (!(low >= 0 && high <= 1))   // (NaN outputs are refused earlier, by the batch evaluator)
             throw new XaiException(string.Create(CultureInfo.InvariantCulture,
                 $"a desired class needs a classifier, but the model's single output '{_model.OutputNames[0]}' ranges over [{low:G6}, {high:G6}] on the data, so it is not a probability; give a desired output range (--desired-range lo,hi) instead"));
     }

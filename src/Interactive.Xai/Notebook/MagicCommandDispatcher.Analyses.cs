@@ -98,7 +98,8 @@ public sealed partial class MagicCommandDispatcher
         string key = options with { Constraints = null } + "|" + string.Join(";", constraints.Values);
         var explainer = _cache.GetOrCreate(model, data, key, () => new CounterfactualExplainer(model, data, options));
         // the explanation holds the one selected row (its row 0), as the command line's counterfactual does
-        show(explainer.Explain(data.SelectRows([row]), goal, context.Progress, context.CancellationToken));
+        // (SourceRows maps it back to the data's row number for titles and JSON)
+        show(explainer.Explain(data.SelectRows([row]), goal, context.Progress, context.CancellationToken) with { SourceRows = [row] });
     }
 
     private void Correlation(CommandContext context, Action<object> show)

@@ -145,15 +145,9 @@ public sealed partial class MagicCommandDispatcher
         if (module is null) return true;
         try
         {
-            var values = new List<float>();
-            var names = new List<string>();
-            foreach (var (name, parameter) in module.named_parameters())
-            {
-                names.Add(name);
-                using var cpu = parameter.detach().cpu().to_type(ScalarType.Float32);
-                values.AddRange(cpu.data<float>());
-            }
-            key = ResultCache.ContentKey(values.ToArray(), names, values.Count);
+            // parameters and buffers (BatchNorm running statistics change a TorchModel's eval-mode outputs too), the
+            // same fingerprint the explainer cache checks
+            key = "torch:" + ExplainerCache.ModuleState(module);
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
