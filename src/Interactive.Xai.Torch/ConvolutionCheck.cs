@@ -41,6 +41,13 @@ public sealed record ConvolutionCheck
     /// <summary>The one line written to stderr (null when the check passed and nothing was printed).</summary>
     public string? Notice { get; init; }
 
+    /// <summary>
+    /// Why the check itself could not run (the exception's type and first message line), or null when it ran. When set,
+    /// <see cref="RelativeError"/> is NaN, oneDNN was left as it was (with the ISA cap, if any, in place) and
+    /// <see cref="Notice"/> says that convolution gradients were not checked.
+    /// </summary>
+    public string? CheckFailure { get; init; }
+
     /// <summary>The oneDNN ISA level set on AVX-512 CPUs: the highest level without AVX-512 (AVX2 with VNNI and its 2023 extensions).</summary>
     public const string SafeIsa = "AVX2_VNNI_2";
 
@@ -84,6 +91,38 @@ internal static class OneDnnGuard
         if (X86Base.CpuId(0, 0).Eax < 7) return false;
         return (X86Base.CpuId(7, 0).Ebx & (1 << 16)) != 0;
     }
+
+    /// <summary>
+    /// <see cref="Run"/>, never throwing: when <paramref name="check"/> (the check itself) throws, returns a
+    /// <see cref="ConvolutionCheck"/> with <see cref="ConvolutionCheck.CheckFailure"/> naming the reason and writes its
+    /// one-line notice to stderr, so that loading the library still succeeds. Call with the runtime's lock held.
+    /// </summary>
+    internal static ConvolutionCheck RunGuarded(Func<ConvolutionCheck>? check = null)
+    {
+        try
+        {
+            return (check ?? Run)();
+        }
+        catch (Exception e)
+        {
+            string reason = e.GetType().Name + ": " + TorchModel.FirstLine(e.Message);
+            string notice = FailureNotice(reason);
+            try
+            {
+                Console.Error.WriteLine(notice);
+            }
+            catch (Exception)
+            {
+                // stderr is closed or broken: the notice stays on the returned check.
+            }
+            return new ConvolutionCheck { IsaCap = _cap, UserIsa = _userIsa, RelativeError = double.NaN, CheckFailure = reason, Notice = notice };
+        }
+    }
+
+    /// <summary>The one stderr line when the check itself could not run.</summary>
+    internal static string FailureNotice(string reason)
+        => $"Interactive.Xai.Torch: the load-time check of libtorch's convolution input gradients could not run ({reason}); " +
+           "oneDNN was left as it was, so gradients of convolutional networks on this CPU are unchecked.";
 
     /// <summary>Runs the check after libtorch loaded; turns oneDNN off when it fails. Call once, with the runtime's lock held.</summary>
     internal static ConvolutionCheck Run()

@@ -68,7 +68,7 @@ public static class TorchRuntime
             {
                 Console.SetOut(stdout);
             }
-            Volatile.Write(ref _convolutionCheck, OneDnnGuard.Run());
+            Volatile.Write(ref _convolutionCheck, OneDnnGuard.RunGuarded());  // never throws: a failing check is reported, not fatal
             Volatile.Write(ref _available, true);
         }
     }

@@ -10,7 +10,7 @@ namespace Interactive.Xai.Torch.Tests
         // Some tests build TorchSharp modules and run them directly. Loading Interactive.Xai.Torch's runtime first, as an
         // application's first Torch call through the library does, makes its oneDNN ISA cap apply before libtorch's first
         // convolution; otherwise oneDNN latches its AVX-512 level and the load-time check has to turn oneDNN off
-        // (ConvolutionCheckTests covers both outcomes).
+        // (ConvolutionCheckTests requires the cap to have worked on AVX-512 CPUs).
         [System.Runtime.CompilerServices.ModuleInitializer]
         internal static void LoadTorchRuntime() => TorchRuntime.EnsureAvailable();
     }

@@ -13,6 +13,14 @@ public class ConvolutionCheckTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Null(OneDnnGuard.IsaCapFor(hasAvx512: true, null, "AVX2"));
     }
 
+    /// <summary>avx512f in /proc/cpuinfo's flags: the CPU's AVX-512 read independently of the check's own CPUID test.</summary>
+    private static bool? CpuInfoHasAvx512()
+    {
+        if (!File.Exists("/proc/cpuinfo")) return null;
+        var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
+        return flags?.Split(':', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("avx512f");
+    }
+
     [Fact]
     public void AfterLoadingTheCheckHasRunAndTheConvolutionInputGradientIsRight()
     {
@@ -20,16 +28,43 @@ public class ConvolutionCheckTests(Xunit.Abstractions.ITestOutputHelper output)
         var check = TorchRuntime.ConvolutionCheck;
         Assert.NotNull(check);
         output.WriteLine(check.ToString());
-        if (OperatingSystem.IsLinux() && OneDnnGuard.HasAvx512() && check.UserIsa is null)
-            Assert.Equal(ConvolutionCheck.SafeIsa, check.IsaCap);
-        if (check.RelativeError <= ConvolutionCheck.Tolerance)
+        Assert.Null(check.CheckFailure);
+        // The user's choice as the process started (.NET's copy of the environment; the library changes only libc's).
+        bool userChose = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA")) ||
+                         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA"));
+        var avx512 = CpuInfoHasAvx512();
+        if (avx512 is not null) Assert.Equal(avx512, OneDnnGuard.HasAvx512());
+        if (OperatingSystem.IsLinux() && !userChose)
+        {
+            Assert.Null(check.UserIsa);
+            if (avx512 == true)
+            {
+                // Strict: the cap was applied before oneDNN's first use and the capped oneDNN itself gave the right
+                // gradient; turning oneDNN off would mean the cap did nothing.
+                Assert.Equal(ConvolutionCheck.SafeIsa, check.IsaCap);
+                Assert.True(check.RelativeError <= ConvolutionCheck.Tolerance, $"with the {check.IsaCap} cap: {check.RelativeError}");
+                Assert.False(check.OneDnnDisabled);
+                Assert.Null(check.Notice);
+                Assert.True(OneDnnSwitch.IsEnabled());
+            }
+            else
+            {
+                // No AVX-512: no cap is set and oneDNN's default kernels are right.
+                Assert.Null(check.IsaCap);
+                Assert.True(check.RelativeError <= ConvolutionCheck.Tolerance, $"without a cap: {check.RelativeError}");
+                Assert.False(check.OneDnnDisabled);
+                Assert.Null(check.Notice);
+            }
+        }
+        else if (check.RelativeError <= ConvolutionCheck.Tolerance)
         {
             Assert.False(check.OneDnnDisabled);
             Assert.Null(check.Notice);
         }
         else
         {
-            // The backend was faulty (e.g. ONEDNN_MAX_CPU_ISA=AVX512_CORE set by the user here): oneDNN is off and that fixed it.
+            // The user's level was faulty (e.g. ONEDNN_MAX_CPU_ISA=AVX512_CORE here): oneDNN is off and that fixed it.
+            Assert.Null(check.IsaCap);
             Assert.True(check.OneDnnDisabled);
             Assert.False(OneDnnSwitch.IsEnabled());
             Assert.True(check.RelativeErrorAfterFallback <= ConvolutionCheck.Tolerance, $"after the fallback: {check.RelativeErrorAfterFallback}");
@@ -38,6 +73,23 @@ public class ConvolutionCheckTests(Xunit.Abstractions.ITestOutputHelper output)
         }
         // Measured again now, at 1 thread and the process's thread count.
         Assert.True(OneDnnGuard.MeasureRelativeError() <= ConvolutionCheck.Tolerance);
+    }
+
+    [Fact]
+    public void ACheckThatThrowsIsRecordedAsFailedWithItsReasonAndNeverThrows()
+    {
+        var check = OneDnnGuard.RunGuarded(() => throw new EntryPointNotFoundException("Unable to find an entry point named 'THSNN_conv2d'\nsecond line"));
+        Assert.Equal("EntryPointNotFoundException: Unable to find an entry point named 'THSNN_conv2d'", check.CheckFailure);
+        Assert.True(double.IsNaN(check.RelativeError));
+        Assert.False(check.OneDnnDisabled);
+        Assert.Null(check.RelativeErrorAfterFallback);
+        Assert.Equal("Interactive.Xai.Torch: the load-time check of libtorch's convolution input gradients could not run " +
+                     "(EntryPointNotFoundException: Unable to find an entry point named 'THSNN_conv2d'); oneDNN was left as it was, " +
+                     "so gradients of convolutional networks on this CPU are unchecked.", check.Notice);
+        Assert.DoesNotContain("\n", check.Notice);
+
+        var fine = new ConvolutionCheck { RelativeError = 1e-7 };
+        Assert.Same(fine, OneDnnGuard.RunGuarded(() => fine));
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public static class FeatureVisualizer
     /// <exception cref="XaiException">The layer does not exist or is not called, the unit is out of range, or the options are invalid.</exception>
     public static FeatureVisualization Maximize(nn.Module<Tensor, Tensor> module, string layer, int unit, FeatureVisualizationOptions options)
     {
+        TorchRuntime.EnsureAvailable();
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(options);

@@ -15,6 +15,7 @@ public static class GradientNorms
     /// </summary>
     public static IReadOnlyDictionary<string, double> Capture(nn.Module module)
     {
+        TorchRuntime.EnsureAvailable();
         ArgumentNullException.ThrowIfNull(module);
         var squares = new Dictionary<string, double>(StringComparer.Ordinal);
         var order = new List<string>();

@@ -19,6 +19,7 @@ public static partial class TorchInspector
     /// <exception cref="XaiException">A named layer does not exist, or the forward pass fails.</exception>
     public static ActivationCapture Activations(nn.Module<Tensor, Tensor> module, Tensor inputs, IReadOnlyCollection<string>? layers = null)
     {
+        TorchRuntime.EnsureAvailable();
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(inputs);
         if (layers is not null)

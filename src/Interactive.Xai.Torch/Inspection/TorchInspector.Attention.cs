@@ -26,6 +26,7 @@ public static partial class TorchInspector
     /// <exception cref="XaiException">The layer does not exist, is not multi-head attention, was not called, or the head count does not fit it.</exception>
     public static AttentionWeights Attention(nn.Module<Tensor, Tensor> module, string layerName, Tensor inputs, int headCount, IReadOnlyList<string>? tokens = null)
     {
+        TorchRuntime.EnsureAvailable();
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(layerName);
         ArgumentNullException.ThrowIfNull(inputs);

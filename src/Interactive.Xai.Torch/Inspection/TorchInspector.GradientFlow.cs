@@ -22,6 +22,7 @@ public static partial class TorchInspector
     /// <exception cref="XaiException">The forward pass or the loss fails, or the loss is not a scalar.</exception>
     public static GradientFlow GradientFlow(nn.Module<Tensor, Tensor> module, Tensor inputs, Tensor targets, Func<Tensor, Tensor, Tensor> loss, GradientFlowOptions? options = null)
     {
+        TorchRuntime.EnsureAvailable();
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);

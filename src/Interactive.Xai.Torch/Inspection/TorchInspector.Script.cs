@@ -28,6 +28,7 @@ public static partial class TorchInspector
     /// <exception cref="XaiException">The file is missing or not a TorchScript archive, or the shape does not fit the model.</exception>
     public static ModelStructure SummarizeScript(string path, IReadOnlyList<int> inputShape)
     {
+        TorchRuntime.EnsureAvailable();
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(inputShape);
         using var model = TorchModel.Load(path, inputShape);

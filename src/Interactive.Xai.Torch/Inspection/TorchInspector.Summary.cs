@@ -23,6 +23,7 @@ public static partial class TorchInspector
     /// <exception cref="XaiException">The shape is empty or not positive, or the forward pass fails.</exception>
     public static ModelStructure Summarize(nn.Module<Tensor, Tensor> module, long[] sampleInputShape, string? name = null)
     {
+        TorchRuntime.EnsureAvailable();
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(sampleInputShape);
         if (sampleInputShape.Length == 0 || sampleInputShape.Any(d => d <= 0))
@@ -35,6 +36,7 @@ public static partial class TorchInspector
     /// <exception cref="XaiException">The forward pass fails.</exception>
     public static ModelStructure Summarize(nn.Module<Tensor, Tensor> module, Tensor sampleInput, string? name = null)
     {
+        TorchRuntime.EnsureAvailable();
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(sampleInput);
         var producers = new Dictionary<IntPtr, (string Name, long[] Shape)>();

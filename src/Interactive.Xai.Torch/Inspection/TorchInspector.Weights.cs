@@ -12,6 +12,7 @@ public static partial class TorchInspector
     /// </summary>
     public static WeightSnapshot Weights(nn.Module module, string label = "weights")
     {
+        TorchRuntime.EnsureAvailable();
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(label);
         return new WeightSnapshot
