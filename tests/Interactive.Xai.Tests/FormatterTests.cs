@@ -177,6 +177,20 @@ public class FormatterTests
     }
 
     [Fact]
+    public void A_method_whose_values_need_not_add_up_shows_no_additivity_error()
+    {
+        // saliency, Grad-CAM and occlusion maps are not meant to sum to f(x) - base: an "error" there would only alarm
+        foreach (var method in new[] { "saliency", "grad-cam", "occlusion" })
+        {
+            string html = NotebookFormatters.ToHtml(LinearShap(2) with { Method = method, AdditivityError = 13.1 });
+            Assert.DoesNotContain("additivity error", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("13.1", html, StringComparison.Ordinal);
+            Assert.Contains("quality figure", html, StringComparison.Ordinal);
+        }
+        Assert.Contains("additivity error", NotebookFormatters.ToHtml(LinearShap(2)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_comparison_of_a_later_row_draws_its_one_row_explanations_and_names_the_data_row()
     {
         // #!xai-compare --row 3 explains only row 3, so each explanation holds it as its row 0.

@@ -126,11 +126,15 @@ public static class ExplanationViews
         return html.Append("</div>").ToString();
     }
 
+    // The method's own quality figure (additivity error for Shapley values, the largest convergence delta for Integrated
+    // Gradients, fidelity for LIME, validity for counterfactuals); none for saliency, Grad-CAM or occlusion, whose values
+    // are not meant to add up to the prediction (the facts below say so).
     private static string Summary(Explanation explanation)
-        => string.Create(CultureInfo.InvariantCulture, $"{explanation.ModelEvaluations:N0} model evaluations in {explanation.Elapsed.TotalSeconds:F2} s")
-           + (explanation is AttributionExplanation a ? string.Create(CultureInfo.InvariantCulture, $"; additivity error {a.AdditivityError:G3}") : "")
-           + (explanation is AttributionExplanation { ConvergenceDeltas.IsDefaultOrEmpty: false } ig
-               ? string.Create(CultureInfo.InvariantCulture, $"; convergence delta max |δ| {ig.ConvergenceDeltas.Max(Math.Abs):G3}") : "");
+    {
+        string quality = ExplanationReport.QualitySummary(explanation);
+        return string.Create(CultureInfo.InvariantCulture, $"{explanation.ModelEvaluations:N0} model evaluations in {explanation.Elapsed.TotalSeconds:F2} s")
+               + (quality.Length > 0 ? "; " + quality : "");
+    }
 
     private static int TopFeature(AttributionExplanation a)
     {
