@@ -16,6 +16,8 @@ public static class CliApp
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(args);
+        // The tool package leaves libtorch out: a .pt model without it says how to add it in one line.
+        Interactive.Xai.Torch.TorchRuntime.MissingLibTorchAdvice ??= SetupCommand.Advice;
         var root = BuildCommand(output, error);
         ParseResult parse;
         try
@@ -143,15 +145,34 @@ public static class CliApp
               xai counterfactual --model model.onnx --data train.csv --row 3 --desired-range 150,200
               xai inspect --model model.onnx --html graph.html
               xai inspect --model cnn.pt --input-shape 1,8,8 --json layers.json --html layers.html
+              xai setup torch      (once, to enable .pt models in the installed tool)
             """);
         root.Subcommands.Add(ExplainCommand.Create(output, error));
         root.Subcommands.Add(CounterfactualCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
+        root.Subcommands.Add(SetupCommand.Create(output, error));
         int width = HelpWidth();
-        foreach (var command in new Command[] { root }.Concat(root.Subcommands))
+        foreach (var command in AllCommands(root))
             foreach (var option in command.Options)
                 if (option is HelpOption { Action: HelpAction help }) help.MaxWidth = width;
         return root;
+    }
+
+    /// <summary><paramref name="command"/> and all its subcommands, depth first.</summary>
+    internal static IEnumerable<Command> AllCommands(Command command)
+        => new[] { command }.Concat(command.Subcommands.SelectMany(AllCommands));
+
+    /// <summary>Every command line that shows a help page: "--help", "explain --help", "setup torch --help" ...</summary>
+    internal static IReadOnlyList<string[]> HelpRequests()
+    {
+        var result = new List<string[]>();
+        void Walk(Command command, List<string> path)
+        {
+            result.Add([.. path, "--help"]);
+            foreach (var sub in command.Subcommands) Walk(sub, [.. path, sub.Name]);
+        }
+        Walk(BuildCommand(TextWriter.Null, TextWriter.Null), []);
+        return result;
     }
 }

@@ -52,6 +52,7 @@ public static class TorchRuntime
         {
             if (_available) return;
             OneDnnGuard.CapIsaBeforeFirstUse();
+            PreloadExternalLibTorchIfNeeded();
             // When the load fails TorchSharp prints its probing trace (and the misleading message) to stdout; the
             // message below replaces it, so stdout is silenced for this one call (a command's output stays clean).
             var stdout = Console.Out;
@@ -136,6 +137,111 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// What the host tells its users to do when no libtorch is found (appended to the one-line error), for example the
+    /// xai tool's "run `xai setup torch` once". Null: add the libtorch package to the application, or set
+    /// <see cref="TorchNative.LibTorchVariable"/>.
+    /// </summary>
+    public static string? MissingLibTorchAdvice { get; set; }
+
+    /// <summary>
+    /// The file in which a host's setup step (the xai tool's `xai setup torch`) records where it restored libtorch
+    /// (one line: the folder holding libtorch.so): ~/.local/share/interactive-xai/libtorch-2.10.0.path (the user's
+    /// local application data folder; on Linux $XDG_DATA_HOME when set).
+    /// </summary>
+    public static string LibTorchSetupRecord
+        => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
+            "interactive-xai", $"libtorch-{TorchNative.LibTorchVersion}.path");
+
+    /// <summary>
+    /// Where libtorch will be loaded from: the application's own folders (a libtorch package it references), else the
+    /// folder named by <see cref="TorchNative.LibTorchVariable"/>, else the folder <see cref="LibTorchSetupRecord"/> names; null when
+    /// there is none (then <see cref="EnsureAvailable"/> throws the one-line "libtorch is missing" error).
+    /// </summary>
+    /// <exception cref="XaiException">The environment variable names a folder without libtorch.so.</exception>
+    public static string? FindLibTorch()
+    {
+        var local = NativeSearchDirectories().FirstOrDefault(HasLibTorch);
+        if (local is not null) return local;
+        var variable = Environment.GetEnvironmentVariable(TorchNative.LibTorchVariable);
+        if (!string.IsNullOrWhiteSpace(variable))
+        {
+            var folder = Path.GetFullPath(variable);
+            if (File.Exists(folder) && Path.GetFileName(folder) == "libtorch.so") folder = Path.GetDirectoryName(folder)!;
+            if (HasLibTorch(folder)) return folder;
+            var lib = Path.Combine(folder, "lib");  // an unpacked libtorch archive: libtorch/lib/libtorch.so
+            if (HasLibTorch(lib)) return lib;
+            throw new XaiException($"{TorchNative.LibTorchVariable}={variable}: no libtorch.so there; it must name the folder " +
+                $"holding libtorch {TorchNative.LibTorchVersion}'s libtorch.so, libtorch_cpu.so and libc10.so");
+        }
+        if (!File.Exists(LibTorchSetupRecord)) return null;
+        var recorded = File.ReadAllText(LibTorchSetupRecord).Trim();
+        return recorded.Length > 0 && HasLibTorch(recorded) ? recorded : null;
+    }
+
+    /// <summary>The one-line error when no libtorch is found (<see cref="FindLibTorch"/> gave null).</summary>
+    public static string MissingLibTorchMessage()
+        => $"TorchSharp's native libtorch is missing (.pt models need libtorch {TorchNative.LibTorchVersion}): " +
+           (MissingLibTorchAdvice ?? $"add the package {TorchNative.LibTorchPackageId} (or TorchSharp-cpu) to the application, " +
+               $"or set {TorchNative.LibTorchVariable} to a folder holding libtorch {TorchNative.LibTorchVersion}'s libtorch.so");
+
+    private static bool HasLibTorch(string directory) => File.Exists(Path.Combine(directory, "libtorch.so"));
+
+    // The application carries no libtorch (the xai tool package leaves it out): load the one from XAI_LIBTORCH or the
+    // setup folder, then TorchSharp's libLibTorchSharp.so (its needs are met by the loaded libraries' sonames), so that
+    // TorchSharp's own load finds both already loaded. Called with the lock held, before TorchSharp's first use.
+    private static void PreloadExternalLibTorchIfNeeded()
+    {
+        if (!OperatingSystem.IsLinux() || _patchedCopy is not null) return;
+        var searchDirectories = NativeSearchDirectories();
+        if (searchDirectories.Any(HasLibTorch)) return;
+        var libtorch = FindLibTorch();
+        if (libtorch is null)
+        {
+            // A libtorch package in the NuGet folder (a notebook's #r): TorchSharp's own load may still find it.
+            if (NuGetNativeDirectories().Any(HasLibTorch)) return;
+            throw new XaiException(MissingLibTorchMessage());
+        }
+        var bindings = searchDirectories.Select(d => Path.Combine(d, "libLibTorchSharp.so")).FirstOrDefault(File.Exists)
+            ?? throw new XaiException("TorchSharp's libLibTorchSharp.so was not found (looked in: " + string.Join(", ", searchDirectories) + ")");
+        string load = bindings;
+        if (!Diagnose(bindings).MissingLibStdCxxVersions.IsEmpty)
+        {
+            // Not patched by the build step: load a patched copy instead (as LoadPatchedNativeLibrary does).
+            var bytes = File.ReadAllBytes(bindings);
+            var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16].ToLowerInvariant();
+            var folder = Path.Combine(Path.GetTempPath(), "interactive-xai-torchsharp-" + hash);
+            load = Path.Combine(folder, "libLibTorchSharp.so");
+            if (!File.Exists(load))
+            {
+                ElfReader.WeakenVersionNeed(bytes, TorchNative.MissingLibStdCxxVersion);
+                Directory.CreateDirectory(folder);
+                var partial = load + "." + Environment.ProcessId + ".tmp";
+                File.WriteAllBytes(partial, bytes);
+                File.Move(partial, load, overwrite: true);
+            }
+        }
+        IntPtr handle;
+        try
+        {
+            NativeLibrary.Load(Path.Combine(libtorch, "libtorch.so"));
+            handle = NativeLibrary.Load(load);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new XaiException($"libtorch in {libtorch} did not load with TorchSharp's {load} (it must be libtorch {TorchNative.LibTorchVersion}): {TorchModel.FirstLine(e.Message)}", e);
+        }
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(torch).Assembly,
+                (name, _, _) => name is "LibTorchSharp" or "libLibTorchSharp" or "libLibTorchSharp.so" ? handle : IntPtr.Zero);
+        }
+        catch (InvalidOperationException)
+        {
+            // Another resolver is registered for TorchSharp already; the soname match still applies.
+        }
+    }
+
     /// <summary>Runs <see cref="EnsureAvailable"/> and returns <paramref name="value"/> (for base-constructor arguments of modules).</summary>
     internal static T Checked<T>(T value)
     {
@@ -171,8 +277,7 @@ public static class TorchRuntime
         ArgumentNullException.ThrowIfNull(searchDirectories);
         var directories = searchDirectories.Distinct().ToArray();
         if (!directories.Any(d => File.Exists(Path.Combine(d, "libtorch.so")) || File.Exists(Path.Combine(d, "libtorch_cpu.so"))))
-            return "TorchSharp's native libtorch is missing: TorchSharp ships only the managed bindings; add the package libtorch-cpu-linux-x64 " +
-                   "(or TorchSharp-cpu) to the application that runs the model (looked in: " + string.Join(", ", directories) + ").";
+            return MissingLibTorchMessage() + " (looked in: " + string.Join(", ", directories) + ").";
         foreach (var directory in directories)
         {
             var candidate = Path.Combine(directory, "libLibTorchSharp.so");

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Interactive.Xai.Torch;
+using Xunit.Abstractions;
+
+namespace Interactive.Xai.Cli.Tests;
+
+/// <summary>
+/// The README's "Install the tool" steps, as a user runs them: pack the tool, install it from the local package folder
+/// (the configured registry is the only other source), run it on an ONNX and an ML.NET model, see the one-line advice
+/// for a .pt model without libtorch, run the advised `xai setup torch` and then the .pt model. Slow (a Release pack and
+/// a tool install: a few minutes on a busy machine); one test.
+/// </summary>
+public class ToolPackageTests(ITestOutputHelper log)
+{
+    /// <summary>NuGet.org refuses packages over 250 MB; counted here as 250,000,000 bytes (the stricter reading).</summary>
+    public const long MaxPackageBytes = 250_000_000;
+
+    [Fact]
+    public void TheToolPackageFitsNuGetInstallsAndRunsAndPtModelsNeedOneDocumentedStep()
+    {
+        using var folder = new TempFolder();
+        var repository = RepositoryRoot();
+        var packages = Path.Combine(folder.Path, "nupkg");
+        var tools = Path.Combine(folder.Path, "tools");
+
+        // The README's commands.
+        Run("dotnet", ["pack", Path.Combine(repository, "src", "Interactive.Xai.Cli"), "-c", "Release", "-o", packages, "--nologo"], TimeSpan.FromMinutes(20));
+        var package = Assert.Single(Directory.GetFiles(packages, "Interactive.Xai.Cli.*.nupkg"));
+        long packageBytes = new FileInfo(package).Length;
+        log.WriteLine($"package {Path.GetFileName(package)}: {packageBytes:N0} bytes ({packageBytes / 1e6:F1} MB)");
+        Assert.True(packageBytes < MaxPackageBytes, $"the tool package is {packageBytes:N0} bytes, over {MaxPackageBytes:N0}");
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+            Assert.DoesNotContain(zip.Entries, e => e.Name == "libtorch_cpu.so" || e.Name == "libtorch.so");
+
+        // A packages folder of its own, so that the install takes this package and not a cached one of the same version.
+        var install = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Path.Combine(folder.Path, "nuget-packages") };
+        Run("dotnet", ["tool", "install", "Interactive.Xai.Cli", "--tool-path", tools, "--add-source", packages], TimeSpan.FromMinutes(10), install);
+        long installedBytes = Directory.EnumerateFiles(tools, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        log.WriteLine($"installed into {tools}: {installedBytes:N0} bytes ({installedBytes / 1e6:F1} MB)");
+        var xai = Path.Combine(tools, "xai");
+        Assert.True(File.Exists(xai), "no xai command in the tool path");
+
+        // The user's data folder and NuGet state as on a fresh machine for the .pt part: no recorded libtorch, no XAI_LIBTORCH.
+        var fresh = new Dictionary<string, string?> { ["XDG_DATA_HOME"] = Path.Combine(folder.Path, "data"), [TorchNative.LibTorchVariable] = null };
+
+        var help = Run(xai, ["--help"], TimeSpan.FromMinutes(2), fresh);
+        Assert.Contains("xai setup torch", help.Output);
+        HelpWidthTests.AssertFits("--help (installed)", help.Output);
+
+        var data = folder.File("diabetes.csv", DiabetesCsv(15));
+        var onnxJson = folder.File("onnx.json");
+        Run(xai, ["explain", "--model", CliRunner.ModelPath("diabetes_mlp.onnx"), "--data", data, "--method", "exact-shap", "--json", onnxJson], TimeSpan.FromMinutes(2), fresh);
+        var expected = folder.File("in-process.json");
+        var inProcess = CliRunner.Run("explain", "--model", CliRunner.ModelPath("diabetes_mlp.onnx"), "--data", data, "--method", "exact-shap", "--json", expected);
+        Assert.True(inProcess.ExitCode == 0, inProcess.Error);
+        AssertClose(Values(expected), Values(onnxJson), 1e-9);
+
+        var mlnetJson = folder.File("mlnet.json");
+        Run(xai, ["explain", "--model", CliRunner.ModelPath("diabetes_fasttree.zip"), "--data", data, "--method", "pdp", "--feature", "bmi", "--json", mlnetJson], TimeSpan.FromMinutes(2), fresh);
+        Assert.Equal("pdp", JsonDocument.Parse(File.ReadAllText(mlnetJson)).RootElement.GetProperty("method").GetString());
+
+        // A .pt model without libtorch: one line saying what to do, exit 1, nothing written.
+        var ptJson = Path.Combine(folder.Path, "pt.json");
+        string[] ptArgs = ["explain", "--model", CliRunner.ModelPath("diabetes_mlp.pt"), "--input-shape", "10", "--data", data, "--method", "exact-shap", "--json", ptJson];
+        var missing = Run(xai, ptArgs, TimeSpan.FromMinutes(2), fresh, expectSuccess: false);
+        Assert.Equal(1, missing.Code);
+        var line = Assert.Single(missing.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: TorchSharp's native libtorch is missing", line);
+        Assert.Contains("run `xai setup torch` once", line);
+        Assert.Contains(TorchNative.LibTorchVariable, line);
+        Assert.False(File.Exists(ptJson));
+
+        // The documented step: restores libtorch through the configured registry (or finds it in the NuGet folder).
+        var setup = Run(xai, ["setup", "torch"], TimeSpan.FromMinutes(15), fresh);
+        Assert.Contains("TorchScript (.pt) models work", setup.Output);
+        var recorded = File.ReadAllText(Path.Combine(folder.Path, "data", "interactive-xai", $"libtorch-{TorchNative.LibTorchVersion}.path")).Trim();
+        Assert.True(File.Exists(Path.Combine(recorded, "libtorch.so")), recorded);
+
+        // Now the .pt model works, and it is the same network as the .onnx file.
+        Run(xai, ptArgs, TimeSpan.FromMinutes(2), fresh);
+        AssertClose(Values(onnxJson), Values(ptJson), 1e-4);
+
+        // Or, with no setup record, XAI_LIBTORCH naming the folder.
+        var viaVariable = new Dictionary<string, string?> { ["XDG_DATA_HOME"] = Path.Combine(folder.Path, "data2"), [TorchNative.LibTorchVariable] = recorded };
+        File.Delete(ptJson);
+        Run(xai, ptArgs, TimeSpan.FromMinutes(2), viaVariable);
+        AssertClose(Values(onnxJson), Values(ptJson), 1e-4);
+        var wrong = new Dictionary<string, string?> { ["XDG_DATA_HOME"] = Path.Combine(folder.Path, "data2"), [TorchNative.LibTorchVariable] = folder.Path };
+        var bad = Run(xai, ptArgs, TimeSpan.FromMinutes(2), wrong, expectSuccess: false);
+        Assert.Equal(1, bad.Code);
+        Assert.StartsWith($"error: {TorchNative.LibTorchVariable}={folder.Path}: no libtorch.so there", Assert.Single(bad.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public void TheLibTorchVersionTheToolRestoresIsTheOneTorchSharpIsBuiltFor()
+    {
+        TorchRuntime.EnsureAvailable();
+        Assert.Equal(Version.Parse(TorchNative.LibTorchVersion + ".0"), Version.Parse(TorchSharp.torch.__version__));
+        var props = File.ReadAllText(Path.Combine(RepositoryRoot(), "Directory.Packages.props"));
+        Assert.Contains($"<PackageVersion Include=\"{TorchNative.LibTorchPackageId}\" Version=\"{TorchNative.LibTorchVersion}\" />", props);
+    }
+
+    private static double[] Values(string jsonPath)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(jsonPath));
+        var result = new List<double>();
+        void Walk(JsonElement e)
+        {
+            if (e.ValueKind == JsonValueKind.Array) foreach (var item in e.EnumerateArray()) Walk(item);
+            else result.Add(e.GetDouble());
+        }
+        Walk(document.RootElement.GetProperty("values"));
+        return [.. result];
+    }
+
+    private static void AssertClose(double[] expected, double[] actual, double relative)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.NotEmpty(expected);
+        double scale = Math.Max(1e-12, expected.Max(Math.Abs));
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= relative * scale, $"value {i}: expected {expected[i]}, got {actual[i]}");
+    }
+
+    private static string DiabetesCsv(int rows)
+    {
+        var table = Datasets.Diabetes().Features;
+        var text = new StringBuilder(string.Join(',', table.FeatureNames)).Append('\n');
+        for (int r = 0; r < rows; r++)
+            text.Append(string.Join(',', table.Row(r).ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))).Append('\n');
+        return text.ToString();
+    }
+
+    internal static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            if (File.Exists(Path.Combine(directory.FullName, "Interactive.Xai.sln"))) return directory.FullName;
+        throw new InvalidOperationException("the repository root (Interactive.Xai.sln) was not found above " + AppContext.BaseDirectory);
+    }
+
+    private (int Code, string Output, string Error) Run(string file, string[] args, TimeSpan timeout,
+        IReadOnlyDictionary<string, string?>? environment = null, bool expectSuccess = true)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        // The test host's MSBuild variables must not leak into the dotnet commands started here.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
+            start.Environment.Remove(key);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) start.Environment.Remove(key);
+            else start.Environment[key] = value;
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{file} {string.Join(' ', args)} did not finish in {timeout}");
+        }
+        log.WriteLine($"{Path.GetFileName(file)} {string.Join(' ', args)}: exit {process.ExitCode} in {watch.Elapsed.TotalSeconds:F1} s");
+        if (expectSuccess)
+            Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} failed ({process.ExitCode}):\n{output.Result}\n{error.Result}");
+        return (process.ExitCode, output.Result, error.Result);
+    }
+}
