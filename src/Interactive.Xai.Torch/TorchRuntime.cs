@@ -155,7 +155,8 @@ public static class TorchRuntime
 
     /// <summary>
     /// Where libtorch will be loaded from: the application's own folders (a libtorch package it references), else the
-    /// folder named by <see cref="TorchNative.LibTorchVariable"/>, else the folder <see cref="LibTorchSetupRecord"/> names; null when
+    /// folder named by <see cref="TorchNative.LibTorchVariable"/>, else the folder <see cref="LibTorchSetupRecord"/> names,
+    /// else the libtorch package of version <see cref="TorchNative.LibTorchVersion"/> in the NuGet packages folder; null when
     /// there is none (then <see cref="EnsureAvailable"/> throws the one-line "libtorch is missing" error).
     /// </summary>
     /// <exception cref="XaiException">The environment variable names a folder without libtorch.so.</exception>
@@ -174,9 +175,22 @@ public static class TorchRuntime
             throw new XaiException($"{TorchNative.LibTorchVariable}={variable}: no libtorch.so there; it must name the folder " +
                 $"holding libtorch {TorchNative.LibTorchVersion}'s libtorch.so, libtorch_cpu.so and libc10.so");
         }
-        if (!File.Exists(LibTorchSetupRecord)) return null;
-        var recorded = File.ReadAllText(LibTorchSetupRecord).Trim();
-        return recorded.Length > 0 && HasLibTorch(recorded) ? recorded : null;
+        if (File.Exists(LibTorchSetupRecord))
+        {
+            var recorded = File.ReadAllText(LibTorchSetupRecord).Trim();
+            if (recorded.Length > 0 && HasLibTorch(recorded)) return recorded;
+        }
+        // The package restored earlier into the NuGet packages folder (NUGET_PACKAGES or ~/.nuget/packages).
+        var nuget = Path.Combine(NuGetPackagesFolder(), TorchNative.LibTorchPackageId, TorchNative.LibTorchVersion, "runtimes", "linux-x64", "native");
+        return HasLibTorch(nuget) ? nuget : null;
+    }
+
+    private static string NuGetPackagesFolder()
+    {
+        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
+        return string.IsNullOrEmpty(root)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages")
+            : root;
     }
 
     /// <summary>The one-line error when no libtorch is found (<see cref="FindLibTorch"/> gave null).</summary>
@@ -195,13 +209,7 @@ public static class TorchRuntime
         if (!OperatingSystem.IsLinux() || _patchedCopy is not null) return;
         var searchDirectories = NativeSearchDirectories();
         if (searchDirectories.Any(HasLibTorch)) return;
-        var libtorch = FindLibTorch();
-        if (libtorch is null)
-        {
-            // A libtorch package in the NuGet folder (a notebook's #r): TorchSharp's own load may still find it.
-            if (NuGetNativeDirectories().Any(HasLibTorch)) return;
-            throw new XaiException(MissingLibTorchMessage());
-        }
+        var libtorch = FindLibTorch() ?? throw new XaiException(MissingLibTorchMessage());
         var bindings = searchDirectories.Select(d => Path.Combine(d, "libLibTorchSharp.so")).FirstOrDefault(File.Exists)
             ?? throw new XaiException("TorchSharp's libLibTorchSharp.so was not found (looked in: " + string.Join(", ", searchDirectories) + ")");
         string load = bindings;
@@ -318,9 +326,7 @@ public static class TorchRuntime
 
     private static IEnumerable<string> NuGetNativeDirectories()
     {
-        var root = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
-        if (string.IsNullOrEmpty(root))
-            root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var root = NuGetPackagesFolder();
         var version = typeof(torch).Assembly.GetName().Version;
         var torchSharp = Path.Combine(root, "torchsharp", $"{version?.Major}.{version?.Minor}.{version?.Build}", "runtimes", "linux-x64", "native");
         if (Directory.Exists(torchSharp)) yield return torchSharp;

@@ -44,7 +44,14 @@ public class ToolPackageTests(ITestOutputHelper log)
         Assert.True(File.Exists(xai), "no xai command in the tool path");
 
         // The user's data folder and NuGet state as on a fresh machine for the .pt part: no recorded libtorch, no XAI_LIBTORCH.
-        var fresh = new Dictionary<string, string?> { ["XDG_DATA_HOME"] = Path.Combine(folder.Path, "data"), [TorchNative.LibTorchVariable] = null };
+        // NuGet's download cache stays the user's (no second download of a package the registry served before).
+        var httpCache = Environment.GetEnvironmentVariable("NUGET_HTTP_CACHE_PATH") is { Length: > 0 } set ? set
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "NuGet", "http-cache");
+        var fresh = new Dictionary<string, string?>
+        {
+            ["XDG_DATA_HOME"] = Path.Combine(folder.Path, "data"), [TorchNative.LibTorchVariable] = null,
+            ["NUGET_PACKAGES"] = Path.Combine(folder.Path, "user-nuget-packages"), ["NUGET_HTTP_CACHE_PATH"] = httpCache,
+        };
 
         var help = Run(xai, ["--help"], TimeSpan.FromMinutes(2), fresh);
         Assert.Contains("xai setup torch", help.Output);
@@ -58,9 +65,16 @@ public class ToolPackageTests(ITestOutputHelper log)
         Assert.True(inProcess.ExitCode == 0, inProcess.Error);
         AssertClose(Values(expected), Values(onnxJson), 1e-9);
 
-        var mlnetJson = folder.File("mlnet.json");
-        Run(xai, ["explain", "--model", CliRunner.ModelPath("diabetes_fasttree.zip"), "--data", data, "--method", "pdp", "--feature", "bmi", "--json", mlnetJson], TimeSpan.FromMinutes(2), fresh);
-        Assert.Equal("pdp", JsonDocument.Parse(File.ReadAllText(mlnetJson)).RootElement.GetProperty("method").GetString());
+        // The README's example (ML.NET), run from the repository root as the README says.
+        var shapHtml = Path.Combine(folder.Path, "shap.html");
+        var readme = Run(xai, ["explain", "--model", "tests/models/diabetes_fasttree.zip", "--data", "notebooks/data/diabetes.csv", "--label", "target",
+            "--rows", "0-9", "--method", "exact-shap", "--html", shapHtml], TimeSpan.FromMinutes(3), fresh, workingDirectory: repository);
+        Assert.Contains("shap.html", readme.Output);
+        Assert.True(new FileInfo(shapHtml).Length > 100_000);
+
+        // The demo runs without libtorch and says it left the network out.
+        var demo = Run(xai, ["demo", "--rows", "5", "--out", Path.Combine(folder.Path, "demo.html")], TimeSpan.FromMinutes(5), fresh);
+        Assert.Contains("neural-network part left out: TorchSharp's native libtorch is missing", demo.Output);
 
         // A .pt model without libtorch: one line saying what to do, exit 1, nothing written.
         var ptJson = Path.Combine(folder.Path, "pt.json");
@@ -82,13 +96,15 @@ public class ToolPackageTests(ITestOutputHelper log)
         // Now the .pt model works, and it is the same network as the .onnx file.
         Run(xai, ptArgs, TimeSpan.FromMinutes(2), fresh);
         AssertClose(Values(onnxJson), Values(ptJson), 1e-4);
+        var inspect = Run(xai, ["inspect", "--model", "tests/models/digits_cnn.pt", "--input-shape", "1,8,8"], TimeSpan.FromMinutes(2), fresh, workingDirectory: repository);
+        Assert.Contains("parameters", inspect.Output);
 
         // Or, with no setup record, XAI_LIBTORCH naming the folder.
-        var viaVariable = new Dictionary<string, string?> { ["XDG_DATA_HOME"] = Path.Combine(folder.Path, "data2"), [TorchNative.LibTorchVariable] = recorded };
+        var viaVariable = new Dictionary<string, string?>(fresh) { ["XDG_DATA_HOME"] = Path.Combine(folder.Path, "data2"), [TorchNative.LibTorchVariable] = recorded };
         File.Delete(ptJson);
         Run(xai, ptArgs, TimeSpan.FromMinutes(2), viaVariable);
         AssertClose(Values(onnxJson), Values(ptJson), 1e-4);
-        var wrong = new Dictionary<string, string?> { ["XDG_DATA_HOME"] = Path.Combine(folder.Path, "data2"), [TorchNative.LibTorchVariable] = folder.Path };
+        var wrong = new Dictionary<string, string?>(viaVariable) { [TorchNative.LibTorchVariable] = folder.Path };
         var bad = Run(xai, ptArgs, TimeSpan.FromMinutes(2), wrong, expectSuccess: false);
         Assert.Equal(1, bad.Code);
         Assert.StartsWith($"error: {TorchNative.LibTorchVariable}={folder.Path}: no libtorch.so there", Assert.Single(bad.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
@@ -142,9 +158,10 @@ public class ToolPackageTests(ITestOutputHelper log)
     }
 
     private (int Code, string Output, string Error) Run(string file, string[] args, TimeSpan timeout,
-        IReadOnlyDictionary<string, string?>? environment = null, bool expectSuccess = true)
+        IReadOnlyDictionary<string, string?>? environment = null, bool expectSuccess = true, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
         foreach (var a in args) start.ArgumentList.Add(a);
         // The test host's MSBuild variables must not leak into the dotnet commands started here.
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())

@@ -45,7 +45,8 @@ public sealed class BrowserRenderTests : IDisposable
         page.Append("</body></html>\n");
         string path = Path.Combine(_folder, "page.html");
         File.WriteAllText(path, page.ToString(), new UTF8Encoding(false));
-        var start = new ProcessStartInfo("chromium",
+        Interactive.Xai.TestSupport.Prerequisites.RequireChromium();  // apt-get installs it when missing and root
+        var start = new ProcessStartInfo("/usr/bin/chromium",
         [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run", "--user-data-dir=" + Path.Combine(_folder, "profile"),
