@@ -33,9 +33,14 @@ public class ToolPackageTests(ITestOutputHelper log)
         log.WriteLine($"package {Path.GetFileName(package)}: {packageBytes:N0} bytes ({packageBytes / 1e6:F1} MB)");
         Assert.True(packageBytes < MaxPackageBytes, $"the tool package is {packageBytes:N0} bytes, over {MaxPackageBytes:N0}");
         using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+        {
             Assert.DoesNotContain(zip.Entries, e => e.Name == "libtorch_cpu.so" || e.Name == "libtorch.so");
+            Assert.DoesNotContain(zip.Entries, e => e.FullName.Contains("/runtimes/android/") || e.FullName.Contains("/runtimes/ios/"));
+            Assert.Contains(zip.Entries, e => e.FullName.EndsWith("/runtimes/linux-x64/native/libonnxruntime.so", StringComparison.Ordinal));
+            Assert.Contains(zip.Entries, e => e.FullName.EndsWith("/runtimes/linux-x64/native/libLibTorchSharp.so", StringComparison.Ordinal));
+        }
 
-        // A packages folder of its own, so that the install takes this package and not a cached one of the same version.
+        // A NuGet packages folder of its own (a precaution: no copy of an earlier package of the same version can be used).
         var install = new Dictionary<string, string?> { ["NUGET_PACKAGES"] = Path.Combine(folder.Path, "nuget-packages") };
         Run("dotnet", ["tool", "install", "Interactive.Xai.Cli", "--tool-path", tools, "--add-source", packages], TimeSpan.FromMinutes(10), install);
         long installedBytes = Directory.EnumerateFiles(tools, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
