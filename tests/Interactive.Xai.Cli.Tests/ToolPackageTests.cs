@@ -60,7 +60,12 @@ public class ToolPackageTests(ITestOutputHelper log)
 
         var help = Run(xai, ["--help"], TimeSpan.FromMinutes(2), fresh);
         Assert.Contains("xai setup torch", help.Output);
-        HelpWidthTests.AssertFits("--help (installed)", help.Output);
+        foreach (var request in CliApp.HelpRequests())
+        {
+            var page = Run(xai, request, TimeSpan.FromMinutes(2), fresh);
+            Assert.Contains("Usage:", page.Output);
+            HelpWidthTests.AssertFits(string.Join(' ', request) + " (installed)", page.Output);
+        }
 
         var data = folder.File("diabetes.csv", DiabetesCsv(15));
         var onnxJson = folder.File("onnx.json");
