@@ -16,14 +16,14 @@ internal static class ExplainCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript).", Required = true };
-        var data = new Option<string>("--data") { Description = "CSV with a header: the rows to explain (and score).", Required = true };
+        var data = new Option<string>("--data") { Description = "The rows to explain (and score): CSV with a header, Parquet (.parquet) or Arrow IPC (.arrow, .feather).", Required = true };
         var method = new Option<string>("--method") { Description = "One of: " + string.Join(", ", Methods) + ".", Required = true };
         CliApp.AcceptOnly(method, Methods);
-        var background = new Option<string?>("--background") { Description = "CSV of background rows for Shapley methods (default: a k-means summary of --data); for lime, the training rows whose statistics drive sampling (default --data)." };
+        var background = new Option<string?>("--background") { Description = "CSV/Parquet/Arrow file of background rows for Shapley methods (default: a k-means summary of --data); for lime, the training rows whose statistics drive sampling (default --data)." };
         var backgroundSize = new Option<int?>("--background-size") { Description = "Summarise the background to this many weighted k-means rows (default 10 when the background is --data; a given --background is used whole unless this is set)." };
         var target = new Option<string>("--target") { Description = "The output to explain: an index, an output name, 'all', or 'predicted' (each row's own top output; saliency, smoothgrad, ig, occlusion).", DefaultValueFactory = _ => "0" };
         var label = new Option<string?>("--label") { Description = "The label column of --data (left out of the features; permutation importance scores against it)." };
-        var labels = new Option<string?>("--labels") { Description = "A CSV with the labels for permutation importance (one column, or the --label column)." };
+        var labels = new Option<string?>("--labels") { Description = "A CSV/Parquet/Arrow file with the labels for permutation importance (one column, or the --label column)." };
         var feature = new Option<string?>("--feature") { Description = "The feature for pdp, ice and ale (pdp also takes two: a,b)." };
         var grid = new Option<string?>("--grid") { Description = "Explicit grid values for pdp/ice: v1,v2,..." };
         var gridPoints = new Option<int>("--grid-points") { Description = "Grid points between the 5% and 95% quantiles for pdp/ice.", DefaultValueFactory = _ => 20 };
@@ -129,7 +129,7 @@ internal static class ExplainCommand
         FeatureTable? background = null;
         if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap" or "lime")
         {
-            background = CsvTableReader.Read(request.Background);
+            background = TableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
             background = ExplanationRunner.MatchModelColumns(background, model, request.Background, request.MatchColumns);
         }
@@ -139,13 +139,13 @@ internal static class ExplainCommand
         {
             if (!request.Baseline.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
                 throw new XaiException($"--baseline '{request.Baseline}': use zeros, mean or a CSV file of baseline rows");
-            baselineRows = CsvTableReader.Read(request.Baseline);
+            baselineRows = TableReader.Read(request.Baseline);
             if (request.Label is not null && baselineRows.FeatureNames.Contains(request.Label)) baselineRows = baselineRows.SplitColumn(request.Label).Features;
             baselineRows = ExplanationRunner.MatchModelColumns(baselineRows, model, request.Baseline, request.MatchColumns);
         }
         if (request.Method is "ig" or "occlusion" && request.Baseline == "mean" && request.Background is not null)
         {
-            background = CsvTableReader.Read(request.Background);
+            background = TableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
             background = ExplanationRunner.MatchModelColumns(background, model, request.Background, request.MatchColumns);
         }
@@ -247,7 +247,7 @@ internal static class ExplainCommand
     // The --data table without its --label column, and the label values.
     private static (FeatureTable Table, float[]? Labels) ReadData(ExplainRequest request)
     {
-        var table = CsvTableReader.Read(request.Data);
+        var table = TableReader.Read(request.Data);
         if (request.Label is not null)
         {
             if (table.FeatureNames.Contains(request.Label)) return table.SplitColumn(request.Label);
@@ -300,7 +300,7 @@ internal static class ExplainCommand
     {
         if (request.Labels is not null)
         {
-            var table = CsvTableReader.Read(request.Labels);
+            var table = TableReader.Read(request.Labels);
             if (request.Label is not null && table.FeatureNames.Contains(request.Label)) labels = table.Column(table.IndexOf(request.Label));
             else if (table.ColumnCount == 1) labels = table.Column(0);
             else throw new XaiException($"{request.Labels} has {table.ColumnCount} columns; name the label column with --label");
