@@ -29,7 +29,9 @@ internal static class ExplainCommand
         var gridPoints = new Option<int>("--grid-points") { Description = "Grid points between the 5% and 95% quantiles for pdp/ice.", DefaultValueFactory = _ => 20 };
         var edges = new Option<string?>("--edges") { Description = "Explicit ALE bin edges: e0,e1,... (strictly increasing)." };
         var bins = new Option<int>("--bins") { Description = "ALE quantile bins.", DefaultValueFactory = _ => 20 };
-        var samples = new Option<int?>("--samples") { Description = "Kernel SHAP coalitions per row (default 2M + 2048); smoothgrad noisy samples per row (default 50); LIME samples per row (default 5000)." };
+        var samples = new Option<int?>("--samples") { Description = "Kernel SHAP coalitions per row (default 2M + 2048); smoothgrad noisy samples per row (default 50); LIME samples per row (default 5000). At most 1,000,000." };
+        var maxEvaluations = new Option<long>("--max-evaluations") { Description = "Refuse, before computing, a run that needs more model evaluations than this (rows x samples x background rows, rows x grid points, ...).", DefaultValueFactory = _ => RunLimits.DefaultMaxEvaluations };
+        var iceCurves = new Option<bool>("--ice") { Description = "pdp: also write every row's ICE curve into the JSON (method ice always does; the HTML draws at most 100)." };
         var limeFeatures = new Option<int?>("--lime-features") { Description = "LIME: the most features each surrogate uses (K, default 10)." };
         var noDiscretize = new Option<bool>("--no-discretize") { Description = "LIME: regress on standardised values instead of quartile-bin indicators." };
         var repeats = new Option<int>("--repeats") { Description = "Permutation importance shuffles per feature.", DefaultValueFactory = _ => 5 };
@@ -60,7 +62,7 @@ internal static class ExplainCommand
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
             patch, stride, fill, perChannel, layer,
-            limeFeatures, noDiscretize, matchColumns, rowsOption, quiet,
+            limeFeatures, noDiscretize, matchColumns, rowsOption, quiet, maxEvaluations, iceCurves,
         };
         command.SetAction(parse =>
         {
@@ -102,6 +104,8 @@ internal static class ExplainCommand
                 MatchColumns = ParseMatching(parse.GetValue(matchColumns)),
                 Rows = parse.GetValue(rowsOption),
                 Quiet = parse.GetValue(quiet),
+                MaxEvaluations = parse.GetValue(maxEvaluations),
+                IceCurves = parse.GetValue(iceCurves),
             };
             return Execute(request, output, error);
         });
@@ -110,6 +114,8 @@ internal static class ExplainCommand
 
     public static int Execute(ExplainRequest request, TextWriter output, TextWriter? error = null)
     {
+        RunLimits.CheckSamples(request.Samples);
+        if (request.MaxEvaluations < 1) throw new XaiException($"--max-evaluations {request.MaxEvaluations}: give a positive number");
         using var files = OutputFiles.Prepare(("--json", request.Json), ("--html", request.Html));
         var shape = request.InputShape is null ? null : ExplanationRunner.ParseShape(request.InputShape, "--input-shape");
         // A TorchScript file does not record its input shape: without --input-shape it takes table rows of the data's width.
@@ -185,6 +191,8 @@ internal static class ExplainCommand
             table = table.SelectRows(picked);
             if (labelValues is not null) labelValues = picked.Select(i => labelValues[i]).ToArray();
         }
+        long backgroundRows = request.BackgroundSize ?? (background is null ? Math.Min(10, (reference ?? table).RowCount) : background.RowCount);
+        RunLimits.CheckEvaluations(request, table.RowCount, model.FeatureCount, backgroundRows, request.MaxEvaluations);
         var inputs = request.Method == "lime"
             ? new ExplanationInputs { Reference = background ?? reference, Labels = labelValues }
             : new ExplanationInputs { Reference = reference, Background = background, Labels = labelValues, BaselineRows = baselineRows };
@@ -206,8 +214,10 @@ internal static class ExplainCommand
             throw new XaiException($"{request.Model}: {e.Message}", e);
         }
 
-        string jsonText = ExplanationJson.Serialize(explanation);
-        files.Set("--json", jsonText);
+        // JSON is made only when asked for, and written straight to its file; per-row ICE curves only for ice or --ice.
+        bool iceInJson = request.Method == "ice" || request.IceCurves;
+        files.SetWriter("--json", stream => ExplanationJson.Write(stream, explanation, indented: true, includeIceCurves: iceInJson));
+        string jsonText = request.Json == OutputFiles.StandardOutput ? ExplanationJson.Serialize(explanation, indented: true, iceInJson) : "";
         if (request.Html is not null) files.Set("--html", Reports.ForExplanation(explanation, request.Model, request.Data));
         AtomicFile.WriteOrPrint(output, jsonText, files, Summary(explanation, files.IsEmpty), request.Json);
         return 0;
@@ -363,4 +373,10 @@ internal sealed record ExplainRequest
 
     /// <summary>--match-columns: by name or by position.</summary>
     public ColumnMatching MatchColumns { get; init; }
+
+    /// <summary>--max-evaluations: the most model evaluations a run may need.</summary>
+    public long MaxEvaluations { get; init; } = RunLimits.DefaultMaxEvaluations;
+
+    /// <summary>--ice: per-row ICE curves in the JSON of pdp.</summary>
+    public bool IceCurves { get; init; }
 }
