@@ -56,6 +56,7 @@ public static class ParquetTableReader
             if (rows == 0) throw new XaiException($"{source}: the file has no data rows");
             TableReader.CheckSize(source, rows, columns);
             var values = new float[rows * columns];
+            var buffers = new Dictionary<Type, System.Array>(); // one column buffer per type, reused by every row group
             long firstRow = 0;
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
@@ -65,7 +66,7 @@ public static class ParquetTableReader
                 {
                     try
                     {
-                        await ReadColumn(group, fields[c], count, values, firstRow, c, columns, source).ConfigureAwait(false);
+                        await ReadColumn(group, fields[c], count, values, firstRow, c, columns, source, buffers).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not XaiException)
                     {
@@ -90,33 +91,34 @@ public static class ParquetTableReader
         : type == typeof(TimeSpan) || type == typeof(TimeOnly) ? "time"
         : type.Name.ToLowerInvariant();
 
-    private static Task ReadColumn(ParquetRowGroupReader group, DataField field, int count, float[] values, long firstRow, int column, int columns, string source)
+    private static Task ReadColumn(ParquetRowGroupReader group, DataField field, int count, float[] values, long firstRow, int column, int columns, string source,
+        Dictionary<Type, System.Array> buffers)
     {
         var type = field.ClrType;
-        if (type == typeof(float)) return Read<float>(group, field, count, values, firstRow, column, columns, source, v => v);
-        if (type == typeof(double)) return Read<double>(group, field, count, values, firstRow, column, columns, source, v => v);
-        if (type == typeof(decimal)) return Read<decimal>(group, field, count, values, firstRow, column, columns, source, v => (double)v);
-        if (type == typeof(Half)) return Read<Half>(group, field, count, values, firstRow, column, columns, source, v => (double)v);
-        if (type == typeof(sbyte)) return Read<sbyte>(group, field, count, values, firstRow, column, columns, source, v => v);
-        if (type == typeof(byte)) return Read<byte>(group, field, count, values, firstRow, column, columns, source, v => v);
-        if (type == typeof(short)) return Read<short>(group, field, count, values, firstRow, column, columns, source, v => v);
-        if (type == typeof(ushort)) return Read<ushort>(group, field, count, values, firstRow, column, columns, source, v => v);
-        if (type == typeof(int)) return Read<int>(group, field, count, values, firstRow, column, columns, source, v => v);
-        if (type == typeof(uint)) return Read<uint>(group, field, count, values, firstRow, column, columns, source, v => v);
-        if (type == typeof(long)) return Read<long>(group, field, count, values, firstRow, column, columns, source, v => v);
-        return Read<ulong>(group, field, count, values, firstRow, column, columns, source, v => v);
+        if (type == typeof(float)) return Read<float>(group, field, count, values, firstRow, column, columns, source, buffers, v => v);
+        if (type == typeof(double)) return Read<double>(group, field, count, values, firstRow, column, columns, source, buffers, v => v);
+        if (type == typeof(decimal)) return Read<decimal>(group, field, count, values, firstRow, column, columns, source, buffers, v => (double)v);
+        if (type == typeof(Half)) return Read<Half>(group, field, count, values, firstRow, column, columns, source, buffers, v => (double)v);
+        if (type == typeof(sbyte)) return Read<sbyte>(group, field, count, values, firstRow, column, columns, source, buffers, v => v);
+        if (type == typeof(byte)) return Read<byte>(group, field, count, values, firstRow, column, columns, source, buffers, v => v);
+        if (type == typeof(short)) return Read<short>(group, field, count, values, firstRow, column, columns, source, buffers, v => v);
+        if (type == typeof(ushort)) return Read<ushort>(group, field, count, values, firstRow, column, columns, source, buffers, v => v);
+        if (type == typeof(int)) return Read<int>(group, field, count, values, firstRow, column, columns, source, buffers, v => v);
+        if (type == typeof(uint)) return Read<uint>(group, field, count, values, firstRow, column, columns, source, buffers, v => v);
+        if (type == typeof(long)) return Read<long>(group, field, count, values, firstRow, column, columns, source, buffers, v => v);
+        return Read<ulong>(group, field, count, values, firstRow, column, columns, source, buffers, v => v);
     }
 
     // One column of one row group into the row-major array: a buffer of the row group's length, then a strided copy.
     // Numbers go through double exactly as the CSV reader's do, so the same numbers give the same floats.
     private static async Task Read<T>(ParquetRowGroupReader group, DataField field, int count, float[] values, long firstRow,
-        int column, int columns, string source, Func<T, double> toDouble) where T : struct
+        int column, int columns, string source, Dictionary<Type, System.Array> buffers, Func<T, double> toDouble) where T : struct
     {
         string name = field.Name;
         if (field.IsNullable)
         {
-            var buffer = new T?[count];
-            await group.ReadAsync<T>(field, buffer.AsMemory()).ConfigureAwait(false);
+            var buffer = Buffer<T?>(buffers, count);
+            await group.ReadAsync<T>(field, buffer.AsMemory(0, count)).ConfigureAwait(false);
             for (int i = 0; i < count; i++)
             {
                 long row = firstRow + i;
@@ -126,13 +128,21 @@ public static class ParquetTableReader
         }
         else
         {
-            var buffer = new T[count];
-            await group.ReadAsync<T>(field, buffer.AsMemory()).ConfigureAwait(false);
+            var buffer = Buffer<T>(buffers, count);
+            await group.ReadAsync<T>(field, buffer.AsMemory(0, count)).ConfigureAwait(false);
             for (int i = 0; i < count; i++)
             {
                 long row = firstRow + i;
                 values[row * columns + column] = TableReader.ToFloat(toDouble(buffer[i]), source, row + 1, name);
             }
         }
+    }
+
+    private static TBuffer[] Buffer<TBuffer>(Dictionary<Type, System.Array> buffers, int count)
+    {
+        if (buffers.TryGetValue(typeof(TBuffer), out var existing) && existing.Length >= count) return (TBuffer[])existing;
+        var buffer = new TBuffer[count];
+        buffers[typeof(TBuffer)] = buffer;
+        return buffer;
     }
 }
