@@ -21,6 +21,8 @@ internal sealed class OutputFiles : IDisposable
         public string Label => Label(Option, Path);
 
         public string? Content { get; set; }
+
+        public Action<Stream>? Writer { get; set; }
     }
 
     private OutputFiles(List<Entry> entries)
@@ -120,9 +122,17 @@ internal sealed class OutputFiles : IDisposable
     }
 
     /// <summary>Writes every output to its temporary file, then moves them all into place.</summary>
+    /// <summary>The content of one output, written straight to its temporary file at commit (large results
+    /// never become a string).</summary>
+    public void SetWriter(string option, Action<Stream> writer)
+    {
+        foreach (var entry in _entries)
+            if (entry.Option == option) entry.Writer = writer;
+    }
+
     public void Commit()
     {
-        var missing = _entries.FirstOrDefault(e => e.Content is null);
+        var missing = _entries.FirstOrDefault(e => e.Content is null && e.Writer is null);
         if (missing is not null) throw new InvalidOperationException($"no content for {missing.Option}");
         Entry current = _entries[0];
         try
@@ -130,7 +140,12 @@ internal sealed class OutputFiles : IDisposable
             foreach (var entry in _entries)
             {
                 current = entry;
-                File.WriteAllText(entry.Temp, entry.Content, new UTF8Encoding(false));
+                if (entry.Writer is not null)
+                {
+                    using var stream = new FileStream(entry.Temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+                    entry.Writer(stream);
+                }
+                else File.WriteAllText(entry.Temp, entry.Content, new UTF8Encoding(false));
             }
             lock (_gate)
             {

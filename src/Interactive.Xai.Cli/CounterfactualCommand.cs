@@ -11,7 +11,7 @@ internal static class CounterfactualCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript).", Required = true };
-        var data = new Option<string>("--data") { Description = "CSV with a header: the training rows (ranges, scales, values to sample) and the row to explain.", Required = true };
+        var data = new Option<string>("--data") { Description = "CSV with a header, Parquet or Arrow IPC file: the training rows (ranges, scales, values to sample) and the row to explain.", Required = true };
         var row = new Option<int>("--row") { Description = "The 0-based index of the row of --data to explain.", Required = true };
         var desired = new Option<int?>("--desired") { Description = "Classifiers: the class the counterfactuals must reach (arg-max output; for one probability output, 1 means >= 0.5)." };
         var desiredRange = new Option<string?>("--desired-range") { Description = "Regressors: lo,hi: the range the output must reach." };
@@ -91,7 +91,7 @@ internal static class CounterfactualCommand
             goal = CounterfactualGoal.Range(bounds[0], bounds[1], request.Target);
         }
         var shape = request.InputShape is null ? null : ExplanationRunner.ParseShape(request.InputShape, "--input-shape");
-        var table = CsvTableReader.Read(request.Data);
+        var table = TableReader.Read(request.Data);
         if (request.Label is not null) table = table.SplitColumn(request.Label).Features;
         // A TorchScript file does not record its input shape: without --input-shape it takes rows of the data's width.
         if (shape is null && ModelFiles.IsTorchScript(request.Model)) shape = [table.ColumnCount];

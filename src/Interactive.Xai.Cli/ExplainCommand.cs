@@ -16,20 +16,22 @@ internal static class ExplainCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var model = new Option<string>("--model") { Description = "The model file: .onnx (ONNX Runtime), .zip (ML.NET) or .pt (TorchScript).", Required = true };
-        var data = new Option<string>("--data") { Description = "CSV with a header: the rows to explain (and score).", Required = true };
+        var data = new Option<string>("--data") { Description = "The rows to explain (and score): CSV with a header, Parquet (.parquet) or Arrow IPC (.arrow, .feather).", Required = true };
         var method = new Option<string>("--method") { Description = "One of: " + string.Join(", ", Methods) + ".", Required = true };
         CliApp.AcceptOnly(method, Methods);
-        var background = new Option<string?>("--background") { Description = "CSV of background rows for Shapley methods (default: a k-means summary of --data); for lime, the training rows whose statistics drive sampling (default --data)." };
+        var background = new Option<string?>("--background") { Description = "CSV/Parquet/Arrow file of background rows for Shapley methods (default: a k-means summary of --data); for lime, the training rows whose statistics drive sampling (default --data)." };
         var backgroundSize = new Option<int?>("--background-size") { Description = "Summarise the background to this many weighted k-means rows (default 10 when the background is --data; a given --background is used whole unless this is set)." };
         var target = new Option<string>("--target") { Description = "The output to explain: an index, an output name, 'all', or 'predicted' (each row's own top output; saliency, smoothgrad, ig, occlusion).", DefaultValueFactory = _ => "0" };
         var label = new Option<string?>("--label") { Description = "The label column of --data (left out of the features; permutation importance scores against it)." };
-        var labels = new Option<string?>("--labels") { Description = "A CSV with the labels for permutation importance (one column, or the --label column)." };
+        var labels = new Option<string?>("--labels") { Description = "A CSV/Parquet/Arrow file with the labels for permutation importance (one column, or the --label column)." };
         var feature = new Option<string?>("--feature") { Description = "The feature for pdp, ice and ale (pdp also takes two: a,b)." };
         var grid = new Option<string?>("--grid") { Description = "Explicit grid values for pdp/ice: v1,v2,..." };
         var gridPoints = new Option<int>("--grid-points") { Description = "Grid points between the 5% and 95% quantiles for pdp/ice.", DefaultValueFactory = _ => 20 };
         var edges = new Option<string?>("--edges") { Description = "Explicit ALE bin edges: e0,e1,... (strictly increasing)." };
         var bins = new Option<int>("--bins") { Description = "ALE quantile bins.", DefaultValueFactory = _ => 20 };
-        var samples = new Option<int?>("--samples") { Description = "Kernel SHAP coalitions per row (default 2M + 2048); smoothgrad noisy samples per row (default 50); LIME samples per row (default 5000)." };
+        var samples = new Option<int?>("--samples") { Description = "Kernel SHAP coalitions per row (default 2M + 2048); smoothgrad noisy samples per row (default 50); LIME samples per row (default 5000). At most 1,000,000." };
+        var maxEvaluations = new Option<long>("--max-evaluations") { Description = "Refuse, before computing, a run that needs more model evaluations than this (rows x samples x background rows, rows x grid points, ...).", DefaultValueFactory = _ => RunLimits.DefaultMaxEvaluations };
+        var iceCurves = new Option<bool>("--ice") { Description = "pdp: also write every row's ICE curve into the JSON (method ice always does; the HTML draws at most 100)." };
         var limeFeatures = new Option<int?>("--lime-features") { Description = "LIME: the most features each surrogate uses (K, default 10)." };
         var noDiscretize = new Option<bool>("--no-discretize") { Description = "LIME: regress on standardised values instead of quartile-bin indicators." };
         var repeats = new Option<int>("--repeats") { Description = "Permutation importance shuffles per feature.", DefaultValueFactory = _ => 5 };
@@ -60,7 +62,7 @@ internal static class ExplainCommand
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
             patch, stride, fill, perChannel, layer,
-            limeFeatures, noDiscretize, matchColumns, rowsOption, quiet,
+            limeFeatures, noDiscretize, matchColumns, rowsOption, quiet, maxEvaluations, iceCurves,
         };
         command.SetAction(parse =>
         {
@@ -102,6 +104,8 @@ internal static class ExplainCommand
                 MatchColumns = ParseMatching(parse.GetValue(matchColumns)),
                 Rows = parse.GetValue(rowsOption),
                 Quiet = parse.GetValue(quiet),
+                MaxEvaluations = parse.GetValue(maxEvaluations),
+                IceCurves = parse.GetValue(iceCurves),
             };
             return Execute(request, output, error);
         });
@@ -110,6 +114,8 @@ internal static class ExplainCommand
 
     public static int Execute(ExplainRequest request, TextWriter output, TextWriter? error = null)
     {
+        RunLimits.CheckSamples(request.Samples);
+        if (request.MaxEvaluations < 1) throw new XaiException($"--max-evaluations {request.MaxEvaluations}: give a positive number");
         using var files = OutputFiles.Prepare(("--json", request.Json), ("--html", request.Html));
         var shape = request.InputShape is null ? null : ExplanationRunner.ParseShape(request.InputShape, "--input-shape");
         // A TorchScript file does not record its input shape: without --input-shape it takes table rows of the data's width.
@@ -129,7 +135,7 @@ internal static class ExplainCommand
         FeatureTable? background = null;
         if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap" or "lime")
         {
-            background = CsvTableReader.Read(request.Background);
+            background = TableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
             background = ExplanationRunner.MatchModelColumns(background, model, request.Background, request.MatchColumns);
         }
@@ -139,13 +145,13 @@ internal static class ExplainCommand
         {
             if (!request.Baseline.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
                 throw new XaiException($"--baseline '{request.Baseline}': use zeros, mean or a CSV file of baseline rows");
-            baselineRows = CsvTableReader.Read(request.Baseline);
+            baselineRows = TableReader.Read(request.Baseline);
             if (request.Label is not null && baselineRows.FeatureNames.Contains(request.Label)) baselineRows = baselineRows.SplitColumn(request.Label).Features;
             baselineRows = ExplanationRunner.MatchModelColumns(baselineRows, model, request.Baseline, request.MatchColumns);
         }
         if (request.Method is "ig" or "occlusion" && request.Baseline == "mean" && request.Background is not null)
         {
-            background = CsvTableReader.Read(request.Background);
+            background = TableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
             background = ExplanationRunner.MatchModelColumns(background, model, request.Background, request.MatchColumns);
         }
@@ -185,6 +191,8 @@ internal static class ExplainCommand
             table = table.SelectRows(picked);
             if (labelValues is not null) labelValues = picked.Select(i => labelValues[i]).ToArray();
         }
+        long backgroundRows = request.BackgroundSize ?? (background is null ? Math.Min(10, (reference ?? table).RowCount) : background.RowCount);
+        RunLimits.CheckEvaluations(request, table.RowCount, model.FeatureCount, backgroundRows, request.MaxEvaluations);
         var inputs = request.Method == "lime"
             ? new ExplanationInputs { Reference = background ?? reference, Labels = labelValues }
             : new ExplanationInputs { Reference = reference, Background = background, Labels = labelValues, BaselineRows = baselineRows };
@@ -206,8 +214,10 @@ internal static class ExplainCommand
             throw new XaiException($"{request.Model}: {e.Message}", e);
         }
 
-        string jsonText = ExplanationJson.Serialize(explanation);
-        files.Set("--json", jsonText);
+        // JSON is made only when asked for, and written straight to its file; per-row ICE curves only for ice or --ice.
+        bool iceInJson = request.Method == "ice" || request.IceCurves;
+        files.SetWriter("--json", stream => ExplanationJson.Write(stream, explanation, indented: true, includeIceCurves: iceInJson));
+        string jsonText = request.Json == OutputFiles.StandardOutput ? ExplanationJson.Serialize(explanation, indented: true, iceInJson) : "";
         if (request.Html is not null) files.Set("--html", Reports.ForExplanation(explanation, request.Model, request.Data));
         AtomicFile.WriteOrPrint(output, jsonText, files, Summary(explanation, files.IsEmpty), request.Json);
         return 0;
@@ -247,7 +257,7 @@ internal static class ExplainCommand
     // The --data table without its --label column, and the label values.
     private static (FeatureTable Table, float[]? Labels) ReadData(ExplainRequest request)
     {
-        var table = CsvTableReader.Read(request.Data);
+        var table = TableReader.Read(request.Data);
         if (request.Label is not null)
         {
             if (table.FeatureNames.Contains(request.Label)) return table.SplitColumn(request.Label);
@@ -300,7 +310,7 @@ internal static class ExplainCommand
     {
         if (request.Labels is not null)
         {
-            var table = CsvTableReader.Read(request.Labels);
+            var table = TableReader.Read(request.Labels);
             if (request.Label is not null && table.FeatureNames.Contains(request.Label)) labels = table.Column(table.IndexOf(request.Label));
             else if (table.ColumnCount == 1) labels = table.Column(0);
             else throw new XaiException($"{request.Labels} has {table.ColumnCount} columns; name the label column with --label");
@@ -363,4 +373,10 @@ internal sealed record ExplainRequest
 
     /// <summary>--match-columns: by name or by position.</summary>
     public ColumnMatching MatchColumns { get; init; }
+
+    /// <summary>--max-evaluations: the most model evaluations a run may need.</summary>
+    public long MaxEvaluations { get; init; } = RunLimits.DefaultMaxEvaluations;
+
+    /// <summary>--ice: per-row ICE curves in the JSON of pdp.</summary>
+    public bool IceCurves { get; init; }
 }

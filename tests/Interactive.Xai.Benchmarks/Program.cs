@@ -8,12 +8,18 @@
 // benchmark (TreeShapBenchmark.cs); with --ig, Integrated Gradients throughput (IntegratedGradientsBenchmark.cs); with
 // --occlusion, the occlusion benchmark on digit images (OcclusionBenchmark.cs); with --torch, the TorchSharp adapter and Grad-CAM (TorchBenchmark.cs); with --cache, the
 // notebook session cache (CacheBenchmark.cs), after the first-call figures (FirstCallBenchmark.cs: first call in a fresh
-// process, the same command repeated, new rows on the same model; --first-call prints only those).
+// process, the same command repeated, new rows on the same model; --first-call prints only those); with --memory, the
+// peak resident memory of the built xai command per method at 1M rows x 10 features (MemoryBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using Interactive.Xai;
 using Interactive.Xai.Onnx;
 
+if (args.Contains("--memory"))
+{
+    MemoryBenchmark.Run(args);
+    return;
+}
 if (args.Contains("--charts"))
 {
     Interactive.Xai.Benchmarks.ChartBenchmark.Run();

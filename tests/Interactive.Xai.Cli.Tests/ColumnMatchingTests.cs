@@ -35,7 +35,7 @@ public class ColumnMatchingTests
     {
         var json = folder.File("out-" + Guid.NewGuid().ToString("N") + ".json");
         var (code, _, error) = CliRunner.Run(["explain", "--model", CliRunner.ModelPath(model), "--data", data, "--method", "pdp",
-            "--feature", "bmi", "--grid", "20,30", .. extra, "--json", json]);
+            "--feature", "bmi", "--grid", "20,30", "--ice", .. extra, "--json", json]);
         Assert.True(code == 0, error);
         return JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("ice").GetRawText();
     }

@@ -112,7 +112,7 @@ public class OutputFilesTests
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "xai.dll"));
         foreach (var a in new[] { "explain", "--model", CliRunner.ModelPath("linear4.onnx"), "--data", data, "--method", "lime",
-                     "--samples", "2000000", "--json", json }) start.ArgumentList.Add(a);
+                     "--samples", "1000000", "--json", json }) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

@@ -97,7 +97,7 @@ public class SmallDefectTests
         var data = folder.File("r.csv", "a,b,c,d\n1,2,3,4\n0,0,0,0\n5,5,5,5\n7,1,1,1\n");
         var json = folder.File("out.json");
         var (code, _, error) = CliRunner.Run("explain", "--model", CliRunner.ModelPath("linear4.onnx"), "--data", data, "--rows", "0,2-3",
-            "--method", "pdp", "--feature", "a", "--grid", "0", "--json", json);
+            "--method", "pdp", "--feature", "a", "--grid", "0", "--ice", "--json", json);
         Assert.True(code == 0, error);
         var ice = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("ice").EnumerateArray().Select(r => r[0].GetDouble()).ToArray();
         // f with a = 0: -2 b + 0.25 c + 3 d + 0.5 for rows 0, 2 and 3.

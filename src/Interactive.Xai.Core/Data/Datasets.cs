@@ -35,7 +35,7 @@ public static class Datasets
             ?? throw new InvalidOperationException($"dataset {name} is not embedded in {assembly.GetName().Name}");
         using var gzip = new GZipStream(stream, CompressionMode.Decompress);
         using var reader = new StreamReader(gzip, Encoding.UTF8);
-        var table = CsvTableReader.Parse(reader.ReadToEnd(), name + ".csv");
+        var table = CsvTableReader.Parse(reader, name + ".csv");
         var (features, labels) = table.SplitColumn(label);
         return new Dataset(name, features, label, labels);
     }

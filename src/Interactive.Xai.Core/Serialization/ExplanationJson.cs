@@ -16,15 +16,32 @@ public static partial class ExplanationJson
 {
     /// <summary>The explanation as an indented JSON document.</summary>
     public static string Serialize(Explanation explanation, bool indented = true)
+        => Serialize(explanation, indented, includeIceCurves: true);
+
+    /// <summary>
+    /// The explanation as a JSON document; with <paramref name="includeIceCurves"/> false, one-feature partial
+    /// dependence leaves out its per-row <c>ice</c> array (rows x grid values) and keeps the average curve.
+    /// </summary>
+    public static string Serialize(Explanation explanation, bool indented, bool includeIceCurves)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented }))
-            Write(writer, explanation);
-        return Encoding.UTF8.GetString(stream.ToArray());
+        Write(stream, explanation, indented, includeIceCurves);
+        return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+    }
+
+    /// <summary>Writes the explanation as UTF-8 JSON straight to <paramref name="stream"/> (no string in memory).</summary>
+    public static void Write(Stream stream, Explanation explanation, bool indented = true, bool includeIceCurves = true)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented });
+        Write(writer, explanation, includeIceCurves);
     }
 
     /// <summary>Writes the explanation as one JSON object.</summary>
-    public static void Write(Utf8JsonWriter writer, Explanation explanation)
+    public static void Write(Utf8JsonWriter writer, Explanation explanation) => Write(writer, explanation, includeIceCurves: true);
+
+    /// <summary>Writes the explanation as one JSON object; see <see cref="Serialize(Explanation, bool, bool)"/> for <paramref name="includeIceCurves"/>.</summary>
+    public static void Write(Utf8JsonWriter writer, Explanation explanation, bool includeIceCurves)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(explanation);
@@ -34,7 +51,7 @@ public static partial class ExplanationJson
         {
             case AttributionExplanation a: WriteAttribution(writer, a); break;
             case PermutationImportanceExplanation p: WritePermutation(writer, p); break;
-            case PartialDependenceExplanation d: WritePartialDependence(writer, d); break;
+            case PartialDependenceExplanation d: WritePartialDependence(writer, d, includeIceCurves); break;
             case PartialDependence2DExplanation d2: WritePartialDependence2D(writer, d2); break;
             case AccumulatedLocalEffectsExplanation e: WriteAle(writer, e); break;
             case LimeExplanation l: WriteLime(writer, l); break;
@@ -163,7 +180,7 @@ public static partial class ExplanationJson
         writer.WriteNumber("rows", p.RowCount);
     }
 
-    private static void WritePartialDependence(Utf8JsonWriter writer, PartialDependenceExplanation d)
+    private static void WritePartialDependence(Utf8JsonWriter writer, PartialDependenceExplanation d, bool includeIce)
     {
         writer.WriteString("feature", d.Feature);
         WriteCommon(writer, d);
@@ -174,6 +191,8 @@ public static partial class ExplanationJson
         writer.WriteStartArray();
         for (int p = 0; p < g; p++) WriteTargets(writer, d.AverageValues, p * t, t);
         writer.WriteEndArray();
+        writer.WriteNumber("rows", d.RowCount);
+        if (!includeIce) return;
         writer.WritePropertyName("ice");
         writer.WriteStartArray();
         for (int r = 0; r < d.RowCount; r++)
@@ -181,6 +200,7 @@ public static partial class ExplanationJson
             writer.WriteStartArray();
             for (int p = 0; p < g; p++) WriteTargets(writer, d.IceValues, (r * g + p) * t, t);
             writer.WriteEndArray();
+            if ((r & 4095) == 4095) writer.Flush();
         }
         writer.WriteEndArray();
     }

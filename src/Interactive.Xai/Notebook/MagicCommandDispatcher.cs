@@ -441,7 +441,7 @@ public sealed partial class MagicCommandDispatcher
 
     private static (FeatureTable, float[]?) ReadCsv(string path, string? label)
     {
-        var table = CsvTableReader.Read(path);
+        var table = TableReader.Read(path); // CSV, Parquet or Arrow IPC
         return label is not null && table.FeatureNames.Contains(label) ? table.SplitColumn(label) : (table, null);
     }
 
