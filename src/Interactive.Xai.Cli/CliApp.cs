@@ -148,6 +148,7 @@ public static class CliApp
         root.Subcommands.Add(CounterfactualCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
+        root.Subcommands.Add(WorkerCommand.Create(output));
         int width = HelpWidth();
         foreach (var command in new Command[] { root }.Concat(root.Subcommands))
             foreach (var option in command.Options)

@@ -54,13 +54,14 @@ internal static class ExplainCommand
         var quiet = QuietOption();
         var rowsOption = new Option<string?>("--rows") { Description = "The rows of --data to explain, for example 0-99,120 (default: all); the whole file stays the reference data." };
         var layer = new Option<string?>("--layer") { Description = "grad-cam: the convolutional layer of a .pt model (for example conv2)." };
+        var cluster = new Option<string?>("--cluster") { Description = "Run as a job on xai workers: their gateways as host:port[,host:port...] (kernel-shap and exact-shap; see xai worker --help)." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
         {
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
             patch, stride, fill, perChannel, layer,
-            limeFeatures, noDiscretize, matchColumns, rowsOption, quiet,
+            limeFeatures, noDiscretize, matchColumns, rowsOption, quiet, cluster,
         };
         command.SetAction(parse =>
         {
@@ -102,6 +103,7 @@ internal static class ExplainCommand
                 MatchColumns = ParseMatching(parse.GetValue(matchColumns)),
                 Rows = parse.GetValue(rowsOption),
                 Quiet = parse.GetValue(quiet),
+                Cluster = parse.GetValue(cluster),
             };
             return Execute(request, output, error);
         });
@@ -194,7 +196,9 @@ internal static class ExplainCommand
             var progress = error is null ? null : ProgressReporter.For(error, request.Quiet);
             try
             {
-                explanation = new ExplanationRunner().Run(model, table, explanationRequest, inputs, progress);
+                explanation = request.Cluster is null
+                    ? new ExplanationRunner().Run(model, table, explanationRequest, inputs, progress)
+                    : ClusterExplain.Run(request, model, table, explanationRequest, inputs, error);
             }
             finally
             {
@@ -363,4 +367,7 @@ internal sealed record ExplainRequest
 
     /// <summary>--match-columns: by name or by position.</summary>
     public ColumnMatching MatchColumns { get; init; }
+
+    /// <summary>--cluster: the workers' gateways (host:port,...), or null to run in process.</summary>
+    public string? Cluster { get; init; }
 }

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using Interactive.Xai.Cluster;
+using Microsoft.Extensions.Hosting;
+
+namespace Interactive.Xai.Cli;
+
+/// <summary>`xai worker`: an Orleans silo that serves explanation partitions until stopped (Ctrl-C or SIGTERM).</summary>
+internal static class WorkerCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var port = new Option<int>("--port") { Description = "The silo-to-silo port.", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "The port xai explain --cluster connects to.", DefaultValueFactory = _ => 30000 };
+        var primary = new Option<string?>("--primary") { Description = "The first worker's silo endpoint (host:port, its --port) for the other workers to join; leave out on the first worker." };
+        var command = new Command("worker", """
+            Start a worker (an Orleans silo on this machine) that runs explanation jobs submitted with
+            xai explain ... --cluster host:gateway-port[,host:gateway-port...]. Every worker must be able to read the
+            model file at the path the job names. Example, three workers on one machine:
+              xai worker --port 11111 --gateway-port 30000
+              xai worker --port 11112 --gateway-port 30001 --primary localhost:11111
+              xai worker --port 11113 --gateway-port 30002 --primary localhost:11111
+            """)
+        {
+            port, gatewayPort, primary,
+        };
+        command.SetAction(parse => Run(new WorkerOptions
+        {
+            SiloPort = CheckPort(parse.GetValue(port), "--port"),
+            GatewayPort = CheckPort(parse.GetValue(gatewayPort), "--gateway-port"),
+            Primary = parse.GetValue(primary) is { } text ? ClusterJob.ParseGateways(text).Single() : null,
+        }, output));
+        return command;
+    }
+
+    private static int CheckPort(int value, string option) => value is >= 1 and <= 65535
+        ? value : throw new XaiException($"{option}: {value} is not a port (1 to 65535)");
+
+    private static int Run(WorkerOptions options, TextWriter output)
+    {
+        using var stop = new CancellationTokenSource();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+        using var host = WorkerHost.Build(options);
+        try
+        {
+            host.StartAsync(stop.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new XaiException($"the worker could not start on port {options.SiloPort} (gateway {options.GatewayPort}): {e.GetBaseException().Message}");
+        }
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"xai worker: listening on {IPAddress.Loopback}:{options.SiloPort}, gateway {options.GatewayPort}{(options.Primary is { } p ? $", joined {p}" : " (primary)")}"));
+        output.Flush();
+        try
+        {
+            Task.Delay(Timeout.Infinite, stop.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            host.StopAsync(grace.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        output.WriteLine("xai worker: stopped");
+        return 0;
+    }
+}
+
+/// <summary>`xai explain ... --cluster ADDRESS`: the same request, run as a job on the workers.</summary>
+internal static class ClusterExplain
+{
+    public static Explanation Run(ExplainRequest request, IModel model, FeatureTable table, Interactive.Xai.Hosting.ExplanationRequest explanationRequest,
+        Interactive.Xai.Hosting.ExplanationInputs inputs, TextWriter? error)
+    {
+        using var cancel = new CancellationTokenSource();
+        // Ctrl-C cancels the job (its running partitions stop on the workers), then the command ends with "cancelled".
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        var reporter = error is null ? null : ProgressReporter.For(error, request.Quiet);
+        try
+        {
+            var progress = reporter is null ? null : new Progress(reporter);
+            return ClusterJob.Run(request.Cluster!, request.Model, model, table, explanationRequest, inputs,
+                new ModelFileOptions { OutputColumn = request.OutputColumn, InputShape = explanationRequest.InputShape }, progress: progress,
+                cancellationToken: cancel.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            reporter?.Finish();
+        }
+    }
+
+    // Partitions done, rows per second and time left, through the command line's usual progress line.
+    private sealed class Progress(ProgressReporter reporter) : IProgress<ClusterProgress>
+    {
+        public void Report(ClusterProgress value) => reporter.Report(new ExplanationProgress(
+            string.Create(CultureInfo.InvariantCulture, $"cluster: {value.PartitionsDone} of {value.Partitions} partitions on {value.Workers} workers{(value.Retries > 0 ? $", {value.Retries} re-run" : "")}"),
+            value.RowsDone, value.Rows));
+    }
+}
