@@ -38,6 +38,30 @@ internal static class WorkerCommand
     private static int CheckPort(int value, string option) => value is >= 1 and <= 65535
         ? value : throw new XaiException($"{option}: {value} is not a port (1 to 65535)");
 
+    private static async Task WatchParent(int processId, CancellationTokenSource stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var parent = System.Diagnostics.Process.GetProcessById(processId);
+                if (parent.HasExited) break;
+            }
+            catch (ArgumentException)
+            {
+                break;
+            }
+            await Task.Delay(1000).ConfigureAwait(false);
+        }
+        try
+        {
+            stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     private static int Run(WorkerOptions options, TextWriter output)
     {
         using var stop = new CancellationTokenSource();
@@ -55,6 +79,9 @@ internal static class WorkerCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"xai worker: listening on {IPAddress.Loopback}:{options.SiloPort}, gateway {options.GatewayPort}{(options.Primary is { } p ? $", joined {p}" : " (primary)")}"));
         output.Flush();
+        // A worker started by a test (or a supervisor) can be told to end with its parent: XAI_WORKER_PARENT_PID.
+        if (int.TryParse(Environment.GetEnvironmentVariable("XAI_WORKER_PARENT_PID"), NumberStyles.None, CultureInfo.InvariantCulture, out int parent))
+            _ = WatchParent(parent, stop);
         try
         {
             Task.Delay(Timeout.Infinite, stop.Token).GetAwaiter().GetResult();

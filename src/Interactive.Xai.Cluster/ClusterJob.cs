@@ -117,6 +117,10 @@ public static class ClusterJob
         CancellationToken cancellationToken = default)
     {
         var gateways = ParseGateways(address);
+        // Orleans' client keeps retrying a gateway that refuses connections for minutes; a plain TCP connect to each
+        // first says at once when no worker listens at all.
+        if (!await AnyListening(gateways, cancellationToken).ConfigureAwait(false))
+            throw new XaiException($"--cluster {address}: no worker answered (nothing listens there); start workers with xai worker");
         var host = new HostBuilder()
             .ConfigureLogging(logging => logging.ClearProviders())
             .UseOrleansClient(client =>
@@ -141,6 +145,25 @@ public static class ClusterJob
             throw new XaiException($"--cluster {address}: no worker answered ({OneLine(e.Message)}); start workers with xai worker");
         }
         return host;
+    }
+
+    private static async Task<bool> AnyListening(IPEndPoint[] gateways, CancellationToken cancellationToken)
+    {
+        foreach (var gateway in gateways)
+        {
+            using var socket = new Socket(gateway.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            try
+            {
+                await socket.ConnectAsync(gateway, timeout.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+            }
+        }
+        return false;
     }
 
     /// <summary>Runs the job on the cluster at <paramref name="address"/>, connecting and disconnecting around it.</summary>
