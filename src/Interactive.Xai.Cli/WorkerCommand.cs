@@ -15,6 +15,8 @@ internal static class WorkerCommand
         var port = new Option<int>("--port") { Description = "The silo-to-silo port.", DefaultValueFactory = _ => 11111 };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "The port xai explain --cluster connects to.", DefaultValueFactory = _ => 30000 };
         var primary = new Option<string?>("--primary") { Description = "The first worker's silo endpoint (host:port, its --port) for the other workers to join; leave out on the first worker." };
+        var redis = new Option<string?>("--redis") { Description = "Keep the cluster's membership in this Redis server (host:port, or a StackExchange.Redis connection string) so workers on several machines form one cluster; clients then use --cluster redis://CONNECTION. Without it: localhost clustering." };
+        var address = new Option<string?>("--address") { Description = "With --redis: the IP address other machines reach this worker at (default: this machine's first IPv4 address)." };
         var command = new Command("worker", """
             Start a worker (an Orleans silo on this machine) that runs explanation jobs submitted with
             xai explain ... --cluster host:gateway-port[,host:gateway-port...]. Every worker must be able to read the
@@ -22,15 +24,21 @@ internal static class WorkerCommand
               xai worker --port 11111 --gateway-port 30000
               xai worker --port 11112 --gateway-port 30001 --primary localhost:11111
               xai worker --port 11113 --gateway-port 30002 --primary localhost:11111
+            Several machines: run xai worker --redis redis-host:6379 on each, and submit with
+            xai explain ... --cluster redis://redis-host:6379.
             """)
         {
-            port, gatewayPort, primary,
+            port, gatewayPort, primary, redis, address,
         };
         command.SetAction(parse => Run(new WorkerOptions
         {
             SiloPort = CheckPort(parse.GetValue(port), "--port"),
             GatewayPort = CheckPort(parse.GetValue(gatewayPort), "--gateway-port"),
             Primary = parse.GetValue(primary) is { } text ? ClusterJob.ParseGateways(text).Single() : null,
+            Redis = parse.GetValue(redis),
+            AdvertisedAddress = parse.GetValue(address) is { } ip
+                ? (IPAddress.TryParse(ip, out var parsed) ? parsed : throw new XaiException($"--address: '{ip}' is not an IP address"))
+                : null,
         }, output));
         return command;
     }
@@ -67,17 +75,18 @@ internal static class WorkerCommand
         using var stop = new CancellationTokenSource();
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
-        using var host = WorkerHost.Build(options);
+        var host = WorkerHost.Build(options);
         try
         {
             host.StartAsync(stop.Token).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            host.Dispose();
             throw new XaiException($"the worker could not start on port {options.SiloPort} (gateway {options.GatewayPort}): {e.GetBaseException().Message}");
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"xai worker: listening on {IPAddress.Loopback}:{options.SiloPort}, gateway {options.GatewayPort}{(options.Primary is { } p ? $", joined {p}" : " (primary)")}"));
+            $"xai worker: listening on {(options.Redis is null ? IPAddress.Loopback : options.AdvertisedAddress ?? WorkerHost.ThisMachine())}:{options.SiloPort}, gateway {options.GatewayPort}{(options.Redis is not null ? ", membership in Redis" : options.Primary is { } p ? $", joined {p}" : " (primary)")}"));
         output.Flush();
         // A worker started by a test (or a supervisor) can be told to end with its parent: XAI_WORKER_PARENT_PID.
         if (int.TryParse(Environment.GetEnvironmentVariable("XAI_WORKER_PARENT_PID"), NumberStyles.None, CultureInfo.InvariantCulture, out int parent))
@@ -89,15 +98,15 @@ internal static class WorkerCommand
         catch (OperationCanceledException)
         {
         }
+        // Leave the cluster gracefully, but never hang on it (a membership store that is gone can stall shutdown).
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
+        var stopping = Task.Run(async () =>
         {
-            host.StopAsync(grace.Token).GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        output.WriteLine("xai worker: stopped");
+            await host.StopAsync(grace.Token).ConfigureAwait(false);
+            host.Dispose();
+        });
+        bool stopped = stopping.Wait(TimeSpan.FromSeconds(15)) || stopping.IsCompletedSuccessfully;
+        output.WriteLine(stopped ? "xai worker: stopped" : "xai worker: stopped (without leaving the cluster cleanly)");
         return 0;
     }
 }

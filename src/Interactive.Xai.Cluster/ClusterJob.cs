@@ -112,20 +112,27 @@ public static class ClusterJob
         return [.. endpoints];
     }
 
-    /// <summary>Connects a client to the workers at <paramref name="address"/> ("host:port[,host:port...]").</summary>
+    /// <summary>
+    /// Connects a client to the workers at <paramref name="address"/>: "host:port[,host:port...]" (their gateways), or
+    /// "redis://CONNECTION" for workers started with a Redis membership table (xai worker --redis CONNECTION).
+    /// </summary>
     public static async Task<IHost> ConnectAsync(string address, string clusterId = DefaultClusterId, string serviceId = DefaultServiceId,
         CancellationToken cancellationToken = default)
     {
-        var gateways = ParseGateways(address);
+        const string RedisScheme = "redis://";
+        bool redis = address.StartsWith(RedisScheme, StringComparison.OrdinalIgnoreCase);
+        var gateways = redis ? [] : ParseGateways(address);
         // Orleans' client keeps retrying a gateway that refuses connections for minutes; a plain TCP connect to each
         // first says at once when no worker listens at all.
-        if (!await AnyListening(gateways, cancellationToken).ConfigureAwait(false))
+        if (!redis && !await AnyListening(gateways, cancellationToken).ConfigureAwait(false))
             throw new XaiException($"--cluster {address}: no worker answered (nothing listens there); start workers with xai worker");
         var host = new HostBuilder()
             .ConfigureLogging(logging => logging.ClearProviders())
             .UseOrleansClient(client =>
             {
-                client.UseStaticClustering(gateways);
+                // redis://CONNECTION: the workers' membership table in Redis lists the gateways; else the gateways themselves.
+                if (redis) client.UseRedisClustering(address[RedisScheme.Length..]);
+                else client.UseStaticClustering(gateways);
                 client.Configure<ClusterOptions>(o =>
                 {
                     o.ClusterId = clusterId;
@@ -137,9 +144,11 @@ public static class ClusterJob
             .Build();
         try
         {
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            await host.StartAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
             throw new XaiException($"--cluster {address}: no worker answered ({OneLine(e.Message)}); start workers with xai worker");

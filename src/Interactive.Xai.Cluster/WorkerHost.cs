@@ -24,6 +24,15 @@ public sealed record WorkerOptions
 
     /// <summary>The service's id (clients must use the same).</summary>
     public string ServiceId { get; init; } = ClusterJob.DefaultServiceId;
+
+    /// <summary>
+    /// A Redis connection string (for example "redis-host:6379"): the cluster's membership lives in Redis, so workers on
+    /// several machines find one another and clients find the workers (no primary); null: localhost clustering.
+    /// </summary>
+    public string? Redis { get; init; }
+
+    /// <summary>With <see cref="Redis"/>: the address other machines reach this worker at (default: this machine's first IPv4 address).</summary>
+    public IPAddress? AdvertisedAddress { get; init; }
 }
 
 /// <summary>Starts an Orleans silo that serves explanation partitions (what `xai worker` runs).</summary>
@@ -43,7 +52,20 @@ public static class WorkerHost
         builder.Services.AddSingleton<WorkerState>();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, options.Primary, options.ServiceId, options.ClusterId);
+            if (options.Redis is { } redis)
+            {
+                silo.ConfigureEndpoints(options.AdvertisedAddress ?? ThisMachine(), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+                silo.UseRedisClustering(redis);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, options.Primary, options.ServiceId, options.ClusterId);
+            }
             // A killed worker is declared dead after a few seconds, so its partitions move on quickly.
             silo.Configure<ClusterMembershipOptions>(m =>
             {
@@ -54,6 +76,20 @@ public static class WorkerHost
             silo.Configure<SiloMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromHours(1));
         });
         return builder.Build();
+    }
+
+    /// <summary>This machine's first IPv4 address that is not loopback (loopback when it has none).</summary>
+    public static IPAddress ThisMachine()
+    {
+        try
+        {
+            return Dns.GetHostAddresses(Dns.GetHostName())
+                .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a)) ?? IPAddress.Loopback;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return IPAddress.Loopback;
+        }
     }
 
     private static void AddSimpleConsoleIfAvailable(this ILoggingBuilder logging) => logging.SetMinimumLevel(LogLevel.None);

@@ -8,7 +8,8 @@
 // benchmark (TreeShapBenchmark.cs); with --ig, Integrated Gradients throughput (IntegratedGradientsBenchmark.cs); with
 // --occlusion, the occlusion benchmark on digit images (OcclusionBenchmark.cs); with --torch, the TorchSharp adapter and Grad-CAM (TorchBenchmark.cs); with --cache, the
 // notebook session cache (CacheBenchmark.cs), after the first-call figures (FirstCallBenchmark.cs: first call in a fresh
-// process, the same command repeated, new rows on the same model; --first-call prints only those).
+// process, the same command repeated, new rows on the same model; --first-call prints only those); with --cluster, the
+// Orleans cluster against the in-process run (ClusterBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using Interactive.Xai;
@@ -53,6 +54,11 @@ if (args.Contains("--occlusion"))
 if (args.Contains("--ig"))
 {
     IntegratedGradientsBenchmark.Run(args);
+    return;
+}
+if (args.Contains("--cluster"))
+{
+    ClusterBenchmark.Run(args);
     return;
 }
 if (args.Contains("--tree-shap"))
