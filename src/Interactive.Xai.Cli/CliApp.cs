@@ -143,6 +143,10 @@ public static class CliApp
               xai counterfactual --model model.onnx --data train.csv --row 3 --desired-range 150,200
               xai inspect --model model.onnx --html graph.html
               xai inspect --model cnn.pt --input-shape 1,8,8 --json layers.json --html layers.html
+              xai worker --port 11111 --gateway-port 30000
+              xai worker --port 11112 --gateway-port 30001 --primary localhost:11111
+              xai explain --model /shared/model.onnx --data rows.csv --method kernel-shap
+                          --cluster localhost:30000,localhost:30001 --json shap.json
             """);
         root.Subcommands.Add(ExplainCommand.Create(output, error));
         root.Subcommands.Add(CounterfactualCommand.Create(output, error));

@@ -17,16 +17,8 @@ internal static class WorkerCommand
         var primary = new Option<string?>("--primary") { Description = "The first worker's silo endpoint (host:port, its --port) for the other workers to join; leave out on the first worker." };
         var redis = new Option<string?>("--redis") { Description = "Keep the cluster's membership in this Redis server (host:port, or a StackExchange.Redis connection string) so workers on several machines form one cluster; clients then use --cluster redis://CONNECTION. Without it: localhost clustering." };
         var address = new Option<string?>("--address") { Description = "With --redis: the IP address other machines reach this worker at (default: this machine's first IPv4 address)." };
-        var command = new Command("worker", """
-            Start a worker (an Orleans silo on this machine) that runs explanation jobs submitted with
-            xai explain ... --cluster host:gateway-port[,host:gateway-port...]. Every worker must be able to read the
-            model file at the path the job names. Example, three workers on one machine:
-              xai worker --port 11111 --gateway-port 30000
-              xai worker --port 11112 --gateway-port 30001 --primary localhost:11111
-              xai worker --port 11113 --gateway-port 30002 --primary localhost:11111
-            Several machines: run xai worker --redis redis-host:6379 on each, and submit with
-            xai explain ... --cluster redis://redis-host:6379.
-            """)
+        var command = new Command("worker",
+            "Serve explanation jobs (xai explain --cluster) as an Orleans silo; others join with --primary or --redis.")
         {
             port, gatewayPort, primary, redis, address,
         };
@@ -34,7 +26,7 @@ internal static class WorkerCommand
         {
             SiloPort = CheckPort(parse.GetValue(port), "--port"),
             GatewayPort = CheckPort(parse.GetValue(gatewayPort), "--gateway-port"),
-            Primary = parse.GetValue(primary) is { } text ? ClusterJob.ParseGateways(text).Single() : null,
+            Primary = parse.GetValue(primary) is { } text ? ClusterJob.ParseGateways(text, "--primary") is [var one] ? one : throw new XaiException("--primary: give one host:port") : null,
             Redis = parse.GetValue(redis),
             AdvertisedAddress = parse.GetValue(address) is { } ip
                 ? (IPAddress.TryParse(ip, out var parsed) ? parsed : throw new XaiException($"--address: '{ip}' is not an IP address"))

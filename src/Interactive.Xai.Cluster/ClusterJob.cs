@@ -81,8 +81,8 @@ public static class ClusterJob
     /// </summary>
     public static int PartitionSeed(int jobSeed, int firstRow) => jobSeed;
 
-    /// <summary>Parses "host:port[,host:port...]", the gateways of the cluster's workers.</summary>
-    public static IPEndPoint[] ParseGateways(string address)
+    /// <summary>Parses "host:port[,host:port...]", the gateways of the cluster's workers; <paramref name="option"/> names the source in errors.</summary>
+    public static IPEndPoint[] ParseGateways(string address, string option = "--cluster")
     {
         ArgumentNullException.ThrowIfNull(address);
         var endpoints = new List<IPEndPoint>();
@@ -90,7 +90,7 @@ public static class ClusterJob
         {
             int colon = part.LastIndexOf(':');
             if (colon <= 0 || !int.TryParse(part.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
-                throw new XaiException($"--cluster: '{part}' is not host:port (for example localhost:30000)");
+                throw new XaiException($"{option}: '{part}' is not host:port (for example localhost:{(option == "--primary" ? 11111 : 30000)})");
             string host = part[..colon].Trim('[', ']');
             IPAddress? ip;
             if (!IPAddress.TryParse(host, out ip))
@@ -104,11 +104,11 @@ public static class ClusterJob
                 {
                     ip = null;
                 }
-                if (ip is null) throw new XaiException($"--cluster: host '{host}' not found");
+                if (ip is null) throw new XaiException($"{option}: host '{host}' not found");
             }
             endpoints.Add(new IPEndPoint(ip, port));
         }
-        if (endpoints.Count == 0) throw new XaiException("--cluster: give the workers' gateways as host:port[,host:port...]");
+        if (endpoints.Count == 0) throw new XaiException($"{option}: give host:port[,host:port...]");
         return [.. endpoints];
     }
 
@@ -327,7 +327,9 @@ public static class ClusterJob
                         Task<PartitionResult> call;
                         try
                         {
-                            call = grain.Explain(Work(index), cancel.Token);
+                            // WaitAsync: a call to a worker that died ends when the client gives up on it, not when
+                            // Orleans' response timeout (an hour, for long partitions) expires.
+                            call = grain.Explain(Work(index), cancel.Token).WaitAsync(cancel.Token);
                         }
                         finally
                         {
@@ -385,7 +387,17 @@ public static class ClusterJob
         var start = clock.Elapsed;
         while (true)
         {
-            var hosts = await management.GetHosts(onlyActive: true).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // The management grain may live on a worker that just died: give up on an answer after a few seconds
+            // (the caller keeps its last list and asks again; Orleans re-activates the grain on a live worker).
+            Dictionary<SiloAddress, SiloStatus> hosts;
+            try
+            {
+                hosts = await management.GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (wait && clock.Elapsed - start <= options.NoWorkerTimeout)
+            {
+                continue;
+            }
             var workers = hosts.Where(h => h.Value == SiloStatus.Active).Select(h => h.Key).OrderBy(s => s.ToString(), StringComparer.Ordinal).ToList();
             if (workers.Count > 0 || !wait) return workers;
             if (clock.Elapsed - start > options.NoWorkerTimeout) throw new XaiException("the cluster has no active worker");

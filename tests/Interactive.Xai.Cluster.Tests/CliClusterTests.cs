@@ -90,3 +90,41 @@ public class CliClusterTests
         }
     }
 }
+
+/// <summary>`xai worker`'s help and its bad options.</summary>
+public class WorkerCommandTests
+{
+    private static (int Code, string Output, string Error) Xai(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = Interactive.Xai.Cli.CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void Help_ListsTheWorkerAndFitsA100ColumnTerminal()
+    {
+        var root = Xai("--help");
+        Assert.Contains("worker", root.Output);
+        Assert.Contains("--cluster localhost:30000", root.Output);
+        foreach (var args in new[] { new[] { "--help" }, new[] { "worker", "--help" }, new[] { "explain", "--help" } })
+        {
+            var (code, output, _) = Xai(args);
+            Assert.Equal(0, code);
+            Assert.All(output.Split('\n'), line => Assert.True(line.TrimEnd('\r').Length <= 100, $"{line.Length} columns: {line}"));
+        }
+    }
+
+    [Theory]
+    [InlineData("--port", "0", "error: --port: 0 is not a port (1 to 65535)")]
+    [InlineData("--primary", "nowhere", "error: --primary: 'nowhere' is not host:port (for example localhost:11111)")]
+    [InlineData("--address", "x.y", "error: --address: 'x.y' is not an IP address")]
+    public void BadOption_OneErrorLine(string option, string value, string expected)
+    {
+        var (code, output, error) = Xai("worker", option, value);
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal(expected, error.Trim());
+    }
+}
