@@ -146,12 +146,17 @@ public static class CliApp
               xai inspect --model model.onnx --html graph.html
               xai inspect --model cnn.pt --input-shape 1,8,8 --json layers.json --html layers.html
               xai setup torch      (once, to enable .pt models in the installed tool)
+              xai worker --port 11111 --gateway-port 30000
+              xai worker --port 11112 --gateway-port 30001 --primary localhost:11111
+              xai explain --model /shared/model.onnx --data rows.csv --method kernel-shap
+                          --cluster localhost:30000,localhost:30001 --json shap.json
             """);
         root.Subcommands.Add(ExplainCommand.Create(output, error));
         root.Subcommands.Add(CounterfactualCommand.Create(output, error));
         root.Subcommands.Add(InspectCommand.Create(output));
         root.Subcommands.Add(DemoCommand.Create(output));
         root.Subcommands.Add(SetupCommand.Create(output, error));
+        root.Subcommands.Add(WorkerCommand.Create(output));
         int width = HelpWidth();
         foreach (var command in AllCommands(root))
             foreach (var option in command.Options)

@@ -56,13 +56,14 @@ internal static class ExplainCommand
         var quiet = QuietOption();
         var rowsOption = new Option<string?>("--rows") { Description = "The rows of --data to explain, for example 0-99,120 (default: all); the whole file stays the reference data." };
         var layer = new Option<string?>("--layer") { Description = "grad-cam: the convolutional layer of a .pt model (for example conv2)." };
+        var cluster = new Option<string?>("--cluster") { Description = "Run as a job on xai workers: their gateways as host:port[,host:port...] (kernel-shap and exact-shap; see xai worker --help)." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
         {
             model, data, method, background, backgroundSize, target, label, labels, feature, grid, gridPoints, edges, bins,
             samples, repeats, metric, seed, json, html, outputColumn, inputShape, steps, baseline, rule, noise, absolute,
             patch, stride, fill, perChannel, layer,
-            limeFeatures, noDiscretize, matchColumns, rowsOption, quiet, maxEvaluations, iceCurves,
+            limeFeatures, noDiscretize, matchColumns, rowsOption, quiet, maxEvaluations, iceCurves, cluster,
         };
         command.SetAction(parse =>
         {
@@ -106,6 +107,7 @@ internal static class ExplainCommand
                 Quiet = parse.GetValue(quiet),
                 MaxEvaluations = parse.GetValue(maxEvaluations),
                 IceCurves = parse.GetValue(iceCurves),
+                Cluster = parse.GetValue(cluster),
             };
             return Execute(request, output, error);
         });
@@ -202,7 +204,9 @@ internal static class ExplainCommand
             var progress = error is null ? null : ProgressReporter.For(error, request.Quiet);
             try
             {
-                explanation = new ExplanationRunner().Run(model, table, explanationRequest, inputs, progress);
+                explanation = request.Cluster is null
+                    ? new ExplanationRunner().Run(model, table, explanationRequest, inputs, progress)
+                    : ClusterExplain.Run(request, model, table, explanationRequest, inputs, error);
             }
             finally
             {
@@ -379,4 +383,7 @@ internal sealed record ExplainRequest
 
     /// <summary>--ice: per-row ICE curves in the JSON of pdp.</summary>
     public bool IceCurves { get; init; }
+
+    /// <summary>--cluster: the workers' gateways (host:port,...), or null to run in process.</summary>
+    public string? Cluster { get; init; }
 }

@@ -9,7 +9,8 @@
 // --occlusion, the occlusion benchmark on digit images (OcclusionBenchmark.cs); with --torch, the TorchSharp adapter and Grad-CAM (TorchBenchmark.cs); with --cache, the
 // notebook session cache (CacheBenchmark.cs), after the first-call figures (FirstCallBenchmark.cs: first call in a fresh
 // process, the same command repeated, new rows on the same model; --first-call prints only those); with --memory, the
-// peak resident memory of the built xai command per method at 1M rows x 10 features (MemoryBenchmark.cs).
+// peak resident memory of the built xai command per method at 1M rows x 10 features (MemoryBenchmark.cs); with --cluster, the Orleans cluster against the in-process run
+// (ClusterBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using Interactive.Xai;
@@ -59,6 +60,11 @@ if (args.Contains("--occlusion"))
 if (args.Contains("--ig"))
 {
     IntegratedGradientsBenchmark.Run(args);
+    return;
+}
+if (args.Contains("--cluster"))
+{
+    ClusterBenchmark.Run(args);
     return;
 }
 if (args.Contains("--tree-shap"))

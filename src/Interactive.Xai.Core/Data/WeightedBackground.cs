@@ -43,6 +43,22 @@ public sealed record WeightedBackground
     }
 
     /// <summary>
+    /// Rows with weights kept bit for bit as given (they must already sum to 1 within 1e-9): how a background travels to
+    /// another process (a cluster worker) and comes back the same object as the sender's, where
+    /// <see cref="FromWeightedRows"/> would renormalise and could change the last bit of a weight.
+    /// </summary>
+    public static WeightedBackground FromNormalizedWeights(FeatureTable rows, IReadOnlyList<double> weights)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(weights);
+        if (rows.RowCount == 0) throw new XaiException("the background has no rows");
+        if (weights.Count != rows.RowCount) throw new XaiException($"{weights.Count} weights for {rows.RowCount} background rows");
+        if (weights.Any(w => !(w >= 0) || double.IsInfinity(w)) || !(Math.Abs(weights.Sum() - 1) <= 1e-9))
+            throw new XaiException("normalised background weights must be finite, non-negative and sum to 1");
+        return new(rows, [.. weights]);
+    }
+
+    /// <summary>
     /// A weighted k-means summary of <paramref name="table"/> with at most <paramref name="clusters"/> rows,
     /// each weighted by its cluster's share of the data. Tables with no more rows than that are used whole.
     /// </summary>

@@ -1,0 +1,449 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Interactive.Xai.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
+
+namespace Interactive.Xai.Cluster;
+
+/// <summary>How a job is split and scheduled.</summary>
+public sealed record ClusterJobOptions
+{
+    /// <summary>Rows per partition; null: the rows split into about <see cref="PartitionsPerWorker"/> partitions per worker.</summary>
+    public int? RowsPerPartition { get; init; }
+
+    /// <summary>Partitions per worker when <see cref="RowsPerPartition"/> is not given (more: finer re-runs after a fault).</summary>
+    public int PartitionsPerWorker { get; init; } = 8;
+
+    /// <summary>Partitions sent to one worker at a time (2 keeps a worker busy while a result travels back).</summary>
+    public int InFlightPerWorker { get; init; } = 2;
+
+    /// <summary>Attempts per partition before the job fails.</summary>
+    public int MaxAttempts { get; init; } = 4;
+
+    /// <summary>How often the client checks which workers are alive (a partition on a worker that left is re-run).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long to wait for a worker to be active before the job fails.</summary>
+    public TimeSpan NoWorkerTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>Progress of a cluster job.</summary>
+/// <param name="PartitionsDone">Partitions finished.</param>
+/// <param name="Partitions">Partitions in all.</param>
+/// <param name="RowsDone">Rows finished.</param>
+/// <param name="Rows">Rows in all.</param>
+/// <param name="Workers">Workers now active.</param>
+/// <param name="Retries">Partitions re-run so far (after a worker left or failed).</param>
+/// <param name="Elapsed">Time since the job started.</param>
+public sealed record ClusterProgress(int PartitionsDone, int Partitions, long RowsDone, long Rows, int Workers, int Retries, TimeSpan Elapsed)
+{
+    /// <summary>Rows per second so far.</summary>
+    public double RowsPerSecond => Elapsed.TotalSeconds > 0 ? RowsDone / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Estimated time left at the rate so far (null before the first partition).</summary>
+    public TimeSpan? Remaining => RowsDone > 0 && RowsPerSecond > 0 ? TimeSpan.FromSeconds((Rows - RowsDone) / RowsPerSecond) : null;
+}
+
+/// <summary>
+/// Runs an explanation as a job on an Orleans cluster of `xai worker` silos: validates the request locally (the same
+/// one-line errors as an in-process run), resolves the background once, splits the rows into partitions of contiguous
+/// row ranges, keeps every active worker busy, re-runs the partitions of a worker that leaves (or fails) on another,
+/// and gathers the per-row results in row order. The result equals the in-process result bit for bit: each row's
+/// values depend only on the row, the background and the seed-determined coalition design, never on which rows share
+/// a partition.
+/// </summary>
+public static class ClusterJob
+{
+    /// <summary>The cluster id workers and clients use unless told otherwise.</summary>
+    public const string DefaultClusterId = "xai";
+
+    /// <summary>The service id workers and clients use unless told otherwise.</summary>
+    public const string DefaultServiceId = "xai";
+
+    /// <summary>Methods a cluster runs: per-row Shapley methods, whose rows are independent of one another.</summary>
+    public static IReadOnlyList<string> Methods { get; } = ["kernel-shap", "exact-shap"];
+
+    /// <summary>
+    /// The seed a partition's explainer runs with, from the job's seed and the partition's first row. Kernel SHAP's and
+    /// exact SHAP's only randomness is the coalition design (and the k-means background, resolved once by the client),
+    /// which must be the same for every row for the values to match an in-process run, so the partition seed is the
+    /// job seed whatever the first row: the in-process run is the one-partition case (first row 0).
+    /// </summary>
+    public static int PartitionSeed(int jobSeed, int firstRow) => jobSeed;
+
+    /// <summary>Parses "host:port[,host:port...]", the gateways of the cluster's workers; <paramref name="option"/> names the source in errors.</summary>
+    public static IPEndPoint[] ParseGateways(string address, string option = "--cluster")
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var endpoints = new List<IPEndPoint>();
+        foreach (var part in address.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            int colon = part.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(part.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+                throw new XaiException($"{option}: '{part}' is not host:port (for example localhost:{(option == "--primary" ? 11111 : 30000)})");
+            string host = part[..colon].Trim('[', ']');
+            IPAddress? ip;
+            if (!IPAddress.TryParse(host, out ip))
+            {
+                try
+                {
+                    var addresses = Dns.GetHostAddresses(host);
+                    ip = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+                }
+                catch (SocketException)
+                {
+                    ip = null;
+                }
+                if (ip is null) throw new XaiException($"{option}: host '{host}' not found");
+            }
+            endpoints.Add(new IPEndPoint(ip, port));
+        }
+        if (endpoints.Count == 0) throw new XaiException($"{option}: give host:port[,host:port...]");
+        return [.. endpoints];
+    }
+
+    /// <summary>
+    /// Connects a client to the workers at <paramref name="address"/>: "host:port[,host:port...]" (their gateways), or
+    /// "redis://CONNECTION" for workers started with a Redis membership table (xai worker --redis CONNECTION).
+    /// </summary>
+    public static async Task<IHost> ConnectAsync(string address, string clusterId = DefaultClusterId, string serviceId = DefaultServiceId,
+        CancellationToken cancellationToken = default)
+    {
+        const string RedisScheme = "redis://";
+        bool redis = address.StartsWith(RedisScheme, StringComparison.OrdinalIgnoreCase);
+        var gateways = redis ? [] : ParseGateways(address);
+        // Orleans' client keeps retrying a gateway that refuses connections for minutes; a plain TCP connect to each
+        // first says at once when no worker listens at all.
+        if (!redis && !await AnyListening(gateways, cancellationToken).ConfigureAwait(false))
+            throw new XaiException($"--cluster {address}: no worker answered (nothing listens there); start workers with xai worker");
+        var host = new HostBuilder()
+            .ConfigureLogging(logging => logging.ClearProviders())
+            .UseOrleansClient(client =>
+            {
+                // redis://CONNECTION: the workers' membership table in Redis lists the gateways; else the gateways themselves.
+                if (redis) client.UseRedisClustering(address[RedisScheme.Length..]);
+                else client.UseStaticClustering(gateways);
+                client.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = clusterId;
+                    o.ServiceId = serviceId;
+                });
+                // A partition may run for many minutes; lost workers are detected through membership, not timeouts.
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromHours(1));
+            })
+            .Build();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            await host.StartAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            throw new XaiException($"--cluster {address}: no worker answered ({OneLine(e.Message)}); start workers with xai worker");
+        }
+        return host;
+    }
+
+    private static async Task<bool> AnyListening(IPEndPoint[] gateways, CancellationToken cancellationToken)
+    {
+        foreach (var gateway in gateways)
+        {
+            using var socket = new Socket(gateway.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            try
+            {
+                await socket.ConnectAsync(gateway, timeout.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Runs the job on the cluster at <paramref name="address"/>, connecting and disconnecting around it.</summary>
+    public static AttributionExplanation Run(string address, string modelPath, IModel model, FeatureTable data, ExplanationRequest request,
+        ExplanationInputs? inputs = null, ModelFileOptions? modelFile = null, ClusterJobOptions? options = null,
+        IProgress<ClusterProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var job = Prepare(modelPath, model, data, request, inputs, modelFile);
+        return Task.Run(async () =>
+        {
+            using var host = await ConnectAsync(address, cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await RunAsync(host.Services.GetRequiredService<IClusterClient>(), job, data, options, progress, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }, CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Checks the request locally, as an in-process run would, and resolves what every partition shares (the model
+    /// file's identity and the weighted background). Bad input fails here, once, before anything is submitted.
+    /// </summary>
+    public static JobSpec Prepare(string modelPath, IModel model, FeatureTable data, ExplanationRequest request,
+        ExplanationInputs? inputs = null, ModelFileOptions? modelFile = null)
+    {
+        ArgumentNullException.ThrowIfNull(modelPath);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(request);
+        inputs ??= new ExplanationInputs();
+        if (!Methods.Contains(request.Method))
+            throw new XaiException($"--cluster runs {string.Join(" and ", Methods)}; run {request.Method} without --cluster");
+        model.EnsureAccepts(data, "the data");
+        OutputTarget.Parse(request.Target, model.OutputNames).Resolve(model);
+        var background = Background(model, inputs.Reference ?? data, inputs, request);
+        // The explainers check their options (samples, feature limits) when built; building one is cheap.
+        _ = request.Method == "kernel-shap"
+            ? (object)new KernelShapExplainer(model, background, new KernelShapOptions { Samples = request.Samples, Seed = request.Seed })
+            : new ExactShapleyExplainer(model, background, new ExactShapleyOptions { Seed = request.Seed });
+        var file = new FileInfo(Path.GetFullPath(modelPath));
+        if (!file.Exists) throw new XaiException($"{modelPath}: model file not found");
+        return new JobSpec
+        {
+            JobId = Guid.NewGuid().ToString("N"),
+            ModelPath = file.FullName,
+            ModelLength = file.Length,
+            ModelWriteTicks = file.LastWriteTimeUtc.Ticks,
+            OutputColumn = modelFile?.OutputColumn,
+            InputShape = modelFile?.InputShape?.ToArray(),
+            Method = request.Method,
+            Target = request.Target,
+            Samples = request.Samples,
+            Seed = request.Seed,
+            FeatureNames = [.. data.FeatureNames],
+            BackgroundValues = background.Rows.Values.ToArray(),
+            BackgroundWeights = [.. background.Weights],
+        };
+    }
+
+    // The background an in-process ExplanationRunner resolves for the same request and inputs (its rule, repeated here:
+    // a given weighted background; else a k-means summary of the reference data; else the given background rows,
+    // summarised when a size is asked for).
+    private static WeightedBackground Background(IModel model, FeatureTable reference, ExplanationInputs inputs, ExplanationRequest request)
+    {
+        if (request.BackgroundSize is < 1) throw new XaiException($"the background size must be at least 1, got {request.BackgroundSize}");
+        if (inputs.WeightedBackground is { } weighted)
+        {
+            model.EnsureAccepts(weighted.Rows, "the background");
+            return weighted;
+        }
+        if (inputs.Background is not { } background) return WeightedBackground.KMeans(reference, request.BackgroundSize ?? 10, request.Seed);
+        model.EnsureAccepts(background, "the background");
+        return request.BackgroundSize is { } k ? WeightedBackground.KMeans(background, k, request.Seed) : WeightedBackground.FromTable(background);
+    }
+
+    /// <summary>Runs a prepared job on a connected cluster and gathers the result in row order.</summary>
+    public static async Task<AttributionExplanation> RunAsync(IClusterClient client, JobSpec job, FeatureTable data,
+        ClusterJobOptions? options = null, IProgress<ClusterProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(data);
+        options ??= new ClusterJobOptions();
+        var clock = Stopwatch.StartNew();
+        var management = client.GetGrain<IManagementGrain>(0);
+        var workers = await ActiveWorkers(management, options, clock, cancellationToken).ConfigureAwait(false);
+
+        int n = data.RowCount, m = data.ColumnCount;
+        int size = options.RowsPerPartition ?? Math.Max(1, (int)Math.Ceiling(n / (double)Math.Max(1, workers.Count * options.PartitionsPerWorker)));
+        if (size < 1) throw new XaiException($"rows per partition must be at least 1, got {size}");
+        int partitions = n == 0 ? 0 : (n + size - 1) / size;
+        var results = new PartitionResult?[partitions];
+        var attempts = new int[partitions];
+        var pending = new LinkedList<int>(Enumerable.Range(0, partitions));
+        var running = new Dictionary<Task<PartitionResult>, Running>();
+        int done = 0, retries = 0;
+        long rowsDone = 0;
+        var lastRefresh = clock.Elapsed;
+        var noWorkerSince = workers.Count == 0 ? clock.Elapsed : (TimeSpan?)null;
+
+        PartitionWork Work(int index)
+        {
+            int first = index * size, count = Math.Min(size, n - first);
+            return new PartitionWork
+            {
+                Job = job,
+                Index = index,
+                FirstRow = first,
+                RowCount = count,
+                Values = data.Values.Slice(first * m, count * m).ToArray(),
+                Seed = PartitionSeed(job.Seed, first),
+            };
+        }
+
+        try
+        {
+            while (done < partitions)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (clock.Elapsed - lastRefresh >= options.PollInterval)
+                {
+                    lastRefresh = clock.Elapsed;
+                    try
+                    {
+                        workers = await ActiveWorkers(management, options, clock, cancellationToken, wait: false).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        // keep the last known list; the silo that answered may be the one that left
+                    }
+                    // Partitions on a worker that left the cluster: stop waiting for them (they are re-run below).
+                    foreach (var entry in running.Values)
+                        if (!workers.Contains(entry.Worker)) entry.Cancel.Cancel();
+                    if (workers.Count == 0) noWorkerSince ??= clock.Elapsed;
+                    else noWorkerSince = null;
+                    if (noWorkerSince is { } since && clock.Elapsed - since > options.NoWorkerTimeout)
+                        throw new XaiException($"no worker has been active for {options.NoWorkerTimeout.TotalSeconds:F0} s; {done} of {partitions} partitions done");
+                }
+                foreach (var worker in workers)
+                {
+                    while (pending.Count > 0 && running.Values.Count(r => r.Worker.Equals(worker)) < options.InFlightPerWorker)
+                    {
+                        int index = pending.First!.Value;
+                        pending.RemoveFirst();
+                        var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                        var grain = client.GetGrain<IPartitionGrain>($"{job.JobId}/{index}/{attempts[index]}");
+                        RequestContext.Set(IPlacementDirector.PlacementHintKey, worker);
+                        Task<PartitionResult> call;
+                        try
+                        {
+                            // WaitAsync: a call to a worker that died ends when the client gives up on it, not when
+                            // Orleans' response timeout (an hour, for long partitions) expires.
+                            call = grain.Explain(Work(index), cancel.Token).WaitAsync(cancel.Token);
+                        }
+                        finally
+                        {
+                            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+                        }
+                        running.Add(call, new Running(index, worker, cancel));
+                    }
+                }
+                var wait = Task.Delay(options.PollInterval, cancellationToken);
+                await Task.WhenAny(running.Keys.Append(wait)).ConfigureAwait(false);
+                foreach (var call in running.Keys.Where(t => t.IsCompleted).ToList())
+                {
+                    var entry = running[call];
+                    running.Remove(call);
+                    entry.Cancel.Dispose();
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (call.IsCompletedSuccessfully)
+                    {
+                        var result = call.Result;
+                        if (result.Error is not null) throw new XaiException(result.Error);
+                        results[entry.Index] = result;
+                        done++;
+                        rowsDone += Math.Min(size, n - entry.Index * size);
+                        progress?.Report(new ClusterProgress(done, partitions, rowsDone, n, workers.Count, retries, clock.Elapsed));
+                        continue;
+                    }
+                    // The worker left, the connection broke or the call was abandoned: run the partition again elsewhere.
+                    if (++attempts[entry.Index] >= options.MaxAttempts)
+                    {
+                        var error = call.Exception?.GetBaseException();
+                        throw new XaiException($"partition {entry.Index} (rows {entry.Index * size}-{Math.Min(n, (entry.Index + 1) * size) - 1}) failed {attempts[entry.Index]} times; last: {(error is null ? "cancelled" : OneLine(error.Message))}");
+                    }
+                    retries++;
+                    pending.AddFirst(entry.Index);
+                    // Ask the cluster again before placing it, so it does not go back to a worker that just left.
+                    lastRefresh = TimeSpan.MinValue / 2;
+                    workers = [.. workers.Where(w => !w.Equals(entry.Worker))];
+                }
+            }
+        }
+        finally
+        {
+            foreach (var entry in running.Values)
+            {
+                entry.Cancel.Cancel();
+                entry.Cancel.Dispose();
+            }
+        }
+        return Gather(job, data, results!, clock.Elapsed);
+    }
+
+    private static async Task<List<SiloAddress>> ActiveWorkers(IManagementGrain management, ClusterJobOptions options, Stopwatch clock,
+        CancellationToken cancellationToken, bool wait = true)
+    {
+        var start = clock.Elapsed;
+        while (true)
+        {
+            // The management grain may live on a worker that just died: give up on an answer after a few seconds
+            // (the caller keeps its last list and asks again; Orleans re-activates the grain on a live worker).
+            Dictionary<SiloAddress, SiloStatus> hosts;
+            try
+            {
+                hosts = await management.GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (wait && clock.Elapsed - start <= options.NoWorkerTimeout)
+            {
+                continue;
+            }
+            var workers = hosts.Where(h => h.Value == SiloStatus.Active).Select(h => h.Key).OrderBy(s => s.ToString(), StringComparer.Ordinal).ToList();
+            if (workers.Count > 0 || !wait) return workers;
+            if (clock.Elapsed - start > options.NoWorkerTimeout) throw new XaiException("the cluster has no active worker");
+            await Task.Delay(options.PollInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // The partitions' rows, concatenated in row order, as one explanation of the whole table.
+    private static AttributionExplanation Gather(JobSpec job, FeatureTable data, PartitionResult[] results, TimeSpan elapsed)
+    {
+        var first = results.Length > 0 ? results[0] : new PartitionResult();
+        static ImmutableArray<double> Concat(IEnumerable<double[]> parts)
+        {
+            var builder = ImmutableArray.CreateBuilder<double>(parts.Sum(p => p.Length));
+            foreach (var part in parts) builder.AddRange(part);
+            return builder.MoveToImmutable();
+        }
+        return new AttributionExplanation
+        {
+            Method = job.Method,
+            FeatureNames = data.FeatureNames,
+            OutputNames = [.. first.OutputNames],
+            Targets = [.. first.Targets],
+            Data = data,
+            Values = Concat(results.Select(r => r.Values)),
+            StandardErrors = results.Any(r => r.StandardErrors.Length > 0) ? Concat(results.Select(r => r.StandardErrors)) : [],
+            BaseValues = [.. first.BaseValues],
+            Predictions = Concat(results.Select(r => r.Predictions)),
+            AdditivityError = results.Length == 0 ? 0 : results.Max(r => r.AdditivityError),
+            Elapsed = elapsed,
+            ModelEvaluations = results.Sum(r => r.ModelEvaluations),
+            Details = first.Details.ToImmutableDictionary(),
+        };
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+
+    private sealed record Running(int Index, SiloAddress Worker, CancellationTokenSource Cancel);
+}
+
+/// <summary>How a worker loads the model file: the options the command line passes to <see cref="ModelFiles.Load(string, string?, IReadOnlyList{int}?)"/>.</summary>
+public sealed record ModelFileOptions
+{
+    /// <summary>ML.NET: the output column (null: the default).</summary>
+    public string? OutputColumn { get; init; }
+
+    /// <summary>The shape of one input (TorchScript needs it), or null.</summary>
+    public IReadOnlyList<int>? InputShape { get; init; }
+}
