@@ -4,6 +4,8 @@
 // Explainers are built once and warmed up, as a notebook or service uses them; the figures are the best of
 // several explain calls.
 // Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks [-- --rows 200 --repeat 5]
+// With --floor it prints issue 15's table instead (FloorBenchmark.cs): each case's CLI first call, warm call and engine
+// overhead as ratios to the model-evaluation floor, scaling in rows and workers.
 // With --charts it prints chart serialisation figures instead (ChartBenchmark.cs); with --tree-shap, the Tree SHAP
 // benchmark (TreeShapBenchmark.cs); with --ig, Integrated Gradients throughput (IntegratedGradientsBenchmark.cs); with
 // --occlusion, the occlusion benchmark on digit images (OcclusionBenchmark.cs); with --torch, the TorchSharp adapter and Grad-CAM (TorchBenchmark.cs); with --cache, the
@@ -14,6 +16,11 @@ using System.Globalization;
 using Interactive.Xai;
 using Interactive.Xai.Onnx;
 
+if (args.Contains("--floor"))
+{
+    FloorBenchmark.Run(args);
+    return;
+}
 if (args.Contains("--charts"))
 {
     Interactive.Xai.Benchmarks.ChartBenchmark.Run();
