@@ -9,7 +9,8 @@
 //    the floor;
 // then scaling in rows (100 .. 100,000, warm permutation importance and PDP) and 1 vs 2 workers on 10,000 rows.
 // Every figure is the median of --rounds rounds (default 5). The machine is shared: compare ratios, not seconds.
-// Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks -- --floor [--rounds 5] [--cli path/to/xai(.dll)]
+// Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks -- --floor [--rounds 5] [--cli path/to/xai(.dll)]...
+// (several --cli options compare builds, e.g. a ReadyToRun publish, row by row in the same run)
 // (the CLI defaults to src/Interactive.Xai.Cli/bin/Release/net10.0/xai.dll: build it first with
 //  dotnet build -c Release src/Interactive.Xai.Cli).
 using System.Diagnostics;
@@ -31,20 +32,20 @@ internal static class FloorBenchmark
     public static void Run(string[] args)
     {
         int rounds = 5;
-        string? cli = null;
+        var clis = new List<string>();
         for (int i = 0; i < args.Length - 1; i++)
         {
             if (args[i] == "--rounds") rounds = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-            if (args[i] == "--cli") cli = args[i + 1];
+            if (args[i] == "--cli") clis.Add(args[i + 1]);
         }
-        cli ??= DefaultCli();
+        if (clis.Count == 0) clis.Add(DefaultCli());
         var dir = Directory.CreateTempSubdirectory("xai-floor-").FullName;
         try
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Issue 15 benchmark: floor = raw model evaluations of the same row count, batches of {BatchSize}, {Workers} workers; medians of {rounds} rounds; {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
-            Console.WriteLine($"CLI: {cli}");
-            RunCases(dir, cli, rounds);
+            for (int c = 0; c < clis.Count; c++) Console.WriteLine($"CLI {(char)('A' + c)}: {clis[c]}");
+            RunCases(dir, clis, rounds);
             Scaling(dir, rounds);
         }
         finally
@@ -147,35 +148,48 @@ internal static class FloorBenchmark
 
     // ---- the table ------------------------------------------------------------------------------------------------
 
-    private static void RunCases(string dir, string cli, int rounds)
+    private static void RunCases(string dir, IReadOnlyList<string> clis, int rounds)
     {
         var cases = Cases(dir);
         Console.WriteLine();
-        Console.WriteLine("| case | evaluations | floor s | CLI first call s (x floor) | CLI wall s | start-up s | warm s (x floor) | engine-only s (x floor) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("CLI columns: elapsedSeconds from its JSON; wall time of the process; start-up = wall - elapsed; CPU = the xai process's user+system time;");
+        Console.WriteLine("JIT = methods the runtime compiled in it and the time that took (a startup hook reads them at exit). Warm and engine-only: in this process.");
+        Console.WriteLine("| case | CLI | evaluations | floor s | CLI elapsed s (x floor) | CLI wall s | start-up s | CLI CPU s | JIT methods | JIT s | warm s (x floor) | engine-only s (x floor) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var c in cases)
         {
-            var first = new List<(double Elapsed, double Wall, long Evaluations)>();
-            for (int r = 0; r < rounds; r++) first.Add(RunCli(cli, c, dir));
-            long evaluations = first[0].Evaluations;
+            var firstCalls = new List<List<CliRun>>();
+            for (int k = 0; k < clis.Count; k++) firstCalls.Add([]);
+            for (int r = 0; r < rounds; r++)
+                for (int k = 0; k < clis.Count; k++) firstCalls[k].Add(RunCli(clis[k], c, dir));  // interleaved: load changes hit every CLI alike
+            long evaluations = firstCalls[0][0].Evaluations;
             var (warm, engineOnly) = Warm(c, rounds);
             double floor = Median(Enumerable.Range(0, rounds).Select(_ => c.Torch ? TorchFloor(evaluations) : OnnxFloor(evaluations, Workers)));
-            double elapsed = Median(first.Select(f => f.Elapsed)), wall = Median(first.Select(f => f.Wall));
-            double startUp = Median(first.Select(f => f.Wall - f.Elapsed));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {c.Name} | {evaluations:N0} | {floor:F4} | {elapsed:F4} ({elapsed / floor:F1}x) | {wall:F3} | {startUp:F3} | {warm:F4} ({warm / floor:F2}x) | {(engineOnly is { } e ? $"{e:F4} ({e / floor:F2}x)" : "-")} |"));
+            for (int k = 0; k < clis.Count; k++)
+            {
+                var first = firstCalls[k];
+                double elapsed = Median(first.Select(f => f.Elapsed)), wall = Median(first.Select(f => f.Wall));
+                double startUp = Median(first.Select(f => f.Wall - f.Elapsed));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {c.Name} | {(char)('A' + k)} | {evaluations:N0} | {floor:F4} | {elapsed:F4} ({elapsed / floor:F1}x) | {wall:F3} | {startUp:F3} | {Median(first.Select(f => f.Cpu)):F3} | {Median(first.Select(f => (double)f.JitMethods)):F0} | {Median(first.Select(f => f.JitSeconds)):F3} | {warm:F4} ({warm / floor:F2}x) | {(engineOnly is { } e ? $"{e:F4} ({e / floor:F2}x)" : "-")} |"));
+            }
         }
     }
 
-    private static (double Elapsed, double Wall, long Evaluations) RunCli(string cli, Case c, string dir)
+    private sealed record CliRun(double Elapsed, double Wall, long Evaluations, long JitMethods, double JitSeconds, double Cpu);
+
+    private static CliRun RunCli(string cli, Case c, string dir)
     {
-        string json = Path.Combine(dir, "out.json");
+        string json = Path.Combine(dir, "out.json"), stats = Path.Combine(dir, "stats.txt");
+        File.Delete(stats);
         var start = cli.EndsWith(".dll", StringComparison.Ordinal)
             ? new ProcessStartInfo("dotnet") { ArgumentList = { cli } }
             : new ProcessStartInfo(cli);
         foreach (var a in (string[])["explain", "--model", c.Model, "--data", c.Data, .. c.Arguments, "--json", json, "--quiet"])
             start.ArgumentList.Add(a);
         start.RedirectStandardOutput = start.RedirectStandardError = true;
+        start.Environment["DOTNET_STARTUP_HOOKS"] = typeof(FloorBenchmark).Assembly.Location;
+        start.Environment["XAI_BENCH_STATS"] = stats;
         start.UseShellExecute = false;
         var stopwatch = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
@@ -185,7 +199,9 @@ internal static class FloorBenchmark
         double wall = stopwatch.Elapsed.TotalSeconds;
         if (process.ExitCode != 0) throw new InvalidOperationException($"xai exited with {process.ExitCode}: {stderr}{stdout.Result}");
         using var document = JsonDocument.Parse(File.ReadAllBytes(json));
-        return (document.RootElement.GetProperty("elapsedSeconds").GetDouble(), wall, document.RootElement.GetProperty("modelEvaluations").GetInt64());
+        var counts = File.Exists(stats) ? File.ReadAllText(stats).Split(' ') : ["-1", "NaN", "NaN"];
+        return new CliRun(document.RootElement.GetProperty("elapsedSeconds").GetDouble(), wall, document.RootElement.GetProperty("modelEvaluations").GetInt64(),
+            long.Parse(counts[0], CultureInfo.InvariantCulture), double.Parse(counts[1], CultureInfo.InvariantCulture), double.Parse(counts[2], CultureInfo.InvariantCulture));
     }
 
     private static (FeatureTable Data, ExplanationInputs Inputs) Inputs(Case c, IModel model)
