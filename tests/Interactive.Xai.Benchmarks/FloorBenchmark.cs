@@ -287,6 +287,56 @@ internal static class FloorBenchmark
         return stopwatch.Elapsed.TotalSeconds;
     }
 
+    /// <summary>In a fresh process (--floor-onnx-phases): what ONNX Runtime's first runs of a new session cost, per thread and per batch size.</summary>
+    public static void OnnxPhases()
+    {
+        var data = Datasets.Diabetes().Features;
+        var inputs = new float[BatchSize * 10];
+        for (int i = 0; i < BatchSize; i++) data.Row(i % data.RowCount).CopyTo(inputs.AsSpan(i * 10, 10));
+        var outputs = new float[BatchSize];
+        var stopwatch = Stopwatch.StartNew();
+        using var model = OnnxModel.Load(Model("mlp10.onnx"));
+        double load = stopwatch.Elapsed.TotalSeconds;
+        double Time(int rows)
+        {
+            var watch = Stopwatch.StartNew();
+            model.Predict(inputs.AsSpan(0, rows * 10), rows, outputs);
+            return watch.Elapsed.TotalSeconds;
+        }
+        double tiny = Time(1), tinyAgain = Time(1);
+        double first = Time(BatchSize), second = Time(BatchSize), third = Time(BatchSize);
+        double otherThread = 0;
+        var thread = new Thread(() => otherThread = Time(BatchSize));
+        thread.Start();
+        thread.Join();
+        double newSize = Time(1000), newSizeAgain = Time(1000);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ONNX Runtime in a fresh process: load {load:F4} s; Predict 1 row: first {tiny:F4} s, again {tinyAgain:F4} s; then 8,192 rows: first {first:F4} s, second {second:F4} s, third {third:F4} s, first on another thread {otherThread:F4} s; 1,000 rows first {newSize:F4} s, again {newSizeAgain:F4} s"));
+    }
+
+    /// <summary>Experiment (--floor-ort-options pattern arena): ONNX Runtime's first 8,192-row runs with memory pattern / CPU arena on or off.</summary>
+    public static void OrtOptions(bool pattern, bool arena)
+    {
+        var data = Datasets.Diabetes().Features;
+        var inputs = new float[BatchSize * 10];
+        for (int i = 0; i < BatchSize; i++) data.Row(i % data.RowCount).CopyTo(inputs.AsSpan(i * 10, 10));
+        var outputs = new float[BatchSize];
+        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, EnableMemoryPattern = pattern, EnableCpuMemArena = arena,
+            GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(Model("mlp10.onnx"), options);
+        var times = new List<double>();
+        foreach (int rows in (int[])[1, 1, BatchSize, BatchSize, BatchSize, BatchSize, 1000, 1000])
+        {
+            var watch = Stopwatch.StartNew();
+            using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(inputs, [rows, 10]);
+            using var output = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(outputs, [rows, 1]);
+            using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+            session.Run(run, [session.InputNames[0]], [input], [session.OutputNames[0]], [output]);
+            times.Add(watch.Elapsed.TotalSeconds);
+        }
+        Console.WriteLine($"pattern {pattern} arena {arena}: 1,1,8192x4,1000x2 rows: " + string.Join(" ", times.Select(t => t.ToString("F4", CultureInfo.InvariantCulture))));
+    }
+
     // ---- scaling --------------------------------------------------------------------------------------------------
 
     private static void Scaling(string dir, int rounds)

@@ -16,6 +16,16 @@ using System.Globalization;
 using Interactive.Xai;
 using Interactive.Xai.Onnx;
 
+if (args.Contains("--floor-ort-options"))
+{
+    FloorBenchmark.OrtOptions(args.Contains("pattern"), args.Contains("arena"));
+    return;
+}
+if (args.Contains("--floor-onnx-phases"))
+{
+    FloorBenchmark.OnnxPhases();
+    return;
+}
 if (args.Contains("--floor"))
 {
     FloorBenchmark.Run(args);
