@@ -16,6 +16,14 @@ using System.Globalization;
 using Interactive.Xai;
 using Interactive.Xai.Onnx;
 
+if (args.Contains("--floor-torch-load"))
+{
+    // In a fresh process: the time to load libtorch and pass the convolution check (from the cache or run).
+    var watch = System.Diagnostics.Stopwatch.StartNew();
+    Interactive.Xai.Torch.TorchRuntime.EnsureAvailable();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"EnsureAvailable {watch.Elapsed.TotalSeconds:F4} s, check from cache: {Interactive.Xai.Torch.TorchRuntime.ConvolutionCheck!.FromCache}"));
+    return;
+}
 if (args.Contains("--floor-ort-options"))
 {
     FloorBenchmark.OrtOptions(args.Contains("pattern"), args.Contains("arena"));
