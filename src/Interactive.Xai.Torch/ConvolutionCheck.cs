@@ -48,6 +48,20 @@ public sealed record ConvolutionCheck
     /// </summary>
     public string? CheckFailure { get; init; }
 
+    /// <summary>
+    /// True when this process did not run the check but took its passing result from the per-machine cache file (see
+    /// <see cref="CacheFileEnvironmentVariable"/>): the same check passed before on this CPU with the same libtorch
+    /// binary, TorchSharp version, ISA setting and thread count, and libtorch was not loaded before this library capped
+    /// oneDNN in this process. Only passing results are cached; a failing check runs (and turns oneDNN off) every time.
+    /// </summary>
+    public bool FromCache { get; init; }
+
+    /// <summary>
+    /// Set this environment variable to <c>always</c> to run the check in every process, ignoring and not writing the
+    /// cache (kept under $XDG_CACHE_HOME/interactive-xai, else ~/.cache/interactive-xai).
+    /// </summary>
+    public const string CacheFileEnvironmentVariable = "INTERACTIVE_XAI_CONVOLUTION_CHECK";
+
     /// <summary>The oneDNN ISA level set on AVX-512 CPUs: the highest level without AVX-512 (AVX2 with VNNI and its 2023 extensions).</summary>
     public const string SafeIsa = "AVX2_VNNI_2";
 
@@ -58,7 +72,7 @@ public sealed record ConvolutionCheck
 /// <summary>The native side of <see cref="ConvolutionCheck"/>: the ISA cap through libc's environment, the check and the oneDNN switch.</summary>
 internal static class OneDnnGuard
 {
-    private static bool _capDecided;
+    private static bool _capDecided, _libTorchLoadedBefore;
     private static string? _cap, _userIsa;
 
     // The check: Conv2d(1 -> 8, 3x3, padding 1) on 64 8x8 images (8 output channels: not a multiple of 16).
@@ -77,6 +91,7 @@ internal static class OneDnnGuard
     {
         if (_capDecided) return;
         _capDecided = true;
+        _libTorchLoadedBefore = LibTorchIsLoaded();
         if (!OperatingSystem.IsLinux() || !LibC.Available) return;
         string? oneDnn = LibC.GetEnv("ONEDNN_MAX_CPU_ISA"), dnnl = LibC.GetEnv("DNNL_MAX_CPU_ISA");
         _userIsa = string.IsNullOrEmpty(oneDnn) ? (string.IsNullOrEmpty(dnnl) ? null : dnnl) : oneDnn;
@@ -117,6 +132,131 @@ internal static class OneDnnGuard
             }
             return new ConvolutionCheck { IsaCap = _cap, UserIsa = _userIsa, RelativeError = double.NaN, CheckFailure = reason, Notice = notice };
         }
+    }
+
+    /// <summary>Whether libtorch_cpu.so is mapped into this process (Linux; false elsewhere or when that cannot be read).</summary>
+    internal static bool LibTorchIsLoaded()
+    {
+        try
+        {
+            return OperatingSystem.IsLinux() && File.Exists("/proc/self/maps") &&
+                   File.ReadLines("/proc/self/maps").Any(l => l.Contains("/libtorch_cpu.so", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The folder of the cache file: $XDG_CACHE_HOME/interactive-xai, else ~/.cache/interactive-xai.</summary>
+    internal static string? CacheDirectory { get; } = DefaultCacheDirectory();
+
+    private static string? DefaultCacheDirectory()
+    {
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg)) return Path.Combine(xdg, "interactive-xai");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".cache", "interactive-xai");
+    }
+
+    // Bump when the check's data, shape or tolerance changes: older cache files then no longer match.
+    private const string CheckVersion = "conv2d-1x8x3-b64-v1";
+
+    /// <summary>
+    /// What a cached result is valid for: the check's version, the CPU (model name and flags from /proc/cpuinfo), the
+    /// loaded libtorch_cpu.so (path, size, modification time), TorchSharp's version, the user's ISA level, the cap and
+    /// libtorch's thread count. Null (no caching) when libtorch was loaded before the cap, when
+    /// <see cref="ConvolutionCheck.CacheFileEnvironmentVariable"/> is <c>always</c>, off Linux, or when any part cannot be read.
+    /// </summary>
+    internal static string? CacheKey()
+    {
+        try
+        {
+            if (_libTorchLoadedBefore || !OperatingSystem.IsLinux()) return null;
+            if (string.Equals(Environment.GetEnvironmentVariable(ConvolutionCheck.CacheFileEnvironmentVariable), "always", StringComparison.OrdinalIgnoreCase)) return null;
+            if (!File.Exists("/proc/cpuinfo") || !File.Exists("/proc/self/maps")) return null;
+            var cpuInfo = File.ReadLines("/proc/cpuinfo").TakeWhile(l => l.Length > 0).ToArray();
+            string? model = cpuInfo.FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            string? flags = cpuInfo.FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal));
+            var library = File.ReadLines("/proc/self/maps").Select(l => l.IndexOf('/', StringComparison.Ordinal) is var i and >= 0 ? l[i..] : "")
+                .FirstOrDefault(p => p.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal));
+            if (model is null || flags is null || library is null || !File.Exists(library)) return null;
+            var file = new FileInfo(library);
+            return string.Join("\n",
+                CheckVersion, model, flags, $"{file.FullName} {file.Length} {file.LastWriteTimeUtc.Ticks}",
+                "TorchSharp " + typeof(torch).Assembly.GetName().Version, "user ISA " + (_userIsa ?? "-"), "cap " + (_cap ?? "-"),
+                "threads " + torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string? CachePath(string key, string? directory)
+    {
+        directory ??= CacheDirectory;
+        if (directory is null) return null;
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..16].ToLowerInvariant();
+        return Path.Combine(directory, $"convolution-check-{hash}.txt");
+    }
+
+    /// <summary>The cached passing relative error for <paramref name="key"/>, or null (no file, another key, unreadable, not a pass).</summary>
+    internal static double? ReadCache(string key, string? directory = null)
+    {
+        try
+        {
+            var path = CachePath(key, directory);
+            if (path is null || !File.Exists(path)) return null;
+            var text = File.ReadAllText(path);
+            int split = text.LastIndexOf('\n');
+            if (split < 0 || text[..split] != key) return null;
+            return double.TryParse(text[(split + 1)..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var error)
+                   && error >= 0 && error <= ConvolutionCheck.Tolerance ? error : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records a passing check for <paramref name="key"/> (written whole, then renamed); failures to write are ignored.</summary>
+    internal static void WriteCache(string key, double relativeError, string? directory = null)
+    {
+        if (!(relativeError >= 0 && relativeError <= ConvolutionCheck.Tolerance)) return;
+        try
+        {
+            var path = CachePath(key, directory);
+            if (path is null) return;
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var partial = path + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".tmp";
+            File.WriteAllText(partial, key + "\n" + relativeError.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+            File.Move(partial, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No cache: the next process runs the check again.
+        }
+    }
+
+    /// <summary>
+    /// The load-time check, from the per-machine cache when this exact configuration passed before (see
+    /// <see cref="ConvolutionCheck.FromCache"/>), else <see cref="RunGuarded"/>, recording a pass. Never throws; call
+    /// with the runtime's lock held.
+    /// </summary>
+    internal static ConvolutionCheck RunCachedOrGuarded(Func<ConvolutionCheck>? check = null, string? directory = null)
+    {
+        var key = CacheKey();
+        if (key is not null && ReadCache(key, directory) is { } cached)
+            return new ConvolutionCheck { IsaCap = _cap, UserIsa = _userIsa, RelativeError = cached, FromCache = true };
+        var result = RunGuarded(check);
+        if (key is not null && result is { CheckFailure: null, OneDnnDisabled: false, RelativeError: <= ConvolutionCheck.Tolerance })
+            WriteCache(key, result.RelativeError, directory);
+        return result;
     }
 
     /// <summary>The one stderr line when the check itself could not run.</summary>

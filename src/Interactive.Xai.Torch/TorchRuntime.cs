@@ -42,7 +42,9 @@ public static class TorchRuntime
     /// load. Before the load, on CPUs with AVX-512, it caps libtorch's oneDNN at <see cref="Torch.ConvolutionCheck.SafeIsa"/>
     /// (unless ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA is set); after it, it checks a small convolution input gradient
     /// against a float64 reference and turns oneDNN off when that is wrong, saying so once on stderr
-    /// (<see cref="ConvolutionCheck"/>).
+    /// (<see cref="ConvolutionCheck"/>). A pass is cached per machine (CPU, libtorch binary, ISA setting, thread count),
+    /// so later processes skip the check unless libtorch was loaded before this library (see
+    /// <see cref="Torch.ConvolutionCheck.FromCache"/>).
     /// </summary>
     /// <exception cref="XaiException">The native libraries do not load; the message names the file, the cause and the fix.</exception>
     public static void EnsureAvailable()
@@ -69,7 +71,7 @@ public static class TorchRuntime
             {
                 Console.SetOut(stdout);
             }
-            Volatile.Write(ref _convolutionCheck, OneDnnGuard.RunGuarded());  // never throws: a failing check is reported, not fatal
+            Volatile.Write(ref _convolutionCheck, OneDnnGuard.RunCachedOrGuarded());  // never throws: a failing check is reported, not fatal; a pass is cached per machine
             Volatile.Write(ref _available, true);
         }
     }

@@ -4,6 +4,8 @@
 // Explainers are built once and warmed up, as a notebook or service uses them; the figures are the best of
 // several explain calls.
 // Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks [-- --rows 200 --repeat 5]
+// With --floor it prints issue 15's table instead (FloorBenchmark.cs): each case's CLI first call, warm call and engine
+// overhead as ratios to the model-evaluation floor, scaling in rows and workers.
 // With --charts it prints chart serialisation figures instead (ChartBenchmark.cs); with --tree-shap, the Tree SHAP
 // benchmark (TreeShapBenchmark.cs); with --ig, Integrated Gradients throughput (IntegratedGradientsBenchmark.cs); with
 // --occlusion, the occlusion benchmark on digit images (OcclusionBenchmark.cs); with --torch, the TorchSharp adapter and Grad-CAM (TorchBenchmark.cs); with --cache, the
@@ -19,6 +21,29 @@ using Interactive.Xai.Onnx;
 if (args.Contains("--memory"))
 {
     MemoryBenchmark.Run(args);
+    return;
+}
+if (args.Contains("--floor-torch-load"))
+{
+    // In a fresh process: the time to load libtorch and pass the convolution check (from the cache or run).
+    var watch = System.Diagnostics.Stopwatch.StartNew();
+    Interactive.Xai.Torch.TorchRuntime.EnsureAvailable();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"EnsureAvailable {watch.Elapsed.TotalSeconds:F4} s, check from cache: {Interactive.Xai.Torch.TorchRuntime.ConvolutionCheck!.FromCache}"));
+    return;
+}
+if (args.Contains("--floor-ort-options"))
+{
+    FloorBenchmark.OrtOptions(args.Contains("pattern"), args.Contains("arena"));
+    return;
+}
+if (args.Contains("--floor-onnx-phases"))
+{
+    FloorBenchmark.OnnxPhases();
+    return;
+}
+if (args.Contains("--floor"))
+{
+    FloorBenchmark.Run(args);
     return;
 }
 if (args.Contains("--charts"))

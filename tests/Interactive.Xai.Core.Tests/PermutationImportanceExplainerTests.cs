@@ -105,4 +105,47 @@ public class PermutationImportanceExplainerTests
         for (int j = 0; j < 3; j++) Assert.Equal(a.Values[j].ToArray(), b.Values[j].ToArray());
         Assert.Equal(100 * (1 + 3 * 5), a.ModelEvaluations);
     }
+
+    [Fact]
+    public void EachRepeatIsItsOwnSeededShuffle_IdenticalForOneOrTwoWorkersAndAnyBatchSize()
+    {
+        float[] w = [1f, -2f, 0.5f, 0f];
+        var (data, labels) = LinearData(257, w, seed: 11);
+        var model = DelegateModel.Linear(w);
+        var options = new PermutationImportanceOptions { Repeats = 7, Seed = 5 };
+        var reference = new PermutationImportanceExplainer(model, options with { MaxDegreeOfParallelism = 1 }).Explain(data, labels);
+        foreach (var variant in new[]
+        {
+            options with { MaxDegreeOfParallelism = 2 },
+            options with { MaxDegreeOfParallelism = 2, BatchSize = 100 },
+            options with { MaxDegreeOfParallelism = 1, BatchSize = 1 },
+            options with { MaxDegreeOfParallelism = 2, BatchSize = 33, MaxEvaluationsPerBlock = 600 },
+        })
+        {
+            var result = new PermutationImportanceExplainer(model, variant).Explain(data, labels);
+            for (int j = 0; j < w.Length; j++) Assert.Equal(reference.Values[j].ToArray(), result.Values[j].ToArray());
+        }
+        // Independently: repeat r of feature j is the MSE after shuffling column j with the stream (seed, j, r), minus the baseline MSE.
+        double Mse(Func<int, int, float> value)
+        {
+            double sum = 0;
+            for (int r = 0; r < data.RowCount; r++)
+            {
+                double y = 0;
+                for (int c = 0; c < w.Length; c++) y += w[c] * value(r, c);
+                float prediction = (float)y;
+                sum += (prediction - labels[r]) * (double)(prediction - labels[r]);
+            }
+            return sum / data.RowCount;
+        }
+        double baseline = Mse((r, c) => data[r, c]);
+        for (int j = 0; j < w.Length; j++)
+            for (int repeat = 0; repeat < 7; repeat++)
+            {
+                var permutation = Numerics.Statistics.Permutation(data.RowCount, new Random(Numerics.Statistics.DeriveSeed(5, j, repeat)));
+                double expected = Mse((r, c) => c == j ? data[permutation[r], c] : data[r, c]) - baseline;
+                Assert.Equal(expected, reference.Values[j][repeat], 1e-4 * Math.Max(1, Math.Abs(expected)));
+            }
+        Assert.All(reference.Values[3], v => Assert.Equal(0.0, v));
+    }
 }

@@ -145,3 +145,108 @@ public class ConvolutionCheckTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(!TorchRuntime.ConvolutionCheck!.OneDnnDisabled, OneDnnSwitch.IsEnabled());
     }
 }
+
+/// <summary>The per-machine cache of a passing convolution check (<see cref="ConvolutionCheck.FromCache"/>).</summary>
+public class ConvolutionCheckCacheTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("xai-conv-cache-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void OnlyAPassingResultIsStoredAndItIsReadBackOnlyForTheSameKey()
+    {
+        Assert.Null(OneDnnGuard.ReadCache("key", _directory));
+        OneDnnGuard.WriteCache("key", 0.5, _directory);  // a failure is never cached
+        OneDnnGuard.WriteCache("key", double.NaN, _directory);
+        Assert.Null(OneDnnGuard.ReadCache("key", _directory));
+        OneDnnGuard.WriteCache("key", 1.25e-7, _directory);
+        Assert.Equal(1.25e-7, OneDnnGuard.ReadCache("key", _directory));
+        Assert.Null(OneDnnGuard.ReadCache("other key", _directory));
+        // A damaged file, or one edited to claim a failing error passes, is not trusted.
+        var file = Assert.Single(Directory.GetFiles(_directory));
+        File.WriteAllText(file, "key\n0.5");
+        Assert.Null(OneDnnGuard.ReadCache("key", _directory));
+        File.WriteAllText(file, "key\n");
+        Assert.Null(OneDnnGuard.ReadCache("key", _directory));
+        File.WriteAllText(file, "another key\n1e-7");
+        Assert.Null(OneDnnGuard.ReadCache("key", _directory));
+    }
+
+    [Fact]
+    public void APassIsRunOnceAndThenServedFromTheCacheWhileAFailureRunsEveryTime()
+    {
+        TorchRuntime.EnsureAvailable();
+        if (OneDnnGuard.CacheKey() is null) return;  // not Linux, or the user asked for the check every time
+        int runs = 0;
+        var pass = new ConvolutionCheck { RelativeError = 2e-7, IsaCap = TorchRuntime.ConvolutionCheck!.IsaCap, UserIsa = TorchRuntime.ConvolutionCheck.UserIsa };
+        var first = OneDnnGuard.RunCachedOrGuarded(() => { runs++; return pass; }, _directory);
+        Assert.Same(pass, first);
+        var second = OneDnnGuard.RunCachedOrGuarded(() => { runs++; return pass; }, _directory);
+        Assert.Equal(1, runs);
+        Assert.True(second.FromCache);
+        Assert.Equal(2e-7, second.RelativeError);
+        Assert.Equal(pass.IsaCap, second.IsaCap);
+        Assert.Equal(pass.UserIsa, second.UserIsa);
+        Assert.Null(second.Notice);
+
+        var failing = Directory.CreateTempSubdirectory("xai-conv-cache-fail-").FullName;
+        try
+        {
+            var fail = new ConvolutionCheck { RelativeError = 0.8, OneDnnDisabled = true, RelativeErrorAfterFallback = 1e-7, Notice = "n" };
+            var broken = new ConvolutionCheck { RelativeError = double.NaN, CheckFailure = "x" };
+            for (int i = 0; i < 2; i++)
+            {
+                Assert.Same(fail, OneDnnGuard.RunCachedOrGuarded(() => fail, failing));
+                Assert.Same(broken, OneDnnGuard.RunCachedOrGuarded(() => broken, failing));
+            }
+            Assert.Empty(Directory.GetFiles(failing));
+        }
+        finally
+        {
+            Directory.Delete(failing, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TheKeyNamesTheCpuTheLoadedLibtorchTheIsaSettingAndTheThreadCountAndChangesWithThem()
+    {
+        TorchRuntime.EnsureAvailable();
+        var key = OneDnnGuard.CacheKey();
+        if (key is null) return;
+        Assert.Contains("model name", key);
+        Assert.Contains("flags", key);
+        Assert.Contains("/libtorch_cpu.so ", key);
+        Assert.Contains("TorchSharp ", key);
+        Assert.Contains("cap " + (TorchRuntime.ConvolutionCheck!.IsaCap ?? "-"), key);
+        Assert.Contains("user ISA " + (TorchRuntime.ConvolutionCheck.UserIsa ?? "-"), key);
+        int threads = TorchSharp.torch.get_num_threads();
+        try
+        {
+            TorchSharp.torch.set_num_threads(threads == 1 ? 2 : 1);
+            Assert.NotEqual(key, OneDnnGuard.CacheKey());
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
+        Assert.Equal(key, OneDnnGuard.CacheKey());
+        var previous = Environment.GetEnvironmentVariable(ConvolutionCheck.CacheFileEnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(ConvolutionCheck.CacheFileEnvironmentVariable, "always");
+            Assert.Null(OneDnnGuard.CacheKey());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(ConvolutionCheck.CacheFileEnvironmentVariable, previous);
+        }
+    }
+
+    [Fact]
+    public void LibtorchIsSeenInTheProcessOnceLoaded()
+    {
+        TorchRuntime.EnsureAvailable();
+        if (OperatingSystem.IsLinux()) Assert.True(OneDnnGuard.LibTorchIsLoaded());
+    }
+}

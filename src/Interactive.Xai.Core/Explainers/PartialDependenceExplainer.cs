@@ -121,8 +121,9 @@ public sealed class PartialDependenceExplainer
             Feature = data.FeatureNames[feature],
             FeatureIndex = feature,
             Grid = grid.ToImmutableArray(),
-            IceValues = ImmutableArray.Create(ice),
-            AverageValues = ImmutableArray.Create(average),
+            // The local arrays become the result's without a copy (n x grid values: 16 MB at 100,000 rows x 20 points).
+            IceValues = System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(ice),
+            AverageValues = System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(average),
             FeatureValues = data.Column(feature).Select(v => (double)v).ToImmutableArray(),
             Elapsed = stopwatch.Elapsed,
             ModelEvaluations = evaluator.Evaluations,

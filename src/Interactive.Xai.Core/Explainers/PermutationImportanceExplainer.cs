@@ -86,12 +86,14 @@ public sealed class PermutationImportanceExplainer
         for (int startJob = 0; startJob < jobs; startJob += jobsPerBlock)
         {
             int blockJobs = Math.Min(jobsPerBlock, jobs - startJob);
+            // Each job's permutation comes from its own seeded stream, so drawing them in parallel changes nothing.
             var permutations = new int[blockJobs][];
-            for (int i = 0; i < blockJobs; i++)
+            int start = startJob;
+            Parallel.For(0, blockJobs, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 }, i =>
             {
-                int job = startJob + i;
+                int job = start + i;
                 permutations[i] = Statistics.Permutation(n, new Random(Statistics.DeriveSeed(_options.Seed, job / repeats, job % repeats)));
-            }
+            });
             var outputs = evaluator.Evaluate((long)blockJobs * n, (first, count, dest) =>
             {
                 var values = data.Values;
