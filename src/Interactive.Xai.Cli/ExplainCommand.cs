@@ -7,7 +7,7 @@ namespace Interactive.Xai.Cli;
 /// <summary>`xai explain`: one method, one model, one data file; JSON and/or an HTML report.</summary>
 internal static class ExplainCommand
 {
-    private static readonly string[] Methods = [.. ExplanationRequest.Methods, .. ExplanationRequest.TorchMethods];
+    private static readonly string[] Methods = [.. ExplanationRequest.Methods, .. ExplanationRequest.TorchMethods, .. ModelViewRunner.Methods];
 
     private static readonly string[] Metrics = [.. ExplanationRequest.MetricNames];
 
@@ -62,6 +62,8 @@ internal static class ExplainCommand
             patch, stride, fill, perChannel, layer,
             limeFeatures, noDiscretize, matchColumns, rowsOption, quiet,
         };
+        var views = ModelViewOptions.Create();
+        views.AddTo(command);
         command.SetAction(parse =>
         {
             var request = new ExplainRequest
@@ -102,6 +104,7 @@ internal static class ExplainCommand
                 MatchColumns = ParseMatching(parse.GetValue(matchColumns)),
                 Rows = parse.GetValue(rowsOption),
                 Quiet = parse.GetValue(quiet),
+                ModelView = views.Read(parse),
             };
             return Execute(request, output, error);
         });
@@ -127,7 +130,7 @@ internal static class ExplainCommand
         if (table is null) (table, labelValues) = ReadData(request);
         table = ExplanationRunner.MatchModelColumns(table, model, request.Data, request.MatchColumns);
         FeatureTable? background = null;
-        if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap" or "lime")
+        if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap" or "lime" or ModelViewRunner.Force)
         {
             background = CsvTableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
@@ -185,6 +188,8 @@ internal static class ExplainCommand
             table = table.SelectRows(picked);
             if (labelValues is not null) labelValues = picked.Select(i => labelValues[i]).ToArray();
         }
+        if (ModelViewRunner.Methods.Contains(request.Method))
+            return ModelViewCommand.Execute(request, model, table, reference, background, explanationRequest, files, output, error);
         var inputs = request.Method == "lime"
             ? new ExplanationInputs { Reference = background ?? reference, Labels = labelValues }
             : new ExplanationInputs { Reference = reference, Background = background, Labels = labelValues, BaselineRows = baselineRows };
@@ -363,4 +368,7 @@ internal sealed record ExplainRequest
 
     /// <summary>--match-columns: by name or by position.</summary>
     public ColumnMatching MatchColumns { get; init; }
+
+    /// <summary>--depth, --order, --shap: the model views' options.</summary>
+    public ModelViewArguments ModelView { get; init; } = new();
 }
