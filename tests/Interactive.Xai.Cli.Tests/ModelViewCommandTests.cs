@@ -85,4 +85,26 @@ public class ModelViewCommandTests
         Assert.NotEqual(0, code);
         Assert.Contains("name one output", error);
     }
+
+    [Fact]
+    public void Inspect_shows_a_tree_models_gain_importance_with_data_and_says_what_it_needs_without()
+    {
+        using var folder = new TempFolder();
+        var diabetes = Datasets.Diabetes();
+        var text = new StringBuilder(string.Join(',', diabetes.Features.FeatureNames) + ",target\n");
+        for (int r = 0; r < diabetes.Features.RowCount; r++)
+            text.Append(string.Join(',', diabetes.Features.Row(r).ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))).Append(',')
+                .Append(diabetes.Labels[r].ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        string data = folder.File("diabetes.csv", text.ToString()), html = folder.File("inspect.html");
+        var (code, output, error) = CliRunner.Run("inspect", "--model", CliRunner.ModelPath("diabetes_fasttree.zip"));
+        Assert.True(code == 0, error);
+        Assert.Contains("gain importance needs --data", output);
+        (code, output, error) = CliRunner.Run("inspect", "--model", CliRunner.ModelPath("diabetes_fasttree.zip"), "--data", data, "--html", html);
+        Assert.True(code == 0, error);
+        Assert.Contains("largest share of split gain: ", output);
+        Assert.Contains("share of total gain", File.ReadAllText(html));
+        (code, _, error) = CliRunner.Run("inspect", "--model", CliRunner.ModelPath("linear4.onnx"), "--data", data);
+        Assert.NotEqual(0, code);
+        Assert.Contains("only for tree-ensemble models", error);
+    }
 }
