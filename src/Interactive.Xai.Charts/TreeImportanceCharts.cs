@@ -26,7 +26,7 @@ public static class TreeImportanceCharts
             ("marker", Figure.Object(("color", ChartTheme.Palette[2]))), ("xaxis", "x2"), ("yaxis", "y"));
         var layout = Figure.Layout(
             ("title", Figure.Title($"Feature importance over {importance.TreeCount} trees: share of split gain and number of splits" +
-                $"<br><sub>gain = cover-weighted squared-error reduction of each split, covers from the {importance.CoverSource}</sub>")),
+                $"<br><sub>gain: cover-weighted squared-error drop of each split; covers from the {importance.CoverSource}</sub>")),
             ("xaxis", Figure.Axis("share of total gain", ("domain", new[] { 0.0, 0.47 }), ("rangemode", "tozero"), ("tickformat", ".0%"))),
             ("xaxis2", Figure.Axis("number of splits", ("domain", new[] { 0.55, 1.0 }), ("rangemode", "tozero"), ("anchor", "y"),
                 ("dtick", importance.SplitCounts.DefaultIfEmpty(0).Max() <= 8 ? 1 : null))),
