@@ -7,7 +7,7 @@ namespace Interactive.Xai.Cli;
 /// <summary>`xai explain`: one method, one model, one data file; JSON and/or an HTML report.</summary>
 internal static class ExplainCommand
 {
-    private static readonly string[] Methods = [.. ExplanationRequest.Methods, .. ExplanationRequest.TorchMethods];
+    private static readonly string[] Methods = [.. ExplanationRequest.Methods, .. ExplanationRequest.TorchMethods, .. ModelViewRunner.Methods];
 
     private static readonly string[] Metrics = [.. ExplanationRequest.MetricNames];
 
@@ -65,6 +65,8 @@ internal static class ExplainCommand
             patch, stride, fill, perChannel, layer,
             limeFeatures, noDiscretize, matchColumns, rowsOption, quiet, maxEvaluations, iceCurves, cluster,
         };
+        var views = ModelViewOptions.Create();
+        views.AddTo(command);
         command.SetAction(parse =>
         {
             var request = new ExplainRequest
@@ -108,6 +110,7 @@ internal static class ExplainCommand
                 MaxEvaluations = parse.GetValue(maxEvaluations),
                 IceCurves = parse.GetValue(iceCurves),
                 Cluster = parse.GetValue(cluster),
+                ModelView = views.Read(parse),
             };
             return Execute(request, output, error);
         });
@@ -135,7 +138,7 @@ internal static class ExplainCommand
         if (table is null) (table, labelValues) = ReadData(request);
         table = ExplanationRunner.MatchModelColumns(table, model, request.Data, request.MatchColumns);
         FeatureTable? background = null;
-        if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap" or "lime")
+        if (request.Background is not null && request.Method is "exact-shap" or "kernel-shap" or "tree-shap" or "lime" or ModelViewRunner.Force)
         {
             background = TableReader.Read(request.Background);
             if (request.Label is not null && background.FeatureNames.Contains(request.Label)) background = background.SplitColumn(request.Label).Features;
@@ -194,7 +197,13 @@ internal static class ExplainCommand
             if (labelValues is not null) labelValues = picked.Select(i => labelValues[i]).ToArray();
         }
         long backgroundRows = request.BackgroundSize ?? (background is null ? Math.Min(10, (reference ?? table).RowCount) : background.RowCount);
-        RunLimits.CheckEvaluations(request, table.RowCount, model.FeatureCount, backgroundRows, request.MaxEvaluations);
+        // A force plot costs what its SHAP method costs; the limit is checked on that method.
+        var limited = request.Method == ModelViewRunner.Force
+            ? request with { Method = request.ModelView.Shap ?? ModelViewRunner.DefaultShapMethod(model) }
+            : request;
+        RunLimits.CheckEvaluations(limited, table.RowCount, model.FeatureCount, backgroundRows, request.MaxEvaluations);
+        if (ModelViewRunner.Methods.Contains(request.Method))
+            return ModelViewCommand.Execute(request, model, table, reference, background, explanationRequest, files, output, error);
         var inputs = request.Method == "lime"
             ? new ExplanationInputs { Reference = background ?? reference, Labels = labelValues }
             : new ExplanationInputs { Reference = reference, Background = background, Labels = labelValues, BaselineRows = baselineRows };
@@ -386,4 +395,7 @@ internal sealed record ExplainRequest
 
     /// <summary>--cluster: the workers' gateways (host:port,...), or null to run in process.</summary>
     public string? Cluster { get; init; }
+
+    /// <summary>--depth, --order, --shap: the model views' options.</summary>
+    public ModelViewArguments ModelView { get; init; } = new();
 }

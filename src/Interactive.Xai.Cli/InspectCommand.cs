@@ -14,17 +14,22 @@ internal static class InspectCommand
         var inputShape = new Option<string?>("--input-shape") { Description = "For .pt models: the shape of one input, for example 1,8,8 (channels, height, width) or 10 (features)." };
         var json = new Option<string?>("--json") { Description = "Write the structure as JSON to this file; - prints it on standard output (without --json or --html, a short summary is printed)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (graph, tables, weight histograms) to this file." };
-        var command = new Command("inspect", "Show a model's structure: nodes, operators, tensor shapes and parameters.") { model, inputShape, json, html };
-        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(json), parse.GetValue(html), output, parse.GetValue(inputShape)));
+        var data = new Option<string?>("--data") { Description = "Tree-ensemble models (.zip): CSV rows whose paths through the trees give the node covers for the gain-based feature importance." };
+        var command = new Command("inspect", "Show a model's structure: nodes, operators, tensor shapes and parameters.") { model, inputShape, json, html, data };
+        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(json), parse.GetValue(html), output, parse.GetValue(inputShape), parse.GetValue(data)));
         return command;
     }
 
-    public static int Run(string modelPath, string? jsonPath, string? htmlPath, TextWriter output, string? inputShape = null)
+    public static int Run(string modelPath, string? jsonPath, string? htmlPath, TextWriter output, string? inputShape = null, string? dataPath = null)
     {
         using var files = OutputFiles.Prepare(("--json", jsonPath), ("--html", htmlPath));
         var shape = inputShape is null ? null : ExplanationRunner.ParseShape(inputShape, "--input-shape");
         var structure = ModelFiles.ReadStructure(modelPath, shape);
         string jsonText = StructureJson.Serialize(structure);
+        // tree ensembles: split counts and gain-based importance (InspectTrees)
+        using var trees = InspectTrees.TryLoad(modelPath);
+        if (dataPath is not null && trees is null) throw new XaiException($"--data {dataPath}: inspect reads data only for tree-ensemble models (.zip), to count node covers");
+        var (gains, treeSummary) = trees is null ? (null, null) : InspectTrees.Importance(trees.Model, dataPath);
         files.Set("--json", jsonText);
         if (htmlPath is not null)
         {
@@ -32,10 +37,11 @@ internal static class InspectCommand
             foreach (var (key, value) in structure.Properties)
                 if (key == Interactive.Xai.Torch.Inspection.TorchInspector.InspectionProperty) report.AddParagraph($"How this was read: {value}.");
             report.AddStructure(structure);
+            if (trees is not null) InspectTrees.AddTo(report, trees.Model, gains);
             files.Set("--html", report.ToHtml());
         }
         AtomicFile.WriteOrPrint(output, jsonText, files, string.Create(CultureInfo.InvariantCulture,
-            $"{structure.Format} {structure.Name}: {structure.Nodes.Length} nodes, {structure.ParameterCount:N0} parameters"), jsonPath);
+            $"{structure.Format} {structure.Name}: {structure.Nodes.Length} nodes, {structure.ParameterCount:N0} parameters") + (treeSummary is null ? "" : "; " + treeSummary), jsonPath);
         if (jsonPath == OutputFiles.StandardOutput) return 0;
         // How a TorchScript file was read (no forward hooks on its submodules): say so.
         foreach (var (key, value) in structure.Properties)

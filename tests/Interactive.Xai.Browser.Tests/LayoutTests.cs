@@ -124,6 +124,32 @@ public sealed class LayoutTests(DemoReportFixture fixture) : IClassFixture<DemoR
 
     private static string ScriptPath([CallerFilePath] string source = "") => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(source)!, "layout-check.js");
 
+    /// <summary>
+    /// The model views: force plots (a 10-feature row with merged small contributions, a row whose base value sits near the
+    /// plot's edge, stacked by similarity), the FastTree pipeline's gain importance, feature-output correlation with a constant
+    /// feature, and surrogate trees of depth 4 (16 leaves), and depth 2 on a classifier.
+    /// </summary>
+    private static void AddModelViews(HtmlReport report, DemoResult demo, Dataset diabetes, TreeEnsemble ensemble, ITransformer trained, DataViewSchema schema)
+    {
+        var exact = (AttributionExplanation)demo.Explanations[0];
+        report.AddChart(ForceCharts.Force(exact, 0)).AddChart(ForceCharts.Force(exact, exact.RowCount - 1, maxLabelled: 10))
+            .AddChart(ForceCharts.Stacked(exact)).AddChart(ForceCharts.Stacked(exact, ForceOrder.Prediction));
+        report.AddChart(TreeImportanceCharts.GainAndSplits(TreeGainImportance.Compute(ensemble)));
+        using var fastTree = new MLNetModel(trained, schema, null, "FastTree pipeline");
+        report.AddChart(TreeImportanceCharts.GainAndSplits(TreeGainImportance.Compute(fastTree.TreeEnsemble, diabetes.Features)));
+        var withConstant = FeatureTable.FromRows(Enumerable.Range(0, diabetes.Features.RowCount).Select(r => diabetes.Features.Row(r).ToArray().Append(1f).ToArray()).ToArray(),
+            [.. diabetes.Features.FeatureNames, "constant"]);
+        var model = DelegateModel.FromRowFunction(withConstant.ColumnCount, x => 3 * x[2] + 0.5f * x[3] + 20 * x[8] + 0.05f * x[2] * x[3], featureNames: withConstant.FeatureNames);
+        report.AddChart(OutputCorrelationCharts.Bars(OutputCorrelationAnalysis.Compute(model, withConstant)));
+        report.AddChart(SurrogateCharts.Tree(GlobalSurrogate.Fit(model, withConstant, new GlobalSurrogateOptions { MaxDepth = 4 })));
+        var classifier = DelegateModel.FromRowFunction(withConstant.ColumnCount, ["low", "middle", "high"], (x, y) =>
+        {
+            float s = 3 * x[2] + 20 * x[8];
+            y[0] = 150 - s; y[1] = -Math.Abs(s - 170) + 20; y[2] = s - 190;
+        }, withConstant.FeatureNames);
+        report.AddChart(SurrogateCharts.Tree(GlobalSurrogate.Fit(classifier, withConstant, new GlobalSurrogateOptions { MaxDepth = 2 })));
+    }
+
     /// <summary>Every chart builder not already in the demo report, on the demo's results and small hand-made inputs.</summary>
     internal static HtmlReport EveryChartKind(DemoResult demo)
     {
@@ -169,6 +195,7 @@ public sealed class LayoutTests(DemoReportFixture fixture) : IClassFixture<DemoR
         };
         var ensemble = new TreeEnsemble { Trees = [tree, tree with { Feature = [1, -1, 2, -1, -1] }], FeatureCount = 3, FeatureNames = ["age", "body-mass index", "blood pressure"] };
         report.AddChart(TreeCharts.Tree(ensemble, 0)).AddChart(TreeCharts.SplitCounts(ensemble));
+        AddModelViews(report, demo, diabetes, ensemble, trained, ((IDataView)frame).Schema);
 
         var network = demo.Network!;
         report.AddChart(TrainingCharts.Metric(network.Training)).AddChart(TrainingCharts.LearningRate(network.Training))

@@ -50,7 +50,8 @@ public sealed class KernelExtensionTests(KernelFixture fixture) : IClassFixture<
         string line = Assert.Single(extension.Plain, p => p.StartsWith("Interactive.Xai ", StringComparison.Ordinal));
         Assert.Equal(XaiNotebook.LoadedMessage(), line);
         Assert.Contains("loaded: #!xai-explain, #!xai-importance, #!xai-pdp, #!xai-ale, #!xai-inspect, #!xai-compare, #!xai-lime, "
-            + "#!xai-counterfactual, #!xai-correlation, #!xai-rfe, #!xai-attention, #!xai-visualize, #!xai-outputs, #!xai-training, #!xai-help", line);
+            + "#!xai-counterfactual, #!xai-correlation, #!xai-rfe, #!xai-attention, #!xai-visualize, #!xai-outputs, #!xai-training, "
+            + "#!xai-force, #!xai-surrogate, #!xai-output-correlation, #!xai-tree-importance, #!xai-help", line);
         Assert.DoesNotContain(extension.Plain, p => p.Contains("binds options wrongly"));
         // the loaded line's HTML carries plotly.js for the session
         Assert.Contains(extension.Html, h => h.Contains("xai-loaded") && h.Length > 1_000_000);
@@ -58,6 +59,9 @@ public sealed class KernelExtensionTests(KernelFixture fixture) : IClassFixture<
 
     [Theory]
     [InlineData("#!xai-explain --model model --data data --rows 0-9", 3)]
+    [InlineData("#!xai-force --model model --data data --rows 0-9 --row 2", 2)]
+    [InlineData("#!xai-surrogate --model model --data data --depth 2", 1)]
+    [InlineData("#!xai-output-correlation --model model --data data", 1)]
     [InlineData("#!xai-explain --model model --data data --rows 0-9 --method kernel-shap --chart beeswarm", 1)]
     [InlineData("#!xai-importance --model model --data ds --repeats 2", 1)]
     [InlineData("#!xai-pdp --model model --data data --feature a", 1)]

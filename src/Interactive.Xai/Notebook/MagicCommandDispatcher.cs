@@ -139,6 +139,10 @@ public sealed partial class MagicCommandDispatcher
                 case "xai-visualize": Visualize(context, Show); break;
                 case "xai-outputs": Outputs(context, Show); break;
                 case "xai-training": Training(context, Show); break;
+                case "xai-force": Force(context, Show); break;
+                case "xai-surrogate": Surrogate(context, Show); break;
+                case "xai-output-correlation": OutputCorrelation(context, Show); break;
+                case "xai-tree-importance": TreeImportance(context, Show); break;
                 default: throw new XaiException($"#!{command.Name} is not implemented");
             }
             if (resultKey is not null) _results.Add(resultKey, [.. shown], shown.Sum(ResultCache.EstimateBytes));

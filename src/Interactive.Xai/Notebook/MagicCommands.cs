@@ -94,6 +94,7 @@ public static class MagicCommands
             [new("monitor", "A variable holding a TrainingMonitor or TrainingSnapshot.", Required: true),
              new("chart", "dashboard (default), loss, learning-rate, gradients, or the name of a logged metric.")],
             ["#!xai-training --monitor monitor", "#!xai-training --monitor monitor --chart accuracy"]),
+        .. ModelViewCommands.All,
         new("xai-help", "Lists these commands with examples.", [], ["#!xai-help"]),
     ];
 

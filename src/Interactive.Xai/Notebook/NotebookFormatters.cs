@@ -65,6 +65,8 @@ public static partial class NotebookFormatters
             // kernel's DisplayedValue.Update), the inspection records, confusion matrices and TorchSharp models
             // (NotebookFormatters.Torch.cs).
             RegisterTrainingMonitor();
+            // force plots, surrogate trees, feature-output correlation, tree gain importance (ModelViewViews.cs)
+            ModelViewHtml.Register();
         }
     }
 
