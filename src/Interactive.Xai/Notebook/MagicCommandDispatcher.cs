@@ -139,6 +139,9 @@ public sealed partial class MagicCommandDispatcher
                 case "xai-visualize": Visualize(context, Show); break;
                 case "xai-outputs": Outputs(context, Show); break;
                 case "xai-training": Training(context, Show); break;
+                case "xai-layer-gradient": LayerGradient(context, Show); break;
+                case "xai-activation-functions": ActivationFunctionsCommand(context, Show); break;
+                case "xai-distributions": Distributions(context, Show); break;
                 default: throw new XaiException($"#!{command.Name} is not implemented");
             }
             if (resultKey is not null) _results.Add(resultKey, [.. shown], shown.Sum(ResultCache.EstimateBytes));
