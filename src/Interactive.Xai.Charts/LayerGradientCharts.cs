@@ -27,7 +27,25 @@ public static class LayerGradientCharts
             float max = map.Max();
             raw.Add(map);
             scaled.Add(map.Select(v => max > 0 ? v / max : 0f).ToArray());
-            labels.Add($"row {r}: {PlotText.Escape(gradient.TargetName(r))}");
+            labels.Add($"row {r}, output {PlotText.Escape(gradient.TargetName(r))}");
+        }
+        // The input's outline (its channel mean at half its range) over each image, where the images have the input's size.
+        bool outline = gradient.InputShape.Length == 3 && height == gradient.InputShape[1] && width == gradient.InputShape[2] && gradient.Inputs.Length >= rows * height * width * gradient.InputShape[0];
+        Trace? contour = null;
+        if (outline)
+        {
+            int channels = gradient.InputShape[0], size = height * width;
+            var inputs = new List<float[]>();
+            for (int r = 0; r < rows; r++)
+            {
+                var mean = new float[size];
+                for (int c = 0; c < channels; c++)
+                    for (int i = 0; i < size; i++) mean[i] += gradient.Inputs[(r * channels + c) * size + i] / channels;
+                inputs.Add(Mosaic.Normalise(mean));
+            }
+            var (inputZ, _, _) = Mosaic.Build(inputs, height, width, columns);
+            contour = Figure.Trace("contour", ("z", inputZ), ("contours", Figure.Object(("start", 0.5), ("end", 0.5), ("size", 1.0), ("coloring", "none"), ("showlabels", false))),
+                ("line", Figure.Object(("color", "#FFFFFF"), ("width", 1.5))), ("showscale", false), ("hoverinfo", "skip"), ("name", "input outline"), ("showlegend", false));
         }
         var (z, _, cols) = Mosaic.Build(scaled, height, width, columns);
         var (values, _, _) = Mosaic.Build(raw, height, width, columns);
@@ -36,7 +54,7 @@ public static class LayerGradientCharts
             ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("share of the image's largest value")), ("thickness", 12))),
             ("hovertemplate", "Σ|gradient| %{customdata:.3e}<br>%{z:.0%} of this image's largest<extra></extra>"));
         string title = string.Create(CultureInfo.InvariantCulture,
-            $"Gradient of the output with respect to {PlotText.Escape(gradient.Layer)} ({PlotText.Escape(gradient.LayerType)}, {gradient.Channels} x {gradient.Height} x {gradient.Width}): sum over channels of |gradient|{(resize ? $", upsampled to {height} x {width}" : "")}; each image on its own scale{(rows < gradient.RowCount ? $" (first {rows} of {gradient.RowCount} rows)" : "")}");
+            $"Gradient of the output with respect to {PlotText.Escape(gradient.Layer)} ({PlotText.Escape(gradient.LayerType)}, {gradient.Channels} x {gradient.Height} x {gradient.Width}): sum over channels of |gradient|{(resize ? $", upsampled to {height} x {width}" : "")}; each image on its own scale{(outline ? "; white: the input's outline" : "")}{(rows < gradient.RowCount ? $" (first {rows} of {gradient.RowCount} rows)" : "")}");
         var (chartHeight, margin) = Mosaic.Size(z, title, plotWidth: 900, maxHeight: 1200);
         Figure.Set(margin, ("r", 90));
         var layout = Figure.Layout(
@@ -44,7 +62,7 @@ public static class LayerGradientCharts
             ("xaxis", x), ("yaxis", y),
             ("annotations", Mosaic.Labels(labels, height, width, cols)),
             ("height", chartHeight), ("margin", margin));
-        return Figure.Chart([trace], layout);
+        return Figure.Chart(contour is null ? [trace] : [trace, contour], layout);
     }
 
     /// <summary>
@@ -63,7 +81,7 @@ public static class LayerGradientCharts
             ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("d output / d activation")), ("thickness", 12), ("exponentformat", "power"))),
             ("hovertemplate", "%{z:.3e}<extra></extra>"));
         string title = string.Create(CultureInfo.InvariantCulture,
-            $"Row {row}: gradient of {PlotText.Escape(gradient.TargetName(row))} (value {Figure.Number(gradient.OutputValues[row])}) with respect to each channel of {PlotText.Escape(gradient.Layer)}, {gradient.Height} x {gradient.Width}; one scale for all channels");
+            $"Row {row}: gradient of output {PlotText.Escape(gradient.TargetName(row))} (value {Figure.Number(gradient.OutputValues[row])}) with respect to each channel of {PlotText.Escape(gradient.Layer)}, {gradient.Height} x {gradient.Width}; one scale for all channels");
         var (chartHeight, margin) = Mosaic.Size(z, title, plotWidth: 900, maxHeight: 1200);
         Figure.Set(margin, ("r", 90));
         var layout = Figure.Layout(

@@ -85,7 +85,9 @@ public sealed class NetworkViewChartTests
         var upsampled = Traces(LayerGradientCharts.Magnitudes(Gradient()))[0].GetProperty("customdata");
         Assert.Equal(4, upsampled.GetArrayLength());
         var labels = Layout(LayerGradientCharts.Magnitudes(Gradient())).GetProperty("annotations");
-        Assert.Equal("row 0: d", labels[0].GetProperty("text").GetString());
+        Assert.Equal("row 0, output d", labels[0].GetProperty("text").GetString());
+        // upsampled to the input's 4 x 4, the input's outline is drawn over the images
+        Assert.Equal("contour", Traces(LayerGradientCharts.Magnitudes(Gradient()))[1].GetProperty("type").GetString());
     }
 
     [Fact]
