@@ -14,7 +14,7 @@ public class HelpViewTests
         string html = HelpHtml();
         // Jupyter's ".rendered_html td {text-align:right}" has the same specificity as the view's stylesheet, and an
         // untrusted notebook drops <style> elements: only an inline style on the cell itself always wins.
-        var cells = Regex.Matches(html, "<t[dh](?<attributes>[^>]*)>");
+        var cells = Regex.Matches(html, "<t[dh](?<attributes>\\s[^>]*)?>");
         int options = MagicCommands.All.Sum(c => c.Options.Count);
         Assert.Equal(options * 2 + MagicCommands.All.Count(c => c.Options.Count > 0) * 2, cells.Count);
         foreach (Match cell in cells)
