@@ -8,7 +8,7 @@ namespace Interactive.Xai.Charts;
 
 /// <summary>
 /// A self-contained HTML report: headings, paragraphs, tables and charts in one file that opens offline in any
-/// browser. plotly.js is embedded once, the UTF-8 charset is declared before it, and every user-provided string is
+/// browser. plotly.js is embedded once (at the end, loaded after the content shows), the UTF-8 charset is declared first, and every user-provided string is
 /// escaped (HTML text through <see cref="WebUtility.HtmlEncode(string)"/>, chart text through <see cref="PlotText"/>).
 /// </summary>
 public sealed class HtmlReport
@@ -156,7 +156,6 @@ public sealed class HtmlReport
             .Append("<meta name=\"generator\" content=\"Interactive.Xai\">\n")
             .Append("<title>").Append(Encode(Title)).Append("</title>\n")
             .Append("<style>").Append(Style).Append("</style>\n")
-            .Append(ChartHtml.PlotlyScriptElement())
             .Append(ChartHtml.LazyDrawScript)
             .Append("</head>\n<body")
             .Append(_sections.Count > 1 ? " class=\"xai-with-nav\"" : "").Append(">\n");
@@ -171,7 +170,11 @@ public sealed class HtmlReport
         html.Append("<main>\n<h1>").Append(Encode(Title)).Append("</h1>\n");
         foreach (var block in _blocks) html.Append(block).Append('\n');
         html.Append("<footer>Made with Interactive.Xai; charts drawn by plotly.js ").Append(ChartHtml.PlotlyJsVersion)
-            .Append(" (MIT licence), embedded in this file.</footer>\n</main>\n</body>\n</html>\n");
+            .Append(" (MIT licence), embedded in this file.</footer>\n</main>\n")
+            // plotly.js last, as inert text handed to the browser asynchronously: the text and the navigation pane show
+            // and work at once, the charts draw when it has compiled (the charts in view first).
+            .Append(ChartHtml.DeferredPlotlyScriptElement())
+            .Append("</body>\n</html>\n");
         return html.ToString();
     }
 

@@ -28,6 +28,9 @@ internal static class DemoNetwork
     /// <summary>Training rows in the gradient-flow batch.</summary>
     public const int GradientFlowBatch = 64;
 
+    /// <summary>Held-out images run through the network for the activation-function ranges.</summary>
+    public const int ActivationFunctionImages = 256;
+
     private static readonly int[] ImageShape = [1, 8, 8];
 
     /// <summary>Trains, inspects and explains the CNN; <paramref name="epochs"/> passes over the training rows.</summary>
@@ -72,6 +75,15 @@ internal static class DemoNetwork
             flow = TorchInspector.GradientFlow(module, Images(batch), batchLabels,
                 (probabilitiesOut, t) => nn.functional.nll_loss(probabilitiesOut.clamp_min(1e-12).log(), t));
         }
+        LayerOutputGradient layerGradient;
+        ActivationFunctionUsage activationFunctions;
+        using (var scope = NewDisposeScope())
+        {
+            // the gradient of each shown digit's predicted probability with respect to conv2's maps; the activation
+            // functions over the ranges the held-out digits drive them to
+            layerGradient = TorchInspector.LayerOutputGradient(module, GradCamLayer, Images(images), outputNames: model.OutputNames);
+            activationFunctions = TorchInspector.ActivationFunctions(module, Images(test.Slice(0, Math.Min(ActivationFunctionImages, test.RowCount))));
+        }
 
         return new DemoNetworkResult
         {
@@ -84,6 +96,8 @@ internal static class DemoNetwork
             Weights = weights,
             Activations = activations,
             GradientFlow = flow,
+            LayerGradient = layerGradient,
+            ActivationFunctions = activationFunctions,
             Confusion = confusion,
             Probabilities = probabilities,
             ExplainedRows = shown.Select(i => trained.TestRows[i]).ToArray(),
@@ -276,6 +290,8 @@ internal sealed record DemoNetworkResult
     public required WeightSnapshot Weights { get; init; }
     public required ActivationCapture Activations { get; init; }
     public required GradientFlow GradientFlow { get; init; }
+    public LayerOutputGradient? LayerGradient { get; init; }
+    public ActivationFunctionUsage? ActivationFunctions { get; init; }
     public required ConfusionMatrix Confusion { get; init; }
     public required ClassProbabilities Probabilities { get; init; }
     /// <summary>The dataset rows of the explained held-out images (one per digit).</summary>

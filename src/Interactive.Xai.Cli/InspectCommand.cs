@@ -14,9 +14,15 @@ internal static class InspectCommand
         var inputShape = new Option<string?>("--input-shape") { Description = "For .pt models: the shape of one input, for example 1,8,8 (channels, height, width) or 10 (features)." };
         var json = new Option<string?>("--json") { Description = "Write the structure as JSON to this file; - prints it on standard output (without --json or --html, a short summary is printed)." };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report (graph, tables, weight histograms) to this file." };
-        var data = new Option<string?>("--data") { Description = "Tree-ensemble models (.zip): CSV rows whose paths through the trees give the node covers for the gain-based feature importance." };
-        var command = new Command("inspect", "Show a model's structure: nodes, operators, tensor shapes and parameters.") { model, inputShape, json, html, data };
-        command.SetAction(parse => Run(parse.GetValue(model)!, parse.GetValue(json), parse.GetValue(html), output, parse.GetValue(inputShape), parse.GetValue(data)));
+        var what = new Option<string?>("--what") { Description = "structure (default); for a TorchScript (.pt) network with --data: layer-gradient (the gradient of the output with respect to --layer's feature maps, as images) or activation-functions (each activation function over the range its inputs reach)." };
+        var data = new Option<string?>("--data") { Description = "--what layer-gradient|activation-functions: a CSV of input rows (one column per input value). Tree-ensemble models (.zip): rows whose paths through the trees give the node covers for the gain-based feature importance." };
+        var layer = new Option<string?>("--layer") { Description = "--what layer-gradient: the convolutional layer, for example conv2." };
+        var target = new Option<string?>("--target") { Description = "--what layer-gradient: the output to differentiate, an index or 'predicted' (default: each row's largest output)." };
+        var rows = new Option<string?>("--rows") { Description = "--what layer-gradient|activation-functions: rows of --data, for example 0-9 (default: the first 10, or 256 for activation-functions)." };
+        var command = new Command("inspect", "Show a model's structure: nodes, operators, tensor shapes and parameters (tree ensembles: split counts and, with --data, gain importance); or a TorchScript network's inner-layer gradients or activation functions on data.") { model, inputShape, json, html, what, data, layer, target, rows };
+        command.SetAction(parse => parse.GetValue(what) is { } view && view != "structure"
+            ? InspectNetworkViews.Run(view, parse.GetValue(model)!, parse.GetValue(data), parse.GetValue(layer), parse.GetValue(target), parse.GetValue(rows), parse.GetValue(inputShape), parse.GetValue(json), parse.GetValue(html), output)
+            : Run(parse.GetValue(model)!, parse.GetValue(json), parse.GetValue(html), output, parse.GetValue(inputShape), parse.GetValue(data)));
         return command;
     }
 

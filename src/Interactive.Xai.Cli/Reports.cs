@@ -74,10 +74,13 @@ internal static class Reports
             "The sections below show its training curves, its layers, weights, activations and gradients, its held-out outputs, and four attribution methods " +
             "on one held-out image of each digit, each explaining the digit the network predicts.");
         report.AddTraining(network.Training, "Training the digits CNN: loss, accuracy, learning rate and gradient norms");
+        report.AddTrainingDistributions(network.Training.Distributions);
         report.AddLayerSummary(network.Structure);
         report.AddWeights(network.Weights);
         report.AddActivations(network.Activations);
         report.AddGradientFlow(network.GradientFlow);
+        if (network.LayerGradient is { } layerGradient) report.AddLayerOutputGradient(layerGradient);
+        if (network.ActivationFunctions is { } activationFunctions) report.AddActivationFunctions(activationFunctions);
         report.AddClassifierOutputs(network.Confusion, network.Probabilities, "Held-out digits: confusion matrix and class probabilities");
         foreach (var a in network.Attributions)
         {

@@ -57,7 +57,7 @@ public static class BuiltInModels
     /// </summary>
     /// <param name="seed">The seed of the split, the initial weights and the batch order.</param>
     /// <param name="epochs">The number of passes over the training rows.</param>
-    /// <param name="monitor">When given, each step's training loss and "accuracy" (of its batch, logged before the update), learning rate and per-layer gradient norms (<see cref="GradientNorms.Capture"/> after the backward pass), and at each epoch's last step the held-out rows' loss and "accuracy" (validation split) are logged into it; steps count from 0 over all epochs. It is completed when training ends.</param>
+    /// <param name="monitor">When given, each step's training loss and "accuracy" (of its batch, logged before the update), learning rate and per-layer gradient norms (<see cref="GradientNorms.Capture"/> after the backward pass), and at each epoch's last step every parameter tensor's weight and gradient distribution (<see cref="ParameterDistributions.Log"/>, before the update) and the held-out rows' loss and "accuracy" (validation split) are logged into it; steps count from 0 over all epochs. It is completed when training ends.</param>
     public static TrainedTorchModel TrainDigitsCnn(int seed = 42, int epochs = 8, TrainingMonitor? monitor = null)
     {
         TorchRuntime.EnsureAvailable();
@@ -76,7 +76,7 @@ public static class BuiltInModels
     /// </summary>
     /// <param name="seed">The seed of the split, the initial weights and the batch order.</param>
     /// <param name="epochs">The number of passes over the training rows.</param>
-    /// <param name="monitor">When given, each step's training loss and "accuracy" (of its batch, logged before the update), learning rate and per-layer gradient norms (<see cref="GradientNorms.Capture"/> after the backward pass), and at each epoch's last step the held-out rows' loss and "accuracy" (validation split) are logged into it; steps count from 0 over all epochs. It is completed when training ends.</param>
+    /// <param name="monitor">When given, each step's training loss and "accuracy" (of its batch, logged before the update), learning rate and per-layer gradient norms (<see cref="GradientNorms.Capture"/> after the backward pass), and at each epoch's last step every parameter tensor's weight and gradient distribution (<see cref="ParameterDistributions.Log"/>, before the update) and the held-out rows' loss and "accuracy" (validation split) are logged into it; steps count from 0 over all epochs. It is completed when training ends.</param>
     public static TrainedTorchModel TrainWineMlp(int seed = 42, int epochs = 60, TrainingMonitor? monitor = null)
     {
         TorchRuntime.EnsureAvailable();
@@ -146,6 +146,8 @@ public static class BuiltInModels
                             monitor.Log(epoch, stepIndex, loss.item<float>(), new Dictionary<string, double> { ["accuracy"] = Accuracy(batchLogits, batchLabels) });
                             monitor.LogLearningRate(epoch, stepIndex, learningRate);
                             monitor.LogGradientNorms(stepIndex, GradientNorms.Capture(module));
+                            // each tensor's weight and gradient distribution once per epoch, at its last step, before the update
+                            if (start + 64 >= permutation.Length) ParameterDistributions.Log(monitor, module, epoch, stepIndex);
                         }
                         optimizer.step();
                         if (monitor is not null && start + 64 >= permutation.Length)

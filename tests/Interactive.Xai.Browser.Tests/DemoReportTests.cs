@@ -244,6 +244,14 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
             Assert.Equal(seriesLengths, c.GetProperty("traces").EnumerateArray().Select(t => t.GetProperty("points").GetInt32()).Order().ToArray());
             Assert.Equal(seriesLengths.Length, c.GetProperty("scatterLines").GetInt32());
         }));
+        // Distributions over training, logged once per epoch: quantile bands (4 band edge pairs and the median per tensor)
+        // and the first tensor's histogram per epoch, for the weights and then the gradients.
+        int parameterTensors = network.Weights.Tensors.Length;
+        foreach (var kind in new[] { "Weight", "Gradient" })
+        {
+            charts.Add(($"{kind} distributions over training", c => Assert.Equal(9 * parameterTensors, c.GetProperty("traces").GetArrayLength())));
+            charts.Add(($"conv1.weight: {kind.ToLowerInvariant()} histogram per epoch", c => Assert.Equal(network.Epochs, c.GetProperty("traces").GetArrayLength())));
+        }
         // Layer summary: the module tree and the data-flow graph.
         charts.Add(("DigitsCnn: module tree", _ => { }));
         charts.Add(($"DigitsCnn: {network.Structure.Nodes.Length} nodes", c => Assert.True(c.GetProperty("scatterPoints").GetInt32() >= network.Structure.Nodes.Length)));
@@ -272,6 +280,15 @@ public sealed class DemoReportTests(DemoReportFixture fixture) : IClassFixture<D
         Assert.Contains(layers, l => l.Name == "conv2" && l.Kind == ActivationKind.FeatureMaps);
         // Gradient flow: bars for the layers.
         charts.Add(("Gradient flow: loss", c => Assert.True(c.GetProperty("bars").GetInt32() >= network.GradientFlow.Layers.Count(l => l.Weights is not null))));
+        // The gradient of each shown digit's predicted output with respect to conv2 (one mosaic with the inputs' outlines,
+        // then the first digit per channel) and the two ReLUs over the ranges they reach (a curve and 40 bars each).
+        charts.Add(("Gradient of the output with respect to conv2", c => Assert.Equal(1, c.GetProperty("heatmapImages").GetInt32())));
+        charts.Add(("Row 0: gradient of output", c => Assert.Equal(1, c.GetProperty("heatmapImages").GetInt32())));
+        charts.Add(("Activation functions over the inputs they reach: 2 layers", c =>
+        {
+            Assert.Equal(2, c.GetProperty("scatterLines").GetInt32());
+            Assert.Equal(2 * 40, c.GetProperty("bars").GetInt32());
+        }));
         // Held-out outputs: the 10 x 10 confusion matrix, the probability heatmap and the first row's ten bars.
         charts.Add(($"Confusion matrix ({network.Confusion.Total} rows", c =>
         {

@@ -20,10 +20,35 @@ public sealed class HtmlReportTests
         string withoutPlotly = html.Replace(ChartHtml.PlotlyJs, "", StringComparison.Ordinal);
         Assert.True(report.ChartCount >= 5);
         Assert.Equal(report.ChartCount, Regex.Matches(html, "class=\"xai-chart\"").Count);
-        Assert.Equal(report.ChartCount, Regex.Matches(withoutPlotly, "Plotly.newPlot").Count);
+        // Each chart: its figure as inert JSON and one registration with the lazy scheduler, which alone calls plotly.
+        Assert.Equal(report.ChartCount, Regex.Matches(withoutPlotly, "<script type=\"application/json\" id=\"chart-\\d+-figure\">").Count);
+        Assert.Equal(report.ChartCount, Regex.Matches(withoutPlotly, @"<script>window\.__xaiLazy\(""chart-\d+""\);</script>").Count);
+        Assert.Single(Regex.Matches(withoutPlotly, "Plotly.newPlot"));
         Assert.Contains("Report − with a minus sign", html);
         Assert.DoesNotContain("cdn.", withoutPlotly);
         Assert.DoesNotContain("src=\"http", html);
+    }
+
+    [Fact]
+    public void Plotly_js_comes_after_the_content_as_inert_text_so_the_page_shows_before_it_compiles()
+    {
+        var e = LinearShap(20, [1f, -1f, 0.5f]);
+        string html = new HtmlReport("order").AddHeading("one").AddExplanation(e).AddHeading("two").ToHtml();
+        int plotly = html.IndexOf(ChartHtml.PlotlyJs[..200], StringComparison.Ordinal);
+        int head = html.IndexOf("</head>", StringComparison.Ordinal);
+        // The scheduler is in the head (charts register with it as they are parsed); plotly.js is after the footer,
+        // in a text/plain element the parser does not run, followed by its loader.
+        Assert.True(html.IndexOf("window.__xaiLazy=function", StringComparison.Ordinal) < head);
+        Assert.True(plotly > html.IndexOf("</footer>", StringComparison.Ordinal));
+        Assert.EndsWith("<script type=\"text/plain\" id=\"xai-plotly-source\">", html[..plotly]);
+        int loader = html.IndexOf("window.__xaiPlotlyReady()", plotly, StringComparison.Ordinal);
+        Assert.True(loader > plotly && loader < html.IndexOf("</body>", StringComparison.Ordinal));
+        // Every figure is valid JSON once read back.
+        foreach (Match m in Regex.Matches(html, "<script type=\"application/json\" id=\"chart-\\d+-figure\">(.*?)</script>", RegexOptions.Singleline))
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(m.Groups[1].Value);
+            Assert.True(doc.RootElement.TryGetProperty("data", out _));
+        }
     }
 
     [Fact]
@@ -36,9 +61,11 @@ public sealed class HtmlReportTests
         Assert.DoesNotContain("<img", withoutPlotly);
         Assert.DoesNotContain("alert(2)</script>", withoutPlotly);
         Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", withoutPlotly);
-        // Only our own script elements: plotly.js (three: loader guard, library, restore), the lazy-drawing scheduler, one per chart and one per linked view.
+        // Only our own script elements: plotly.js's loader, the lazy-drawing scheduler, one per chart and one per linked
+        // view (plotly.js itself and the figures are inert text/plain and application/json elements).
         int scripts = Regex.Matches(withoutPlotly, "<script>").Count;
-        Assert.Equal(3 + 1 + Regex.Matches(withoutPlotly, "class=\"xai-chart\"").Count + 1, scripts);
+        Assert.Equal(1 + 1 + Regex.Matches(withoutPlotly, "class=\"xai-chart\"").Count + 1, scripts);
+        Assert.Equal(Regex.Matches(withoutPlotly, "<script").Count, scripts + 1 + Regex.Matches(withoutPlotly, "class=\"xai-chart\"").Count);
         // The navigation pane links to the headings with their text escaped.
         Assert.Contains("<nav class=\"xai-nav\"", withoutPlotly);
         Assert.Contains("<a href=\"#section-1\">&lt;img src=x onerror=alert(1)&gt;</a>", withoutPlotly);

@@ -51,7 +51,8 @@ public sealed class KernelExtensionTests(KernelFixture fixture) : IClassFixture<
         Assert.Equal(XaiNotebook.LoadedMessage(), line);
         Assert.Contains("loaded: #!xai-explain, #!xai-importance, #!xai-pdp, #!xai-ale, #!xai-inspect, #!xai-compare, #!xai-lime, "
             + "#!xai-counterfactual, #!xai-correlation, #!xai-rfe, #!xai-attention, #!xai-visualize, #!xai-outputs, #!xai-training, "
-            + "#!xai-force, #!xai-surrogate, #!xai-output-correlation, #!xai-tree-importance, #!xai-help", line);
+            + "#!xai-force, #!xai-surrogate, #!xai-output-correlation, #!xai-tree-importance, "
+            + "#!xai-layer-gradient, #!xai-activation-functions, #!xai-distributions, #!xai-help", line);
         Assert.DoesNotContain(extension.Plain, p => p.Contains("binds options wrongly"));
         // the loaded line's HTML carries plotly.js for the session
         Assert.Contains(extension.Html, h => h.Contains("xai-loaded") && h.Length > 1_000_000);

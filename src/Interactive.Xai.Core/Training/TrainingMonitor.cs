@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Interactive.Xai.Inspection;
 using System.Globalization;
 
 namespace Interactive.Xai;
@@ -45,6 +46,8 @@ public sealed class TrainingMonitor : IDisposable
     private readonly List<TrainingPoint> _learningRate = [];
     private readonly List<(string Layer, List<TrainingPoint> Points)> _gradients = [];
     private readonly Dictionary<string, List<TrainingPoint>> _gradientIndex = new(StringComparer.Ordinal);
+    private readonly List<TrainingDistribution> _distributions = [];
+    private readonly Dictionary<(string Tensor, DistributionKind Kind, int Epoch), int> _distributionIndex = [];
     private long _version;
     private long _publishedVersion;
     private TimeSpan? _lastPublished;
@@ -168,6 +171,43 @@ public sealed class TrainingMonitor : IDisposable
         Changed();
     }
 
+    /// <summary>
+    /// Logs the distribution of each tensor's values (weights, or gradients after a backward pass) in
+    /// <paramref name="epoch"/>: a histogram of <paramref name="bins"/> equal-width bins and fixed quantiles
+    /// (<see cref="ValueDistribution"/>), so memory stays bounded by tensors × epochs whatever the tensors' sizes. A
+    /// tensor logged again in the same epoch replaces that epoch's entry (log once per epoch, or let the last call win).
+    /// The values are summarised before the call returns; the caller may reuse its buffers.
+    /// </summary>
+    public void LogDistributions(int epoch, long step, DistributionKind kind, IReadOnlyDictionary<string, float[]> perTensor, int bins = ValueDistribution.DefaultBins)
+    {
+        ArgumentNullException.ThrowIfNull(perTensor);
+        CheckPosition(epoch, step);
+        if (bins < 1) throw new XaiException($"a distribution needs at least 1 bin, got {bins}");
+        var summaries = new List<TrainingDistribution>(perTensor.Count);
+        foreach (var (tensor, values) in perTensor)
+        {
+            CheckName(tensor, "tensor name");
+            ArgumentNullException.ThrowIfNull(values, tensor);
+            summaries.Add(new TrainingDistribution(tensor, kind, epoch, step, ValueDistribution.Of(values, bins)));
+        }
+        if (summaries.Count == 0) return;
+        lock (_gate)
+        {
+            EnsureOpen();
+            foreach (var d in summaries)
+            {
+                if (_distributionIndex.TryGetValue((d.Tensor, d.Kind, d.Epoch), out int at)) _distributions[at] = d;
+                else
+                {
+                    _distributionIndex.Add((d.Tensor, d.Kind, d.Epoch), _distributions.Count);
+                    _distributions.Add(d);
+                }
+            }
+            Touch(epoch, step, summaries.Count);
+        }
+        Changed();
+    }
+
     /// <summary>Publishes a snapshot now if anything was logged since the last <see cref="Updated"/> event.</summary>
     public void Flush()
     {
@@ -202,6 +242,7 @@ public sealed class TrainingMonitor : IDisposable
                 Metrics = _metrics.Select(m => new TrainingSeries(m.Name, m.Split, [.. m.Points])).ToImmutableArray(),
                 LearningRate = new TrainingSeries(LearningRateName, TrainingSplit.Train, [.. _learningRate]),
                 GradientNorms = _gradients.Select(g => new TrainingSeries(g.Layer, TrainingSplit.Train, [.. g.Points])).ToImmutableArray(),
+                Distributions = _distributions.Count == 0 ? TrainingDistributions.Empty : new TrainingDistributions { Entries = [.. _distributions] },
                 Elapsed = Now(),
                 IsCompleted = _completed,
                 LastEpoch = _lastEpoch,

@@ -51,6 +51,9 @@ public sealed record TrainingSnapshot
     /// <summary>Time since the monitor started, by its clock, when the snapshot was taken.</summary>
     public TimeSpan Elapsed { get; init; }
 
+    /// <summary>Per-tensor weight and gradient distributions by epoch (<see cref="TrainingMonitor.LogDistributions"/>); empty when none were logged.</summary>
+    public TrainingDistributions Distributions { get; init; } = TrainingDistributions.Empty;
+
     /// <summary>True once <see cref="TrainingMonitor.Complete"/> was called: no more values will come.</summary>
     public bool IsCompleted { get; init; }
 

@@ -60,7 +60,7 @@ internal sealed class LayerHooks : IDisposable
     }
 
     /// <summary>The layer's type name as TorchSharp calls it (Conv2d, Linear, ReLU, ...).</summary>
-    public static string TypeName(nn.Module module) => module.GetType().Name;
+    public static string TypeName(nn.Module module) => module is ScriptLayerChain.ScriptLayer script ? script.LayerType : module.GetType().Name;
 
     /// <summary>Whether a recurrent module (LSTM, GRU, RNN) was built batch-first; read from the module's private field.</summary>
     public static bool BatchFirst(nn.Module module)

@@ -97,6 +97,15 @@ public static partial class TorchInspector
         static string Display(string name) => name.Length == 0 ? "(model)" : name;
     }
 
+    /// <summary>The script's layers (see <see cref="NamedScriptLayers"/>), for <see cref="ScriptLayerChain"/>.</summary>
+    internal static List<(string Name, nn.Module Module)> ScriptLayers(nn.Module root) => NamedScriptLayers(root).ToList();
+
+    /// <summary>Each layer path's type name from the file's TorchScript code, for <see cref="ScriptLayerChain"/>.</summary>
+    internal static Dictionary<string, string> ScriptLayerTypes(string path, nn.Module root) => ScriptTypes(path, root);
+
+    /// <summary>Whether calling <paramref name="layers"/> one after another reproduces the model, for <see cref="ScriptLayerChain"/>.</summary>
+    internal static bool IsScriptChain(nn.Module root, IReadOnlyList<nn.Module> layers, long[] shape) => ChainShapes(root, layers, shape) is not null;
+
     private static Tensor Forward(nn.Module root, Tensor x) => root switch
     {
         jit.ScriptModule<Tensor, Tensor> script => script.call(x),

@@ -91,15 +91,27 @@ public static class ExplanationViews
         html.Append("<p class=\"xai-hint\">--model and --data take a notebook variable or a file path (.onnx or .zip models, .csv data).</p>");
         foreach (var command in help.Commands)
         {
-            html.Append("<h4><code>#!").Append(NotebookHtml.Encode(command.Name)).Append("</code></h4><p>").Append(NotebookHtml.Encode(command.Description)).Append("</p>");
+            html.Append("<h4><code>#!").Append(NotebookHtml.Encode(command.Name)).Append("</code></h4><p style=\"text-align:left\">").Append(NotebookHtml.Encode(command.Description)).Append("</p>");
             if (command.Options.Count > 0)
-                NotebookHtml.AppendTable(html, ["option", "meaning"], command.Options.Select(o => (IReadOnlyList<string>)["--" + o.Name + (o.Required ? " (required)" : ""), o.Description]));
+            {
+                // Left-aligned by an inline style on every cell: Jupyter's own stylesheet right-aligns table cells
+                // (.rendered_html td, .jp-RenderedHTMLCommon td) and drops an output's <style> element in an untrusted
+                // notebook, so the view's stylesheet alone cannot be relied on.
+                html.Append("<table class=\"xai-table xai-help-options\" style=\"text-align:left\"><thead><tr>")
+                    .Append(HelpCell("th", "option")).Append(HelpCell("th", "meaning")).Append("</tr></thead><tbody>");
+                foreach (var o in command.Options)
+                    html.Append("<tr>").Append(HelpCell("td", "--" + o.Name + (o.Required ? " (required)" : ""), nowrap: true)).Append(HelpCell("td", o.Description)).Append("</tr>");
+                html.Append("</tbody></table>\n");
+            }
             html.Append("<pre>");
             foreach (var example in command.Examples) html.Append(NotebookHtml.Encode(example)).Append('\n');
             html.Append("</pre>");
         }
         return html.Append("</div>").ToString();
     }
+
+    private static string HelpCell(string tag, string text, bool nowrap = false)
+        => $"<{tag} style=\"text-align:left;vertical-align:top{(nowrap ? ";white-space:nowrap" : "")}\">{NotebookHtml.Encode(text)}</{tag}>";
 
     /// <summary>The plain-text #!xai-help listing.</summary>
     public static string Text(MagicCommandHelp help)

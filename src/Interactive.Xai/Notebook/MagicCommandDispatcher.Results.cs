@@ -10,7 +10,7 @@ public sealed partial class MagicCommandDispatcher
 {
     // Commands whose results are not kept: the help is instant, a training monitor changes while it is watched, and an
     // inspection displays live model objects (a TorchModel) whose view reads the model as it is now.
-    private static readonly HashSet<string> Uncached = ["xai-help", "xai-training", "xai-inspect"];
+    private static readonly HashSet<string> Uncached = ["xai-help", "xai-training", "xai-inspect", "xai-distributions"];
 
     // Options whose values name notebook variables or files; the key holds their content, not only their names.
     private static readonly HashSet<string> Inputs = ["model", "data", "background", "retrain"];

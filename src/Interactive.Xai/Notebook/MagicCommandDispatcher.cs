@@ -143,6 +143,9 @@ public sealed partial class MagicCommandDispatcher
                 case "xai-surrogate": Surrogate(context, Show); break;
                 case "xai-output-correlation": OutputCorrelation(context, Show); break;
                 case "xai-tree-importance": TreeImportance(context, Show); break;
+                case "xai-layer-gradient": LayerGradient(context, Show); break;
+                case "xai-activation-functions": ActivationFunctionsCommand(context, Show); break;
+                case "xai-distributions": Distributions(context, Show); break;
                 default: throw new XaiException($"#!{command.Name} is not implemented");
             }
             if (resultKey is not null) _results.Add(resultKey, [.. shown], shown.Sum(ResultCache.EstimateBytes));

@@ -95,6 +95,18 @@ public static class MagicCommands
              new("chart", "dashboard (default), loss, learning-rate, gradients, or the name of a logged metric.")],
             ["#!xai-training --monitor monitor", "#!xai-training --monitor monitor --chart accuracy"]),
         .. ModelViewCommands.All,
+        new("xai-layer-gradient", "The gradient of a TorchSharp network's output with respect to an inner convolutional layer's feature maps, drawn as images: the sum over channels of |gradient| per row (upsampled to the input), and one row per channel.",
+            [Model, Data, new("layer", "The layer whose output is differentiated (for example conv2); it must give C x H x W feature maps.", Required: true),
+             new("target", "The output to differentiate: an index, or 'predicted' (default: each row's largest output)."),
+             new("rows", "Rows to draw (default: the first 10)."), InputShape],
+            ["#!xai-layer-gradient --model cnn --data digits --layer conv2 --rows 0-9"]),
+        new("xai-activation-functions", "The activation functions a TorchSharp network uses (ReLU, GELU, Tanh, Sigmoid, ...), each drawn over the range its inputs reach on the data, with the histogram of those pre-activations.",
+            [Model, Data, new("rows", "Rows run through the network (default: the first 256)."), new("bins", "Histogram bins (default 40)."), InputShape],
+            ["#!xai-activation-functions --model cnn --data digits"]),
+        new("xai-distributions", "Per-tensor weight and gradient distributions over training (quantile bands by epoch and per-epoch histograms), as logged with ParameterDistributions.Log.",
+            [new("monitor", "A variable holding a TrainingMonitor, TrainingSnapshot or TrainingDistributions.", Required: true),
+             new("kind", "weights, gradients or both (default both)."), new("tensor", "The tensor whose histograms to draw (default: the first), for example conv1.weight.")],
+            ["#!xai-distributions --monitor monitor", "#!xai-distributions --monitor monitor --kind gradients --tensor fc.weight"]),
         new("xai-help", "Lists these commands with examples.", [], ["#!xai-help"]),
     ];
 

@@ -24,6 +24,9 @@ public static partial class NotebookFormatters
         Formatter.Register<TrainingView>((v, writer) => writer.Write(InspectionViews.Html(v)), Html);
         Formatter.Register<WeightComparison>((c, writer) => writer.Write(InspectionViews.Html(c)), Html);
         Formatter.Register<NativeLibraryDiagnosis>((d, writer) => writer.Write(TorchViews.Html(d)), Html);
+        Formatter.Register<LayerOutputGradient>((g, writer) => writer.Write(NetworkViews.Html(g)), Html);
+        Formatter.Register<ActivationFunctionUsage>((u, writer) => writer.Write(NetworkViews.Html(u)), Html);
+        Formatter.Register<TrainingDistributionsView>((v, writer) => writer.Write(NetworkViews.Html(v)), Html);
 
         // TorchSharp: types only (no native call happens until a model is formatted, after extension.dib loaded the library).
         ModelStructures.Register<TorchModel>(TorchViews.Structure);
