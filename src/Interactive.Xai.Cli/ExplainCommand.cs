@@ -201,7 +201,8 @@ internal static class ExplainCommand
         var limited = request.Method == ModelViewRunner.Force
             ? request with { Method = request.ModelView.Shap ?? ModelViewRunner.DefaultShapMethod(model) }
             : request;
-        RunLimits.CheckEvaluations(limited, table.RowCount, model.FeatureCount, backgroundRows, request.MaxEvaluations);
+        RunLimits.CheckEvaluations(limited, table.RowCount, model.FeatureCount, backgroundRows, request.MaxEvaluations,
+            limited == request ? null : $"{request.Method} ({limited.Method})");
         if (ModelViewRunner.Methods.Contains(request.Method))
             return ModelViewCommand.Execute(request, model, table, reference, background, explanationRequest, files, output, error);
         var inputs = request.Method == "lime"

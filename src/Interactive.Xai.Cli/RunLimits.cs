@@ -85,12 +85,12 @@ internal static class RunLimits
     }
 
     /// <summary>Refuses a run whose estimated model evaluations exceed <paramref name="maxEvaluations"/>.</summary>
-    public static void CheckEvaluations(ExplainRequest request, long rows, int features, long backgroundRows, long maxEvaluations)
+    public static void CheckEvaluations(ExplainRequest request, long rows, int features, long backgroundRows, long maxEvaluations, string? methodName = null)
     {
         if (Estimate(request, rows, features, backgroundRows) is not var (evaluations, formula) || evaluations <= maxEvaluations) return;
         string amount = evaluations < 1e15 ? evaluations.ToString("N0", Inv) : evaluations.ToString("E2", Inv);
         string limit = maxEvaluations.ToString("N0", Inv);
-        throw new XaiException($"{request.Method} would need about {amount} model evaluations ({formula}), more than --max-evaluations {limit}; "
+        throw new XaiException($"{methodName ?? request.Method} would need about {amount} model evaluations ({formula}), more than --max-evaluations {limit}; "
             + "explain fewer rows (--rows), use fewer --samples or a smaller --background-size, or raise --max-evaluations");
     }
 }

@@ -49,6 +49,20 @@ public class LimitsAndFormatsTests
     }
 
     [Fact]
+    public void ForcePlot_IsLimitedByItsShapMethodsEvaluations()
+    {
+        using var folder = new TempFolder();
+        // 3 rows x 3 background rows (the rows themselves) x (2^4 - 2) coalitions of exact SHAP = 126 evaluations.
+        var (code, _, error) = CliRunner.Run("explain", "--model", CliRunner.ModelPath("linear4.onnx"), "--data", folder.File("x.csv", Linear),
+            "--method", "force", "--max-evaluations", "125");
+        BadInputTests.AssertOneErrorLine(code, error, "force (exact-shap) would need about 126 model evaluations (3 rows x 3 background rows x (2^4 - 2) coalitions)",
+            "--max-evaluations 125");
+        (code, _, error) = CliRunner.Run("explain", "--model", CliRunner.ModelPath("linear4.onnx"), "--data", folder.File("x.csv", Linear),
+            "--method", "force", "--max-evaluations", "126");
+        Assert.True(code == 0, error);
+    }
+
+    [Fact]
     public void TheHelp_StatesTheLimits()
     {
         var (code, output, _) = CliRunner.Run("explain", "--help");

@@ -197,7 +197,8 @@ public class MagicCommandDispatcherTests
         Assert.True(result.Succeeded, result.Error);
         var help = Assert.IsType<MagicCommandHelp>(Assert.Single(shown));
         Assert.Equal(["xai-explain", "xai-importance", "xai-pdp", "xai-ale", "xai-inspect", "xai-compare", "xai-lime", "xai-counterfactual",
-            "xai-correlation", "xai-rfe", "xai-attention", "xai-visualize", "xai-outputs", "xai-training", "xai-layer-gradient", "xai-activation-functions", "xai-distributions", "xai-help"], help.Commands.Select(c => c.Name));
+            "xai-correlation", "xai-rfe", "xai-attention", "xai-visualize", "xai-outputs", "xai-training",
+            "xai-force", "xai-surrogate", "xai-output-correlation", "xai-tree-importance", "xai-layer-gradient", "xai-activation-functions", "xai-distributions", "xai-help"], help.Commands.Select(c => c.Name));
         Assert.All(help.Commands, c => Assert.NotEmpty(c.Examples));
     }
 
