@@ -104,7 +104,8 @@ public sealed class LimeExplainer
 {
     private readonly IModel _model;
     private readonly LimeOptions _options;
-    private readonly float[][] _columns;
+    // The training rows themselves (not a copy per column): marginal sampling draws values from them.
+    private readonly FeatureTable _training;
     private readonly double[] _mean;
     private readonly double[] _scale;
     private readonly double[][] _edges;
@@ -134,14 +135,14 @@ public sealed class LimeExplainer
         if (training.RowCount < 2) throw new XaiException("lime needs at least 2 training rows for its feature statistics");
         _model = model;
         int m = model.FeatureCount;
-        _columns = new float[m][];
+        _training = training;
         _mean = new double[m];
         _scale = new double[m];
         _edges = new double[m][];
         _constant = new bool[m];
         for (int j = 0; j < m; j++)
         {
-            var column = _columns[j] = training.Column(j);
+            var column = training.Column(j);
             double mean = 0;
             foreach (var v in column) mean += v;
             mean /= column.Length;
@@ -330,12 +331,14 @@ public sealed class LimeExplainer
         int m = x.Length, n = destination.Length / m;
         x.CopyTo(destination);
         bool around = _options.Sampling == LimeSampling.AroundRow, marginal = !around && _options.Discretize;
+        var training = _training.Values;
+        int trainingRows = _training.RowCount;
         for (int i = 1; i < n; i++)
         {
             var row = destination.Slice(i * m, m);
             for (int j = 0; j < m; j++)
             {
-                if (marginal) row[j] = _columns[j][random.Next(_columns[j].Length)];
+                if (marginal) row[j] = training[random.Next(trainingRows) * m + j];
                 else if (_constant[j]) row[j] = around ? x[j] : (float)_mean[j];
                 else row[j] = (float)((around ? x[j] : _mean[j]) + _scale[j] * random.NextGaussian());
             }
