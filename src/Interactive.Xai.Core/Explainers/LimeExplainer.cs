@@ -81,7 +81,7 @@ public sealed record LimeOptions : ExplainerOptions
     /// Upper bound on perturbed rows held in memory at once (blocks are also kept below 2^26 input or output values, so
     /// a model with many features uses smaller blocks).
     /// </summary>
-    public long MaxEvaluationsPerBlock { get; init; } = 1L << 20;
+    public long MaxEvaluationsPerBlock { get; init; } = 1L << 18;
 }
 
 /// <summary>
@@ -198,18 +198,20 @@ public sealed class LimeExplainer
         long maxJobs = Math.Min(_options.MaxEvaluationsPerBlock / samples, MaxValuesPerBlock / valuesPerJob);
         int jobsPerBlock = (int)Math.Clamp(maxJobs, 1, Math.Max(jobs, 1));
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 };
+        // One block's samples and outputs, allocated once: every block overwrites all of what it reads.
+        var inputs = new float[(long)jobsPerBlock * samples * m];
+        var outputs = new float[(long)jobsPerBlock * samples * k];
         for (int startJob = 0; startJob < jobs; startJob += jobsPerBlock)
         {
             int blockJobs = Math.Min(jobsPerBlock, jobs - startJob);
-            var inputs = new float[(long)blockJobs * samples * m];
             Parallel.For(0, blockJobs, parallel, local =>
             {
                 int job = startJob + local;
                 var random = new FastRandom(Statistics.DeriveSeed(_options.Seed, job / runs, job % runs));
                 Sample(rows.Row(job / runs), ref random, inputs.AsSpan(checked((int)((long)local * samples * m)), samples * m));
             });
-            var outputs = evaluator.Evaluate((long)blockJobs * samples, (first, count, dest) =>
-                inputs.AsSpan(checked((int)(first * m)), count * m).CopyTo(dest));
+            evaluator.Evaluate((long)blockJobs * samples, (first, count, dest) =>
+                inputs.AsSpan(checked((int)(first * m)), count * m).CopyTo(dest), outputs);
             Parallel.For(0, blockJobs, parallel, local =>
             {
                 int job = startJob + local;
