@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Interactive.Xai.Engine;
 using Interactive.Xai.Numerics;
 
@@ -168,7 +169,8 @@ public sealed class PartialDependenceExplainer
             Feature = data.FeatureNames[feature],
             FeatureIndex = feature,
             Grid = grid.ToImmutableArray(),
-            IceValues = ImmutableArray.Create(ice),
+            // Wrapped, not copied: with every row's curve kept this array is rows x grid x targets doubles.
+            IceValues = ImmutableCollectionsMarshal.AsImmutableArray(ice),
             IceRows = ImmutableArray.Create(iceRows),
             AverageValues = ImmutableArray.Create(average),
             FeatureValues = [],
