@@ -7,7 +7,8 @@ public static class PartialDependenceCharts
 {
     /// <summary>
     /// The partial dependence curve over up to <paramref name="maxIceCurves"/> ICE curves (an evenly spaced subset
-    /// of rows), with a histogram of the feature's values underneath. Centred ICE subtracts each curve's value at the
+    /// of the rows whose curves the explanation kept), with a histogram of the feature's values underneath (the
+    /// explanation's binned counts, or its raw feature values when it has no counts). Centred ICE subtracts each curve's value at the
     /// first grid point, so differences in shape stand out from differences in level.
     /// </summary>
     public static GenericChart Line(PartialDependenceExplanation explanation, bool centered = false, int maxIceCurves = 100)
@@ -16,7 +17,8 @@ public static class PartialDependenceCharts
         ArgumentOutOfRangeException.ThrowIfNegative(maxIceCurves);
         string feature = PlotText.Escape(explanation.Feature);
         var grid = explanation.Grid.ToArray();
-        var rows = SubsetRows(explanation.RowCount, maxIceCurves);
+        var kept = explanation.IceRows;
+        var positions = SubsetRows(kept.Length, maxIceCurves);
         var layout = Figure.Layout(
             ("title", Figure.Title($"{(centered ? "Centred partial dependence" : "Partial dependence")} of {TargetSelector.TitleLabel(explanation)} on {feature}")),
             ("height", 520),
@@ -29,9 +31,10 @@ public static class PartialDependenceCharts
             var average = explanation.Average(target);
             double averageShift = centered ? average[0] : 0;
             bool firstIce = true;
-            foreach (int r in rows)
+            foreach (int position in positions)
             {
-                var ice = explanation.Ice(r, target);
+                int r = kept[position];
+                var ice = explanation.IceAt(position, target);
                 double shift = centered ? ice[0] : 0;
                 traces.Add(Figure.Trace("scatter", ("mode", "lines"), ("x", grid), ("y", ice.Select(v => v - shift).ToArray()),
                     ("name", "ICE (one row each)"), ("legendgroup", "ice"), ("showlegend", firstIce),
@@ -42,9 +45,7 @@ public static class PartialDependenceCharts
             traces.Add(Figure.Trace("scatter", ("mode", "lines+markers"), ("x", grid), ("y", average.Select(v => v - averageShift).ToArray()),
                 ("name", "partial dependence (mean)"), ("line", Figure.Object(("color", ChartTheme.Positive), ("width", 3))),
                 ("hovertemplate", $"{feature} = %{{x:.4g}}<br>mean %{{y:.4g}}<extra></extra>")));
-            traces.Add(Figure.Trace("histogram", ("x", explanation.FeatureValues.ToArray()), ("xaxis", "x2"), ("yaxis", "y2"), ("name", "data distribution"),
-                ("marker", Figure.Object(("color", ChartTheme.Neutral))), ("showlegend", false),
-                ("hovertemplate", $"{feature} %{{x}}: %{{y}} rows<extra></extra>")));
+            traces.Add(Distribution(explanation, feature));
             return new TargetSelector.TargetView(traces, new Dictionary<string, object>());
         }, layout);
     }
@@ -87,6 +88,24 @@ public static class PartialDependenceCharts
         layout.SetProperty("xaxis2", Figure.Axis(feature, ("anchor", "y2"), ("matches", "x"), ("range", range)));
         layout.SetProperty("yaxis", Figure.Axis(mainTitle, ("domain", new[] { 0.3, 1.0 }), ("anchor", "x")));
         layout.SetProperty("yaxis2", Figure.Axis(stripTitle, ("domain", new[] { 0.0, 0.22 }), ("anchor", "x2"), ("showgrid", false), ("nticks", 3), ("rangemode", "tozero")));
+    }
+
+    /// <summary>The strip under the curve: bars of the explanation's binned counts, or a histogram of raw values.</summary>
+    private static Trace Distribution(PartialDependenceExplanation explanation, string feature)
+    {
+        if (explanation.HistogramCounts.IsDefaultOrEmpty && !explanation.FeatureValues.IsDefaultOrEmpty)
+            return Figure.Trace("histogram", ("x", explanation.FeatureValues.ToArray()), ("xaxis", "x2"), ("yaxis", "y2"), ("name", "data distribution"),
+                ("marker", Figure.Object(("color", ChartTheme.Neutral))), ("showlegend", false),
+                ("hovertemplate", $"{feature} %{{x}}: %{{y}} rows<extra></extra>"));
+        var edges = explanation.HistogramEdges;
+        int bins = explanation.HistogramCounts.IsDefault ? 0 : explanation.HistogramCounts.Length;
+        var midpoints = new double[bins];
+        var widths = new double[bins];
+        for (int b = 0; b < bins; b++) { midpoints[b] = (edges[b] + edges[b + 1]) / 2; widths[b] = edges[b + 1] - edges[b]; }
+        return Figure.Trace("bar", ("x", midpoints), ("y", bins == 0 ? Array.Empty<int>() : explanation.HistogramCounts.ToArray()), ("width", widths),
+            ("xaxis", "x2"), ("yaxis", "y2"), ("name", "data distribution"),
+            ("marker", Figure.Object(("color", ChartTheme.Neutral))), ("showlegend", false),
+            ("hovertemplate", $"{feature} around %{{x:.4g}}: %{{y}} rows<extra></extra>"));
     }
 
     internal static int[] SubsetRows(int rowCount, int max)

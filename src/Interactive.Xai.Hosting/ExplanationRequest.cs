@@ -21,6 +21,9 @@ public sealed record ExplanationRequest
     /// <summary>Grid points for pdp/ice when no grid is given.</summary>
     public int GridPoints { get; init; } = 20;
 
+    /// <summary>pdp/ice: the most rows whose ICE curves are kept (evenly spaced); null keeps every row's curve.</summary>
+    public int? MaxIceCurves { get; init; } = 100;
+
     /// <summary>Explicit ALE edges.</summary>
     public IReadOnlyList<double>? Edges { get; init; }
 

@@ -100,7 +100,7 @@ public sealed class ExplanationRunner
             case "ice":
             {
                 string feature = RequireFeature(request, data);
-                var explainer = new PartialDependenceExplainer(model, new PartialDependenceOptions { Grid = request.Grid, GridPoints = request.GridPoints, Seed = request.Seed });
+                var explainer = new PartialDependenceExplainer(model, new PartialDependenceOptions { Grid = request.Grid, GridPoints = request.GridPoints, Seed = request.Seed, MaxIceCurves = request.MaxIceCurves });
                 if (!data.FeatureNames.Contains(feature) && request.Method == "pdp" && feature.Split(',') is [var first, var second])
                     return explainer.Explain2D(data, first.Trim(), second.Trim(), target, progress, cancellationToken);
                 return explainer.Explain(data, feature, target, progress, cancellationToken) with { Method = request.Method };

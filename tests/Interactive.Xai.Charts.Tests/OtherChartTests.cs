@@ -39,9 +39,11 @@ public sealed class OtherChartTests
         var mean = traces[10];
         Assert.Equal(e.Grid.ToArray(), Numbers(mean.GetProperty("x")));
         Assert.Equal(e.Average(), Numbers(mean.GetProperty("y")));
-        Assert.Equal("histogram", traces[11].GetProperty("type").GetString());
+        // The strip is the explanation's binned counts (not every row's value): they add up to the rows.
+        Assert.Equal("bar", traces[11].GetProperty("type").GetString());
         Assert.Equal("y2", traces[11].GetProperty("yaxis").GetString());
-        Assert.Equal(40, traces[11].GetProperty("x").GetArrayLength());
+        Assert.Equal(e.HistogramCounts.Length, traces[11].GetProperty("x").GetArrayLength());
+        Assert.Equal(40, Numbers(traces[11].GetProperty("y")).Sum());
         // ICE rows are an evenly spaced subset: row 0 first, and each line is that row's ICE curve.
         Assert.Equal(e.Ice(0).Select(v => v).ToArray(), Numbers(traces[0].GetProperty("y")));
         Assert.Equal(e.Ice(4).ToArray(), Numbers(traces[1].GetProperty("y")));
@@ -51,6 +53,24 @@ public sealed class OtherChartTests
         var shifted = Numbers(centred[1].GetProperty("y"));
         var ice = e.Ice(4);
         for (int g = 0; g < ice.Length; g++) Assert.Equal(ice[g] - ice[0], shifted[g], 12);
+    }
+
+    [Fact]
+    public void Partial_dependence_of_many_rows_draws_the_kept_curves_and_no_value_per_row()
+    {
+        var table = Table(5000, 2, 4);
+        var model = DelegateModel.FromRowFunction(2, x => x[0] * x[1], featureNames: table.FeatureNames);
+        var e = new PartialDependenceExplainer(model, new PartialDependenceOptions { GridPoints = 5, MaxIceCurves = 50 }).Explain(table, "x0");
+        Assert.Equal(50, e.IceRows.Length);
+        var traces = Traces(PartialDependenceCharts.Line(e, maxIceCurves: 10));
+        var ice = traces.Where(t => t.GetProperty("name").GetString() == "ICE (one row each)").ToArray();
+        Assert.Equal(10, ice.Length);
+        // Every fifth kept curve: rows 0, 500, 1000, ...
+        Assert.Equal(e.Ice(500), Numbers(ice[1].GetProperty("y")));
+        Assert.Contains("row 500<br>", ice[1].GetProperty("hovertemplate").GetString());
+        var strip = traces[^1];
+        Assert.Equal(5000, Numbers(strip.GetProperty("y")).Sum());
+        Assert.True(strip.GetProperty("x").GetArrayLength() <= 40);
     }
 
     [Fact]

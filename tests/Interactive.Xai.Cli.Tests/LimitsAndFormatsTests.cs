@@ -106,6 +106,24 @@ public class LimitsAndFormatsTests
     }
 
     [Fact]
+    public void IceJson_HasEveryRowsCurve_EvenBeyondTheHundredTheHtmlDraws()
+    {
+        using var folder = new TempFolder();
+        var csv = "a,b,c,d\n" + string.Concat(Enumerable.Range(0, 250).Select(r => $"{r % 7},{r % 5},{r % 3},{r % 11}\n"));
+        var data = folder.File("many.csv", csv);
+        foreach (var extra in new[] { new[] { "--method", "ice" }, ["--method", "pdp", "--ice"] })
+        {
+            var json = folder.File("out-" + Guid.NewGuid().ToString("N") + ".json");
+            var (code, _, error) = CliRunner.Run(["explain", "--model", CliRunner.ModelPath("linear4.onnx"), "--data", data, "--feature", "a",
+                "--grid", "-1,0,1", .. extra, "--json", json]);
+            Assert.True(code == 0, error);
+            var root = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+            Assert.Equal(250, root.GetProperty("ice").GetArrayLength());
+            Assert.False(root.TryGetProperty("iceRows", out _));
+        }
+    }
+
+    [Fact]
     public void HtmlOnly_WritesNoJsonAnywhere()
     {
         using var folder = new TempFolder();

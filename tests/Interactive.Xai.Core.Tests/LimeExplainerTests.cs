@@ -170,7 +170,7 @@ public class LimeExplainerTests
     public void Blocks_AreSizedByValuesHeld_SoAWideModelUsesFewerRowsPerBlock_WithTheSameResult()
     {
         // 40 features, 100 samples: 4,000 input values per (row, run). A bound of 12,000 values holds 3 jobs per block
-        // although the row bound (MaxEvaluationsPerBlock, default 2^20) would hold all 18: the model then never sees
+        // although the row bound (MaxEvaluationsPerBlock, default 2^18) would hold all 18: the model then never sees
         // more than 300 samples at once; the result is the same as with one block.
         var batches = new System.Collections.Concurrent.ConcurrentBag<int>();
         var weights = Enumerable.Range(0, 40).Select(j => (float)Math.Sin(j + 1)).ToArray();

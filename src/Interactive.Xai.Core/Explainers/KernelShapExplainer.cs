@@ -18,7 +18,7 @@ public sealed record KernelShapOptions : ExplainerOptions
     public bool ComputeStandardErrors { get; init; } = true;
 
     /// <summary>Upper bound on perturbed rows held in memory at once (rows are explained in blocks below it).</summary>
-    public long MaxEvaluationsPerBlock { get; init; } = 1L << 22;
+    public long MaxEvaluationsPerBlock { get; init; } = 1L << 20;
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Interactive.Xai.Engine;
 using Interactive.Xai.Numerics;
 
@@ -20,13 +21,28 @@ public sealed record PartialDependenceOptions : ExplainerOptions
 
     /// <summary>The upper end of the automatic grid, as a quantile of the data.</summary>
     public double UpperQuantile { get; init; } = 0.95;
+
+    /// <summary>
+    /// The most rows whose ICE curves are kept in the result (an evenly spaced subset: row i * rows / max for
+    /// i = 0 .. max-1); null keeps every row's curve, which costs rows x grid points x targets x 8 bytes. The
+    /// partial dependence always averages all rows.
+    /// </summary>
+    public int? MaxIceCurves { get; init; } = 100;
+
+    /// <summary>Bins of the feature histogram in the result (equal widths between the feature's minimum and maximum).</summary>
+    public int HistogramBins { get; init; } = 40;
+
+    /// <summary>Data rows evaluated per block (all grid points of a row in one block); 0 chooses automatically.
+    /// The result does not depend on it.</summary>
+    internal int RowsPerBlock { get; init; }
 }
 
 /// <summary>
 /// Partial dependence and ICE curves (Friedman 2001; Goldstein et al. 2015). For each row of the data and each
 /// grid value v, the model output with the feature set to v is the ICE value; the partial dependence is their mean
-/// over rows. All rows x grid points go to the model in large batches. Two-feature partial dependence is computed
-/// on the product grid.
+/// over rows. Rows x grid points go to the model in blocks of rows; the mean is accumulated block by block, so memory
+/// does not grow with rows x grid points, and only a bounded subset of ICE curves is kept
+/// (<see cref="PartialDependenceOptions.MaxIceCurves"/>). Two-feature partial dependence is computed on the product grid.
 /// </summary>
 public sealed class PartialDependenceExplainer
 {
@@ -45,7 +61,25 @@ public sealed class PartialDependenceExplainer
         if (_options.Grid is null && _options.GridPoints < 2) throw new XaiException($"the grid needs at least 2 points, got {_options.GridPoints}");
         if (!(_options.LowerQuantile >= 0 && _options.LowerQuantile < _options.UpperQuantile && _options.UpperQuantile <= 1))
             throw new XaiException("grid quantiles must satisfy 0 <= lower < upper <= 1");
+        if (_options.MaxIceCurves is < 0) throw new XaiException($"the number of ICE curves kept must not be negative, got {_options.MaxIceCurves}");
+        if (_options.HistogramBins < 1) throw new XaiException($"the histogram needs at least 1 bin, got {_options.HistogramBins}");
         _model = model;
+    }
+
+    /// <summary>Data rows per evaluation block for <paramref name="cells"/> model evaluations per row.</summary>
+    private int RowsPerBlock(int rows, int cells)
+    {
+        if (_options.RowsPerBlock > 0) return Math.Min(_options.RowsPerBlock, rows);
+        // About 16 full batches per block: enough to keep parallel workers busy, a few MB of outputs at most.
+        long evaluations = Math.Max((long)_options.BatchSize * 16, 65536);
+        return (int)Math.Clamp(evaluations / Math.Max(cells, 1), 1, rows);
+    }
+
+    /// <summary>The evenly spaced rows (i * rows / max) whose ICE curves are kept.</summary>
+    internal static int[] IceRowsFor(int rows, int? max)
+    {
+        if (max is null || rows <= max) return Enumerable.Range(0, rows).ToArray();
+        return Enumerable.Range(0, max.Value).Select(i => (int)((long)i * rows / max.Value)).ToArray();
     }
 
     /// <summary>The grid this explainer uses for a feature of <paramref name="data"/>.</summary>
@@ -90,29 +124,43 @@ public sealed class PartialDependenceExplainer
         int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length, n = data.RowCount, g = grid.Length;
         var gridFloat = grid.Select(v => (float)v).ToArray();
         var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * g, progress, cancellationToken);
-        var outputs = evaluator.Evaluate((long)n * g, (first, count, dest) =>
-        {
-            var values = data.Values;
-            int r = (int)(first / g), p = (int)(first % g);
-            for (int i = 0; i < count; i++)
-            {
-                var row = dest.Slice(i * m, m);
-                values.Slice(r * m, m).CopyTo(row);
-                row[feature] = gridFloat[p];
-                if (++p == g) { p = 0; r++; }
-            }
-        });
-        var ice = new double[n * g * t];
+        var iceRows = IceRowsFor(n, _options.MaxIceCurves);
+        var ice = new double[(long)iceRows.Length * g * t];
         var average = new double[g * t];
-        for (int r = 0; r < n; r++)
-            for (int p = 0; p < g; p++)
-                for (int s = 0; s < t; s++)
+        int block = RowsPerBlock(n, g);
+        var outputs = new float[(long)block * g * k];
+        int nextIce = 0;
+        for (int start = 0; start < n; start += block)
+        {
+            int rows = Math.Min(block, n - start);
+            evaluator.Evaluate((long)rows * g, (first, count, dest) =>
+            {
+                var values = data.Values;
+                int r = start + (int)(first / g), p = (int)(first % g);
+                for (int i = 0; i < count; i++)
                 {
-                    double value = outputs[((long)r * g + p) * k + targets[s]];
-                    ice[(r * g + p) * t + s] = value;
-                    average[p * t + s] += value;
+                    var row = dest.Slice(i * m, m);
+                    values.Slice(r * m, m).CopyTo(row);
+                    row[feature] = gridFloat[p];
+                    if (++p == g) { p = 0; r++; }
                 }
+            }, outputs);
+            // Rows in order, so the sums are the same whatever the block size.
+            for (int b = 0; b < rows; b++)
+            {
+                bool keep = nextIce < iceRows.Length && iceRows[nextIce] == start + b;
+                for (int p = 0; p < g; p++)
+                    for (int s = 0; s < t; s++)
+                    {
+                        double value = outputs[((long)b * g + p) * k + targets[s]];
+                        if (keep) ice[((long)nextIce * g + p) * t + s] = value;
+                        average[p * t + s] += value;
+                    }
+                if (keep) nextIce++;
+            }
+        }
         for (int i = 0; i < average.Length; i++) average[i] /= n;
+        var (edges, counts) = FeatureHistogram.Of(data, feature, _options.HistogramBins);
         return new PartialDependenceExplanation
         {
             Method = MethodName,
@@ -121,10 +169,14 @@ public sealed class PartialDependenceExplainer
             Feature = data.FeatureNames[feature],
             FeatureIndex = feature,
             Grid = grid.ToImmutableArray(),
-            // The local arrays become the result's without a copy (n x grid values: 16 MB at 100,000 rows x 20 points).
-            IceValues = System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(ice),
-            AverageValues = System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(average),
-            FeatureValues = data.Column(feature).Select(v => (double)v).ToImmutableArray(),
+            // Wrapped, not copied: with every row's curve kept this array is rows x grid x targets doubles.
+            IceValues = ImmutableCollectionsMarshal.AsImmutableArray(ice),
+            IceRows = ImmutableArray.Create(iceRows),
+            AverageValues = ImmutableArray.Create(average),
+            FeatureValues = [],
+            RowCount = n,
+            HistogramEdges = ImmutableArray.Create(edges),
+            HistogramCounts = ImmutableArray.Create(counts),
             Elapsed = stopwatch.Elapsed,
             ModelEvaluations = evaluator.Evaluations,
         };
@@ -146,28 +198,35 @@ public sealed class PartialDependenceExplainer
         int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length, n = data.RowCount;
         int gx = gridX.Length, gy = gridY.Length, cells = gx * gy;
         var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * cells, progress, cancellationToken);
-        var outputs = evaluator.Evaluate((long)n * cells, (first, count, dest) =>
-        {
-            var values = data.Values;
-            int r = (int)(first / cells), cell = (int)(first % cells);
-            int xi = cell / gy, yi = cell % gy;
-            for (int i = 0; i < count; i++)
-            {
-                var row = dest.Slice(i * m, m);
-                values.Slice(r * m, m).CopyTo(row);
-                row[f1] = (float)gridX[xi];
-                row[f2] = (float)gridY[yi];
-                if (++yi == gy)
-                {
-                    yi = 0;
-                    if (++xi == gx) { xi = 0; r++; }
-                }
-            }
-        });
+        float[] gridXFloat = gridX.Select(v => (float)v).ToArray(), gridYFloat = gridY.Select(v => (float)v).ToArray();
         var average = new double[cells * t];
-        for (int r = 0; r < n; r++)
-            for (int c = 0; c < cells; c++)
-                for (int s = 0; s < t; s++) average[c * t + s] += outputs[((long)r * cells + c) * k + targets[s]];
+        int block = RowsPerBlock(n, cells);
+        var outputs = new float[(long)block * cells * k];
+        for (int start = 0; start < n; start += block)
+        {
+            int rows = Math.Min(block, n - start);
+            evaluator.Evaluate((long)rows * cells, (first, count, dest) =>
+            {
+                var values = data.Values;
+                int r = start + (int)(first / cells), cell = (int)(first % cells);
+                int xi = cell / gy, yi = cell % gy;
+                for (int i = 0; i < count; i++)
+                {
+                    var row = dest.Slice(i * m, m);
+                    values.Slice(r * m, m).CopyTo(row);
+                    row[f1] = gridXFloat[xi];
+                    row[f2] = gridYFloat[yi];
+                    if (++yi == gy)
+                    {
+                        yi = 0;
+                        if (++xi == gx) { xi = 0; r++; }
+                    }
+                }
+            }, outputs);
+            for (int b = 0; b < rows; b++)
+                for (int c = 0; c < cells; c++)
+                    for (int s = 0; s < t; s++) average[c * t + s] += outputs[((long)b * cells + c) * k + targets[s]];
+        }
         for (int i = 0; i < average.Length; i++) average[i] /= n;
         return new PartialDependence2DExplanation
         {

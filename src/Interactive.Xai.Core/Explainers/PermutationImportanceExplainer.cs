@@ -83,18 +83,21 @@ public sealed class PermutationImportanceExplainer
         int jobs = groups * repeats;
         var importance = new double[jobs];
         int jobsPerBlock = (int)Math.Clamp(_options.MaxEvaluationsPerBlock / n, 1, jobs);
+        // Permutations and outputs are allocated once and refilled per block (not left as large garbage per block).
+        var permutations = new int[jobsPerBlock][];
+        for (int i = 0; i < jobsPerBlock; i++) permutations[i] = new int[n];
+        var outputs = new float[(long)jobsPerBlock * n * k];
         for (int startJob = 0; startJob < jobs; startJob += jobsPerBlock)
         {
             int blockJobs = Math.Min(jobsPerBlock, jobs - startJob);
             // Each job's permutation comes from its own seeded stream, so drawing them in parallel changes nothing.
-            var permutations = new int[blockJobs][];
             int start = startJob;
             Parallel.For(0, blockJobs, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 }, i =>
             {
                 int job = start + i;
-                permutations[i] = Statistics.Permutation(n, new Random(Statistics.DeriveSeed(_options.Seed, job / repeats, job % repeats)));
+                Statistics.Permutation(permutations[i], new Random(Statistics.DeriveSeed(_options.Seed, job / repeats, job % repeats)));
             });
-            var outputs = evaluator.Evaluate((long)blockJobs * n, (first, count, dest) =>
+            evaluator.Evaluate((long)blockJobs * n, (first, count, dest) =>
             {
                 var values = data.Values;
                 int local = (int)(first / n), r = (int)(first % n);
@@ -106,7 +109,7 @@ public sealed class PermutationImportanceExplainer
                     foreach (var c in columns[(startJob + local) / repeats]) row[c] = source[c];
                     if (++r == n) { r = 0; local++; }
                 }
-            });
+            }, outputs);
             Parallel.For(0, blockJobs, new ParallelOptions { CancellationToken = cancellationToken }, local =>
             {
                 double score = Metrics.Score(_options.Metric, outputs.AsSpan(local * n * k, n * k), k, _options.Output, labelArray);

@@ -23,13 +23,20 @@ internal static class Statistics
     public static int[] Permutation(int n, Random random)
     {
         var p = new int[n];
+        Permutation(p, random);
+        return p;
+    }
+
+    /// <summary>Fills <paramref name="p"/> with the permutation <see cref="Permutation(int, Random)"/> gives for its length.</summary>
+    public static void Permutation(Span<int> p, Random random)
+    {
+        int n = p.Length;
         for (int i = 0; i < n; i++) p[i] = i;
         for (int i = n - 1; i > 0; i--)
         {
             int j = random.Next(i + 1);
             (p[i], p[j]) = (p[j], p[i]);
         }
-        return p;
     }
 
     /// <summary>A seed derived from a base seed and stream indices, so that streams are independent of run order.</summary>

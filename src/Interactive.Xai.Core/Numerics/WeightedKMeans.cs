@@ -10,13 +10,14 @@ internal static class WeightedKMeans
     public static (float[] Centers, double[] Weights) Cluster(ReadOnlySpan<float> data, int rows, int columns, int k, int seed, int maxIterations = 100)
     {
         k = Math.Min(k, rows);
-        var points = data.ToArray();
+        // The rows are read in place: a copy would double the memory of a 1M-row background.
+        var points = data;
         var random = new Random(seed);
         var centers = new float[k * columns];
         // k-means++ seeding.
         var distance = new double[rows];
         int first = random.Next(rows);
-        Array.Copy(points, first * columns, centers, 0, columns);
+        points.Slice(first * columns, columns).CopyTo(centers);
         for (int r = 0; r < rows; r++) distance[r] = SquaredDistance(points, r, centers, 0, columns);
         for (int c = 1; c < k; c++)
         {
@@ -34,7 +35,7 @@ internal static class WeightedKMeans
                     if (cumulative >= target) { chosen = r; break; }
                 }
             }
-            Array.Copy(points, chosen * columns, centers, c * columns, columns);
+            points.Slice(chosen * columns, columns).CopyTo(centers.AsSpan(c * columns));
             for (int r = 0; r < rows; r++) distance[r] = Math.Min(distance[r], SquaredDistance(points, r, centers, c, columns));
         }
 
@@ -90,7 +91,7 @@ internal static class WeightedKMeans
         return (snapped.ToArray(), weights.ToArray());
     }
 
-    private static int Nearest(float[] points, int r, float[] centers, int k, int columns)
+    private static int Nearest(ReadOnlySpan<float> points, int r, float[] centers, int k, int columns)
     {
         int best = 0;
         double bestDistance = double.PositiveInfinity;
@@ -102,7 +103,7 @@ internal static class WeightedKMeans
         return best;
     }
 
-    private static double SquaredDistance(float[] points, int r, float[] centers, int c, int columns)
+    private static double SquaredDistance(ReadOnlySpan<float> points, int r, float[] centers, int c, int columns)
     {
         double sum = 0;
         for (int j = 0; j < columns; j++)

@@ -193,9 +193,18 @@ public static partial class ExplanationJson
         writer.WriteEndArray();
         writer.WriteNumber("rows", d.RowCount);
         if (!includeIce) return;
+        int curves = d.IceCurveCount;
+        if (curves < d.RowCount)
+        {
+            // Only some rows' curves were kept (PartialDependenceOptions.MaxIceCurves): say which.
+            writer.WritePropertyName("iceRows");
+            writer.WriteStartArray();
+            foreach (int row in d.IceRows) writer.WriteNumberValue(row);
+            writer.WriteEndArray();
+        }
         writer.WritePropertyName("ice");
         writer.WriteStartArray();
-        for (int r = 0; r < d.RowCount; r++)
+        for (int r = 0; r < curves; r++)
         {
             writer.WriteStartArray();
             for (int p = 0; p < g; p++) WriteTargets(writer, d.IceValues, (r * g + p) * t, t);
