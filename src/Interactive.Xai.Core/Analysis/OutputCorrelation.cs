@@ -66,7 +66,7 @@ public static class OutputCorrelationAnalysis
         for (int r = 0; r < y.Length; r++)
             if (!double.IsFinite(y[r])) throw new XaiException($"the model returned {y[r]} for row {r}; correlation needs finite outputs");
         // Ranks of the outputs in double precision: ties are ties of the double values, not of their float roundings.
-        var yRanks = AverageRanks(y);
+        var yRanks = Ranks.Average(y);
         var pearson = new double[data.ColumnCount];
         var spearman = new double[data.ColumnCount];
         for (int f = 0; f < data.ColumnCount; f++)
@@ -86,23 +86,5 @@ public static class OutputCorrelationAnalysis
             Spearman = [.. spearman],
             RowCount = data.RowCount,
         };
-    }
-
-    private static double[] AverageRanks(double[] values)
-    {
-        int n = values.Length;
-        var order = Enumerable.Range(0, n).ToArray();
-        var keys = (double[])values.Clone();
-        Array.Sort(keys, order);
-        var ranks = new double[n];
-        int start = 0;
-        while (start < n)
-        {
-            int end = start;
-            while (end + 1 < n && keys[end + 1] == keys[start]) end++;
-            for (int i = start; i <= end; i++) ranks[order[i]] = (start + end) / 2.0 + 1;
-            start = end + 1;
-        }
-        return ranks;
     }
 }

@@ -4,7 +4,12 @@ namespace Interactive.Xai.Numerics;
 internal static class Ranks
 {
     /// <summary>1-based ranks, ties given the average of the ranks they span (scipy's rankdata 'average').</summary>
-    public static double[] Average(ReadOnlySpan<float> values)
+    public static double[] Average(ReadOnlySpan<float> values) => Average<float>(values);
+
+    /// <summary>1-based ranks of double values, ties given the average of the ranks they span.</summary>
+    public static double[] Average(ReadOnlySpan<double> values) => Average<double>(values);
+
+    private static double[] Average<T>(ReadOnlySpan<T> values) where T : struct, System.Numerics.INumber<T>
     {
         int n = values.Length;
         var order = new int[n];

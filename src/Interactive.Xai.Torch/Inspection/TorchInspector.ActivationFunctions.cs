@@ -57,19 +57,7 @@ public static partial class TorchInspector
         using (var hooks = LayerHooks.Attach(module, OnCall, (_, m) => IsActivationFunction(m)))
         using (no_grad())
         {
-            module.eval();
-            try
-            {
-                module.call(inputs).Dispose();
-            }
-            catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
-            {
-                throw new XaiException($"The forward pass on inputs of shape [{string.Join(", ", inputs.shape)}] failed: {FirstLine(e.Message)}", e);
-            }
-            finally
-            {
-                module.train(wasTraining);
-            }
+            CallInEvalMode(module, inputs, inputs, "inputs", wasTraining).Dispose();
         }
         var layers = new List<ActivationFunctionLayer>();
         foreach (var name in order)

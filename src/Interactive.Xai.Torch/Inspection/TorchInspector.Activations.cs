@@ -35,19 +35,7 @@ public static partial class TorchInspector
         using (var hooks = LayerHooks.Attach(module, OnCall, include))
         using (no_grad())
         {
-            module.eval();
-            try
-            {
-                module.call(inputs).Dispose();
-            }
-            catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
-            {
-                throw new XaiException($"The forward pass on inputs of shape [{string.Join(", ", inputs.shape)}] failed: {FirstLine(e.Message)}", e);
-            }
-            finally
-            {
-                module.train(wasTraining);
-            }
+            CallInEvalMode(module, inputs, inputs, "inputs", wasTraining).Dispose();
         }
         if (captured.Count == 0 && layers is null) throw LayerHooks.NoLayerCalls(module);
         return new ActivationCapture { InputShape = [.. inputs.shape], Layers = [.. captured] };

@@ -43,19 +43,7 @@ public static partial class TorchInspector
         using (var hooks = LayerHooks.Attach(module, OnCall, (name, _) => name == layer))
         using (enable_grad())
         {
-            module.eval();
-            try
-            {
-                output = module.call(x);
-            }
-            catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
-            {
-                throw new XaiException($"The forward pass on inputs of shape [{string.Join(", ", inputs.shape)}] failed: {FirstLine(e.Message)}", e);
-            }
-            finally
-            {
-                module.train(wasTraining);
-            }
+            output = CallInEvalMode(module, x, inputs, "inputs", wasTraining);
         }
         if (activation is null) throw new XaiException($"The layer '{layer}' ({LayerHooks.TypeName(found)}) was not called with a tensor output in the forward pass.");
         long rows = inputs.shape[0];

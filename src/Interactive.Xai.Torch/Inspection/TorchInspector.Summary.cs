@@ -89,19 +89,7 @@ public static partial class TorchInspector
         using (var hooks = LayerHooks.Attach(module, OnCall))
         using (no_grad())
         {
-            module.eval();
-            try
-            {
-                output = module.call(sampleInput);
-            }
-            catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
-            {
-                throw new XaiException($"The forward pass on a sample input of shape [{string.Join(", ", sampleInput.shape)}] failed: {FirstLine(e.Message)}", e);
-            }
-            finally
-            {
-                module.train(wasTraining);
-            }
+            output = CallInEvalMode(module, sampleInput, sampleInput, "a sample input", wasTraining);
         }
         using var _ = output;
         if (nodes.Count == 0) throw LayerHooks.NoLayerCalls(module);
