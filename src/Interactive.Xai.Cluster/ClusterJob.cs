@@ -35,6 +35,20 @@ public sealed record ClusterJobOptions
 
     /// <summary>How long to wait for a worker to be active before the job fails.</summary>
     public TimeSpan NoWorkerTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The shortest time after which a partition that has not answered is given up and run again on another worker,
+    /// even while the cluster still lists its worker as active (a worker that died before the cluster noticed, or a
+    /// message lost with it). The limit used is the larger of this and <see cref="StallFactor"/> times the slowest
+    /// partition finished so far; before any partition has finished it is <see cref="FirstPartitionTimeout"/>.
+    /// </summary>
+    public TimeSpan MinimumStallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>See <see cref="MinimumStallTimeout"/>.</summary>
+    public double StallFactor { get; init; } = 5;
+
+    /// <summary>See <see cref="MinimumStallTimeout"/>.</summary>
+    public TimeSpan FirstPartitionTimeout { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Progress of a cluster job.</summary>
@@ -276,6 +290,7 @@ public static class ClusterJob
         long rowsDone = 0;
         var lastRefresh = clock.Elapsed;
         var noWorkerSince = workers.Count == 0 ? clock.Elapsed : (TimeSpan?)null;
+        TimeSpan? slowest = null;
 
         PartitionWork Work(int index)
         {
@@ -310,6 +325,15 @@ public static class ClusterJob
                     // Partitions on a worker that left the cluster: stop waiting for them (they are re-run below).
                     foreach (var entry in running.Values)
                         if (!workers.Contains(entry.Worker)) entry.Cancel.Cancel();
+                    // A partition that has not answered for far longer than any other took is given up and run again:
+                    // after a worker was killed, calls placed on live workers were seen never to answer (probably lost
+                    // with the dead worker's part of the grain directory); they would wait for Orleans' response timeout.
+                    var stall = slowest is { } longest
+                        ? TimeSpan.FromTicks(Math.Max(options.MinimumStallTimeout.Ticks, (long)(longest.Ticks * options.StallFactor)))
+                        : options.FirstPartitionTimeout;
+                    foreach (var entry in running.Values)
+                        if (clock.Elapsed - entry.Started > stall && !entry.Cancel.IsCancellationRequested)
+                            entry.Cancel.Cancel();
                     if (workers.Count == 0) noWorkerSince ??= clock.Elapsed;
                     else noWorkerSince = null;
                     if (noWorkerSince is { } since && clock.Elapsed - since > options.NoWorkerTimeout)
@@ -335,7 +359,7 @@ public static class ClusterJob
                         {
                             RequestContext.Remove(IPlacementDirector.PlacementHintKey);
                         }
-                        running.Add(call, new Running(index, worker, cancel));
+                        running.Add(call, new Running(index, worker, cancel, clock.Elapsed));
                     }
                 }
                 var wait = Task.Delay(options.PollInterval, cancellationToken);
@@ -351,6 +375,8 @@ public static class ClusterJob
                         var result = call.Result;
                         if (result.Error is not null) throw new XaiException(result.Error);
                         results[entry.Index] = result;
+                        var took = clock.Elapsed - entry.Started;
+                        if (slowest is null || took > slowest) slowest = took;
                         done++;
                         rowsDone += Math.Min(size, n - entry.Index * size);
                         progress?.Report(new ClusterProgress(done, partitions, rowsDone, n, workers.Count, retries, clock.Elapsed));
@@ -435,7 +461,7 @@ public static class ClusterJob
 
     private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
 
-    private sealed record Running(int Index, SiloAddress Worker, CancellationTokenSource Cancel);
+    private sealed record Running(int Index, SiloAddress Worker, CancellationTokenSource Cancel, TimeSpan Started);
 }
 
 /// <summary>How a worker loads the model file: the options the command line passes to <see cref="ModelFiles.Load(string, string?, IReadOnlyList{int}?)"/>.</summary>

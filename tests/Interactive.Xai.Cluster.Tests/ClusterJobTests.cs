@@ -66,8 +66,10 @@ public class ClusterJobTests(ITestOutputHelper log)
             }
         });
         var clock = Stopwatch.StartNew();
+        // A job that never finishes fails the test instead of hanging the run.
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(15));
         var clustered = await ClusterJob.RunAsync(client.Services.GetRequiredService<IClusterClient>(), job, data,
-            new ClusterJobOptions { PartitionsPerWorker = 8 }, progress);
+            new ClusterJobOptions { PartitionsPerWorker = 8 }, progress, limit.Token);
         double clusterSeconds = clock.Elapsed.TotalSeconds;
         Assert.Equal(1, killed);
         Assert.True(victim.Process.HasExited);
@@ -95,8 +97,9 @@ public class ClusterJobTests(ITestOutputHelper log)
         foreach (int rows in new[] { 1, 37, 300, 1000 })
         {
             var job = ClusterJob.Prepare(ModelPath("mlp10.onnx"), loaded.Model, data, request);
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
             var clustered = await ClusterJob.RunAsync(client.Services.GetRequiredService<IClusterClient>(), job, data,
-                new ClusterJobOptions { RowsPerPartition = rows });
+                new ClusterJobOptions { RowsPerPartition = rows }, null, limit.Token);
             AssertIdentical(inProcess, clustered);
         }
     }
