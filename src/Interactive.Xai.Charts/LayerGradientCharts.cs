@@ -27,7 +27,7 @@ public static class LayerGradientCharts
             float max = map.Max();
             raw.Add(map);
             scaled.Add(map.Select(v => max > 0 ? v / max : 0f).ToArray());
-            labels.Add($"row {r}, output {PlotText.Escape(gradient.TargetName(r))}");
+            labels.Add($"row {r}, {PlotText.Escape(OutputLabel(gradient.TargetName(r)))}");
         }
         // The input's outline (its channel mean at half its range) over each image, where the images have the input's size.
         bool outline = gradient.InputShape.Length == 3 && height == gradient.InputShape[1] && width == gradient.InputShape[2] && gradient.Inputs.Length >= rows * height * width * gradient.InputShape[0];
@@ -81,7 +81,7 @@ public static class LayerGradientCharts
             ("colorbar", Figure.Object(("title", Figure.ColourBarTitle("d output / d activation")), ("thickness", 12), ("exponentformat", "power"))),
             ("hovertemplate", "%{z:.3e}<extra></extra>"));
         string title = string.Create(CultureInfo.InvariantCulture,
-            $"Row {row}: gradient of output {PlotText.Escape(gradient.TargetName(row))} (value {Figure.Number(gradient.OutputValues[row])}) with respect to each channel of {PlotText.Escape(gradient.Layer)}, {gradient.Height} x {gradient.Width}; one scale for all channels");
+            $"Row {row}: gradient of {PlotText.Escape(OutputLabel(gradient.TargetName(row)))} (value {Figure.Number(gradient.OutputValues[row])}) with respect to each channel of {PlotText.Escape(gradient.Layer)}, {gradient.Height} x {gradient.Width}; one scale for all channels");
         var (chartHeight, margin) = Mosaic.Size(z, title, plotWidth: 900, maxHeight: 1200);
         Figure.Set(margin, ("r", 90));
         var layout = Figure.Layout(
@@ -91,4 +91,7 @@ public static class LayerGradientCharts
             ("height", chartHeight), ("margin", margin));
         return Figure.Chart([trace], layout);
     }
+
+    // "output d" for a named output; a name that already says output ("output[0]", "output 3") is not doubled.
+    private static string OutputLabel(string name) => name.StartsWith("output", StringComparison.Ordinal) ? name : "output " + name;
 }

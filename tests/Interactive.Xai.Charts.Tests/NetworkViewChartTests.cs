@@ -86,6 +86,10 @@ public sealed class NetworkViewChartTests
         Assert.Equal(4, upsampled.GetArrayLength());
         var labels = Layout(LayerGradientCharts.Magnitudes(Gradient())).GetProperty("annotations");
         Assert.Equal("row 0, output d", labels[0].GetProperty("text").GetString());
+        // a TorchScript network's unnamed outputs are called "output[k]": the label does not say "output output[3]"
+        var unnamed = Gradient() with { OutputNames = ["output[0]", "output[1]", "output[2]", "output[3]"] };
+        Assert.Equal("row 0, output[3]", Layout(LayerGradientCharts.Magnitudes(unnamed)).GetProperty("annotations")[0].GetProperty("text").GetString());
+        Assert.Equal("row 0, output 3", Layout(LayerGradientCharts.Magnitudes(Gradient() with { OutputNames = [] })).GetProperty("annotations")[0].GetProperty("text").GetString());
         // upsampled to the input's 4 x 4, the input's outline is drawn over the images
         Assert.Equal("contour", Traces(LayerGradientCharts.Magnitudes(Gradient()))[1].GetProperty("type").GetString());
     }
