@@ -49,6 +49,9 @@ public sealed record ClusterJobOptions
 
     /// <summary>See <see cref="MinimumStallTimeout"/>.</summary>
     public TimeSpan FirstPartitionTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a worker whose call failed gets no new partition (while another worker is active).</summary>
+    public TimeSpan AvoidAfterFailure { get; init; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>Progress of a cluster job.</summary>
@@ -291,6 +294,15 @@ public static class ClusterJob
         var lastRefresh = clock.Elapsed;
         var noWorkerSince = workers.Count == 0 ? clock.Elapsed : (TimeSpan?)null;
         TimeSpan? slowest = null;
+        // A worker whose call just failed gets no new partition for a while: the cluster may list a killed worker as
+        // active for seconds, and calls to it fail at once (connection refused), which would use up a partition's
+        // attempts on the same dead worker.
+        var avoidUntil = new Dictionary<SiloAddress, TimeSpan>();
+        List<SiloAddress> Placeable()
+        {
+            var usable = workers.Where(w => !(avoidUntil.TryGetValue(w, out var until) && until > clock.Elapsed)).ToList();
+            return usable.Count > 0 ? usable : workers;
+        }
 
         PartitionWork Work(int index)
         {
@@ -339,7 +351,7 @@ public static class ClusterJob
                     if (noWorkerSince is { } since && clock.Elapsed - since > options.NoWorkerTimeout)
                         throw new XaiException($"no worker has been active for {options.NoWorkerTimeout.TotalSeconds:F0} s; {done} of {partitions} partitions done");
                 }
-                foreach (var worker in workers)
+                foreach (var worker in Placeable())
                 {
                     while (pending.Count > 0 && running.Values.Count(r => r.Worker.Equals(worker)) < options.InFlightPerWorker)
                     {
@@ -392,7 +404,7 @@ public static class ClusterJob
                     pending.AddFirst(entry.Index);
                     // Ask the cluster again before placing it, so it does not go back to a worker that just left.
                     lastRefresh = TimeSpan.MinValue / 2;
-                    workers = [.. workers.Where(w => !w.Equals(entry.Worker))];
+                    avoidUntil[entry.Worker] = clock.Elapsed + options.AvoidAfterFailure;
                 }
             }
         }
