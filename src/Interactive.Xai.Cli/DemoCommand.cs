@@ -35,15 +35,23 @@ internal static class DemoCommand
     /// <summary>Patients explained by LIME (at most).</summary>
     public const int LimeRows = 5;
 
-    public static int Run(string htmlPath, int rows, TextWriter output, int epochs = DefaultEpochs)
+    public static int Run(string htmlPath, int rows, TextWriter output, int epochs = DefaultEpochs) =>
+        Run(htmlPath, rows, output, epochs, Build);
+
+    // build: the computation (a seam for tests that check the outputs are checked before it starts).
+    internal static int Run(string htmlPath, int rows, TextWriter output, int epochs, Func<int, int, int, DemoResult> build)
     {
         if (!htmlPath.EndsWith(".html", StringComparison.OrdinalIgnoreCase)) throw new XaiException($"--out {htmlPath}: the report file must end in .html");
         if (rows < 1) throw new XaiException("--rows must be at least 1");
         if (epochs < 0) throw new XaiException($"--epochs must be at least 0, got {epochs}");
         string jsonPath = Path.ChangeExtension(htmlPath, ".json");
+        // Check both files (folder exists, writable, not a folder or device) before the training and explaining.
+        using var files = OutputFiles.Prepare((jsonPath, jsonPath), (htmlPath, htmlPath));
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        var result = Build(rows, seed: 42, epochs);
-        AtomicFile.WriteAll([(jsonPath, result.Json), (htmlPath, result.Html)]);
+        var result = build(rows, 42, epochs);
+        files.Set(jsonPath, result.Json);
+        files.Set(htmlPath, result.Html);
+        files.Commit();
         foreach (var line in result.Summary) output.WriteLine(line);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {jsonPath} and {htmlPath} in {stopwatch.Elapsed.TotalSeconds:F1} s"));
         return 0;

@@ -27,6 +27,24 @@ public class ReportTests
         Assert.Equal(evil, names[1].GetString());
     }
 
+    [Theory]
+    [InlineData("missing-folder/demo.html", "the folder")]
+    [InlineData("a-folder.html", "is a folder")]
+    public void Demo_checks_its_output_files_before_training(string name, string expected)
+    {
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(folder.File("a-folder.html"));
+        bool built = false;
+        var error = Assert.Throws<XaiException>(() => DemoCommand.Run(folder.File(name), 12, TextWriter.Null, 0, (_, _, _) =>
+        {
+            built = true;
+            throw new InvalidOperationException("the demo computed before checking its output files");
+        }));
+        Assert.Contains(expected, error.Message);
+        Assert.False(built);
+        Assert.Equal(["a-folder.html"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName).ToArray());
+    }
+
     [Fact]
     public void Demo_trains_explains_with_every_method_and_writes_json_and_html()
     {
