@@ -30,6 +30,9 @@ public static class TorchRuntime
     /// </summary>
     public static ConvolutionCheck? ConvolutionCheck => Volatile.Read(ref _convolutionCheck);
 
+    /// <summary>What <see cref="NnpackSwitch.TurnOffWhereUnavailable"/> found when the libraries loaded; null before.</summary>
+    internal static string? NnpackStatus { get; private set; }
+
     /// <summary>Where the system's libstdc++ is looked for (after the directories on LD_LIBRARY_PATH).</summary>
     public static IReadOnlyList<string> SystemLibStdCxxPaths { get; } =
     [
@@ -71,6 +74,7 @@ public static class TorchRuntime
             {
                 Console.SetOut(stdout);
             }
+            NnpackStatus = NnpackSwitch.TurnOffWhereUnavailable();  // before the first convolution (the check below runs one)
             Volatile.Write(ref _convolutionCheck, OneDnnGuard.RunCachedOrGuarded());  // never throws: a failing check is reported, not fatal; a pass is cached per machine
             Volatile.Write(ref _available, true);
         }
