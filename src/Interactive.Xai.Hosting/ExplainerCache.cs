@@ -22,12 +22,10 @@ namespace Interactive.Xai.Hosting;
 public sealed class ExplainerCache
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<Key, LinkedListNode<Entry>> _entries = [];
-    private readonly LinkedList<Entry> _recency = new();
+    private readonly LruMap<Key, Entry> _entries = new();
     private readonly ConditionalWeakTable<object, object> _identities = new();
     private readonly Dictionary<long, List<WeakReference<FeatureTable>>> _interned = [];
     private long _nextIdentity;
-    private long _bytes;
 
     /// <summary>Creates a cache holding at most <paramref name="capacity"/> entries and about <paramref name="maxBytes"/> bytes.</summary>
     public ExplainerCache(int capacity = 64, long maxBytes = 512L << 20)
@@ -47,7 +45,7 @@ public sealed class ExplainerCache
     /// <summary>Estimated bytes now held (entries still being built count as nothing).</summary>
     public long Bytes
     {
-        get { lock (_gate) return _bytes; }
+        get { lock (_gate) return _entries.Bytes; }
     }
 
     /// <summary>Entries now held.</summary>
@@ -149,12 +147,7 @@ public sealed class ExplainerCache
     /// <summary>Drops every entry.</summary>
     public void Clear()
     {
-        lock (_gate)
-        {
-            _entries.Clear();
-            _recency.Clear();
-            _bytes = 0;
-        }
+        lock (_gate) _entries.Clear();
     }
 
     private long Identity(object value)
@@ -219,21 +212,18 @@ public sealed class ExplainerCache
         lock (_gate)
         {
             // the model changed in place since this entry was built (a network trained between cells): rebuild
-            if (_entries.TryGetValue(key, out var stale) && stale.Value.State != state) Remove(stale);
-            if (_entries.TryGetValue(key, out var node))
+            if (_entries.TryPeek(key, out var stale, out _) && stale.State != state) _entries.Remove(key);
+            if (_entries.TryGet(key, out var entry))
             {
-                _recency.Remove(node);
-                _recency.AddFirst(node);
                 Hits++;
-                lazy = node.Value.Value;
+                lazy = entry.Value;
             }
             else
             {
                 Misses++;
                 lazy = new Lazy<object>(() => create(), LazyThreadSafetyMode.ExecutionAndPublication);
-                var added = _recency.AddFirst(new Entry(key, lazy, state));
-                _entries[key] = added;
-                while (_entries.Count > Capacity) Remove(_recency.Last!);
+                _entries.Add(key, new Entry(lazy, state));
+                _entries.Trim(Capacity, long.MaxValue);
             }
         }
         T value;
@@ -245,7 +235,7 @@ public sealed class ExplainerCache
         {
             lock (_gate)
             {
-                if (_entries.TryGetValue(key, out var node) && ReferenceEquals(node.Value.Value, lazy)) Remove(node);
+                if (Holds(key, lazy, out _)) _entries.Remove(key);
             }
             throw;
         }
@@ -258,41 +248,27 @@ public sealed class ExplainerCache
     {
         lock (_gate)
         {
-            if (!_entries.TryGetValue(key, out var node) || !ReferenceEquals(node.Value.Value, lazy) || node.Value.Bytes >= 0) return;
+            if (!Holds(key, lazy, out var known) || known is not null) return;
         }
         long bytes = ResultCache.EstimateBytes(value) + extraBytes;
         lock (_gate)
         {
-            if (!_entries.TryGetValue(key, out var node) || !ReferenceEquals(node.Value.Value, lazy) || node.Value.Bytes >= 0) return;
+            if (!Holds(key, lazy, out var known) || known is not null) return;
             if (bytes > MaxBytes)
             {
-                Remove(node);
+                _entries.Remove(key);
                 return;
             }
-            node.Value.Bytes = bytes;
-            _bytes += bytes;
-            while (_bytes > MaxBytes && _recency.Last is { } last && !ReferenceEquals(last, node)) Remove(last);
+            _entries.SetBytes(key, bytes);
+            _entries.Trim(int.MaxValue, MaxBytes, keep: key);
         }
     }
 
-    private void Remove(LinkedListNode<Entry> node)
-    {
-        _entries.Remove(node.Value.Key);
-        _recency.Remove(node);
-        if (node.Value.Bytes > 0) _bytes -= node.Value.Bytes;
-    }
+    // Whether the entry under key is still the one holding lazy (called with the lock held); bytes: its size, null until known.
+    private bool Holds(Key key, Lazy<object> lazy, out long? bytes)
+        => _entries.TryPeek(key, out var entry, out bytes) && ReferenceEquals(entry.Value, lazy);
 
     private sealed record Key(string Kind, long First, long Second, string Options);
 
-    private sealed class Entry(Key key, Lazy<object> value, string? state)
-    {
-        public Key Key { get; } = key;
-
-        public Lazy<object> Value { get; } = value;
-
-        public string? State { get; } = state;
-
-        /// <summary>The estimated size once built; -1 until then.</summary>
-        public long Bytes { get; set; } = -1;
-    }
+    private sealed record Entry(Lazy<object> Value, string? State);
 }

@@ -18,8 +18,7 @@ namespace Interactive.Xai.Hosting;
 public sealed class ResultCache
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, LinkedListNode<Entry>> _entries = new(StringComparer.Ordinal);
-    private readonly LinkedList<Entry> _recency = new();
+    private readonly LruMap<string, IReadOnlyList<object>> _entries = new(StringComparer.Ordinal);
 
     /// <summary>Creates a cache of at most <paramref name="capacity"/> results and about <paramref name="maxBytes"/> bytes.</summary>
     public ResultCache(int capacity = 32, long maxBytes = 256L << 20)
@@ -43,7 +42,10 @@ public sealed class ResultCache
     }
 
     /// <summary>Estimated bytes now held.</summary>
-    public long Bytes { get; private set; }
+    public long Bytes
+    {
+        get { lock (_gate) return _entries.Bytes; }
+    }
 
     /// <summary>Lookups answered from the cache.</summary>
     public long Hits { get; private set; }
@@ -57,12 +59,9 @@ public sealed class ResultCache
         ArgumentNullException.ThrowIfNull(key);
         lock (_gate)
         {
-            if (_entries.TryGetValue(key, out var node))
+            if (_entries.TryGet(key, out values))
             {
-                _recency.Remove(node);
-                _recency.AddFirst(node);
                 Hits++;
-                values = node.Value.Values;
                 return true;
             }
             Misses++;
@@ -78,30 +77,17 @@ public sealed class ResultCache
         ArgumentNullException.ThrowIfNull(values);
         lock (_gate)
         {
-            Remove(key);
+            _entries.Remove(key);
             if (bytes > MaxBytes) return;
-            _entries[key] = _recency.AddFirst(new Entry(key, [.. values], bytes));
-            Bytes += bytes;
-            while (_entries.Count > Capacity || Bytes > MaxBytes) Remove(_recency.Last!.Value.Key);
+            _entries.Add(key, [.. values], bytes);
+            _entries.Trim(Capacity, MaxBytes);
         }
     }
 
     /// <summary>Drops every result.</summary>
     public void Clear()
     {
-        lock (_gate)
-        {
-            _entries.Clear();
-            _recency.Clear();
-            Bytes = 0;
-        }
-    }
-
-    private void Remove(string key)
-    {
-        if (!_entries.Remove(key, out var node)) return;
-        _recency.Remove(node);
-        Bytes -= node.Value.Bytes;
+        lock (_gate) _entries.Clear();
     }
 
     /// <summary>
@@ -187,6 +173,4 @@ public sealed class ResultCache
         }
         return sum;
     }
-
-    private sealed record Entry(string Key, IReadOnlyList<object> Values, long Bytes);
 }

@@ -270,7 +270,7 @@ internal static class OneDnnGuard
         double error = MeasureRelativeError();
         var result = new ConvolutionCheck { IsaCap = _cap, UserIsa = _userIsa, RelativeError = error };
         if (!(error > ConvolutionCheck.Tolerance)) return result;  // a NaN error fails too
-        bool disabled = OneDnnSwitch.TryDisable();
+        bool disabled = LibTorchSwitch.OneDnn.TryDisable();
         double? after = disabled ? MeasureRelativeError() : null;
         string notice = Notice(_userIsa, _cap, error, disabled, after);
         Console.Error.WriteLine(notice);
@@ -427,55 +427,5 @@ internal static class LibC
             Marshal.FreeCoTaskMem(n);
             Marshal.FreeCoTaskMem(v);
         }
-    }
-}
-
-/// <summary>libtorch's process-wide oneDNN switch (Python's torch.backends.mkldnn.enabled), which TorchSharp does not expose.</summary>
-internal static class OneDnnSwitch
-{
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate IntPtr GlobalContextFunction();
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    private delegate void SetEnabledFunction(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
-
-    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
-    [return: MarshalAs(UnmanagedType.U1)]
-    private delegate bool GetEnabledFunction(IntPtr context);
-
-    // Itanium C++ ABI names in libtorch_cpu.so: at::globalContext(), at::Context::setUserEnabledMkldnn(bool),
-    // at::Context::userEnabledMkldnn() const.
-    private const string GlobalContext = "_ZN2at13globalContextEv";
-    private const string SetEnabled = "_ZN2at7Context20setUserEnabledMkldnnEb";
-    private const string GetEnabled = "_ZNK2at7Context17userEnabledMkldnnEv";
-
-    private static IntPtr FindLibTorchCpu()
-    {
-        if (NativeLibrary.TryLoad("libtorch_cpu.so", out var loaded)) return loaded;  // already loaded: found by its soname
-        foreach (var directory in TorchRuntime.NativeSearchDirectories())
-            if (NativeLibrary.TryLoad(Path.Combine(directory, "libtorch_cpu.so"), out var handle)) return handle;
-        return IntPtr.Zero;
-    }
-
-    /// <summary>Whether libtorch uses oneDNN (null when the switch cannot be found, e.g. not Linux).</summary>
-    public static bool? IsEnabled()
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        var library = FindLibTorchCpu();
-        if (library == IntPtr.Zero || !NativeLibrary.TryGetExport(library, GlobalContext, out var context) ||
-            !NativeLibrary.TryGetExport(library, GetEnabled, out var get)) return null;
-        return Marshal.GetDelegateForFunctionPointer<GetEnabledFunction>(get)(Marshal.GetDelegateForFunctionPointer<GlobalContextFunction>(context)());
-    }
-
-    /// <summary>Turns oneDNN off for the process; false when the switch cannot be found.</summary>
-    public static bool TryDisable()
-    {
-        if (!OperatingSystem.IsLinux()) return false;
-        var library = FindLibTorchCpu();
-        if (library == IntPtr.Zero || !NativeLibrary.TryGetExport(library, GlobalContext, out var context) ||
-            !NativeLibrary.TryGetExport(library, SetEnabled, out var set)) return false;
-        var ctx = Marshal.GetDelegateForFunctionPointer<GlobalContextFunction>(context)();
-        Marshal.GetDelegateForFunctionPointer<SetEnabledFunction>(set)(ctx, false);
-        return IsEnabled() == false;
     }
 }

@@ -30,6 +30,9 @@ public static class TorchRuntime
     /// </summary>
     public static ConvolutionCheck? ConvolutionCheck => Volatile.Read(ref _convolutionCheck);
 
+    /// <summary>What <see cref="NnpackSwitch.TurnOffWhereUnavailable"/> found when the libraries loaded; null before.</summary>
+    internal static string? NnpackStatus { get; private set; }
+
     /// <summary>Where the system's libstdc++ is looked for (after the directories on LD_LIBRARY_PATH).</summary>
     public static IReadOnlyList<string> SystemLibStdCxxPaths { get; } =
     [
@@ -71,6 +74,7 @@ public static class TorchRuntime
             {
                 Console.SetOut(stdout);
             }
+            NnpackStatus = NnpackSwitch.TurnOffWhereUnavailable();  // before the first convolution (the check below runs one)
             Volatile.Write(ref _convolutionCheck, OneDnnGuard.RunCachedOrGuarded());  // never throws: a failing check is reported, not fatal; a pass is cached per machine
             Volatile.Write(ref _available, true);
         }
@@ -99,41 +103,10 @@ public static class TorchRuntime
             if (Diagnose(original).MissingLibStdCxxVersions.IsEmpty) return null;
             var libtorch = directories.Select(d => Path.Combine(d, "libtorch.so")).FirstOrDefault(File.Exists)
                 ?? throw new XaiException("TorchSharp's native libtorch is missing: add the package libtorch-cpu-linux-x64 (or TorchSharp-cpu) (looked in: " + string.Join(", ", directories) + ")");
-            var bytes = File.ReadAllBytes(original);
-            var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16].ToLowerInvariant();
-            var folder = Path.Combine(Path.GetTempPath(), "interactive-xai-torchsharp-" + hash);
-            var copy = Path.Combine(folder, "libLibTorchSharp.so");
-            if (!File.Exists(copy))
-            {
-                ElfReader.WeakenVersionNeed(bytes, TorchNative.MissingLibStdCxxVersion);
-                Directory.CreateDirectory(folder);
-                var partial = copy + "." + Environment.ProcessId + ".tmp";
-                File.WriteAllBytes(partial, bytes);
-                File.Move(partial, copy, overwrite: true);
-            }
-            IntPtr handle;
-            try
-            {
-                // libtorch first (its RUNPATH finds libc10 and libtorch_cpu next to it); the copy's own needs are then
-                // met by the loaded libraries' sonames.
-                NativeLibrary.Load(libtorch);
-                handle = NativeLibrary.Load(copy);
-            }
-            catch (DllNotFoundException e)
-            {
-                throw new XaiException($"the patched copy {copy} of TorchSharp's native library did not load: {TorchModel.FirstLine(e.Message)}", e);
-            }
-            try
-            {
-                // Bare-name loads ("libLibTorchSharp.so") already find the loaded copy by its soname; the resolver makes
-                // TorchSharp's [DllImport("LibTorchSharp")] calls use it whatever the probing order.
-                NativeLibrary.SetDllImportResolver(typeof(torch).Assembly,
-                    (name, _, _) => name is "LibTorchSharp" or "libLibTorchSharp" or "libLibTorchSharp.so" ? handle : IntPtr.Zero);
-            }
-            catch (InvalidOperationException)
-            {
-                // Another resolver is registered for TorchSharp already; the soname match still applies.
-            }
+            var copy = WritePatchedCopy(original);
+            // libtorch first (its RUNPATH finds libc10 and libtorch_cpu next to it); the copy's own needs are then met
+            // by the loaded libraries' sonames.
+            LoadAndRoute(libtorch, copy, e => $"the patched copy {copy} of TorchSharp's native library did not load: {TorchModel.FirstLine(e.Message)}");
             _patchedCopy = copy;
             return copy;
         }
@@ -214,35 +187,49 @@ public static class TorchRuntime
         var libtorch = FindLibTorch() ?? throw new XaiException(MissingLibTorchMessage());
         var bindings = searchDirectories.Select(d => Path.Combine(d, "libLibTorchSharp.so")).FirstOrDefault(File.Exists)
             ?? throw new XaiException("TorchSharp's libLibTorchSharp.so was not found (looked in: " + string.Join(", ", searchDirectories) + ")");
-        string load = bindings;
-        if (!Diagnose(bindings).MissingLibStdCxxVersions.IsEmpty)
+        // Not patched by the build step: load a patched copy instead (as LoadPatchedNativeLibrary does).
+        string load = Diagnose(bindings).MissingLibStdCxxVersions.IsEmpty ? bindings : WritePatchedCopy(bindings);
+        LoadAndRoute(Path.Combine(libtorch, "libtorch.so"), load,
+            e => $"libtorch in {libtorch} did not load with TorchSharp's {load} (it must be libtorch {TorchNative.LibTorchVersion}): {TorchModel.FirstLine(e.Message)}");
+    }
+
+    // A copy of libLibTorchSharp.so with its need for the missing libstdc++ version marked weak, in a temporary folder
+    // named by a hash of the original (written once; a partial write is never seen under the final name). Returns its path.
+    private static string WritePatchedCopy(string original)
+    {
+        var bytes = File.ReadAllBytes(original);
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16].ToLowerInvariant();
+        var copy = Path.Combine(Path.GetTempPath(), "interactive-xai-torchsharp-" + hash, "libLibTorchSharp.so");
+        if (!File.Exists(copy))
         {
-            // Not patched by the build step: load a patched copy instead (as LoadPatchedNativeLibrary does).
-            var bytes = File.ReadAllBytes(bindings);
-            var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..16].ToLowerInvariant();
-            var folder = Path.Combine(Path.GetTempPath(), "interactive-xai-torchsharp-" + hash);
-            load = Path.Combine(folder, "libLibTorchSharp.so");
-            if (!File.Exists(load))
-            {
-                ElfReader.WeakenVersionNeed(bytes, TorchNative.MissingLibStdCxxVersion);
-                Directory.CreateDirectory(folder);
-                var partial = load + "." + Environment.ProcessId + ".tmp";
-                File.WriteAllBytes(partial, bytes);
-                File.Move(partial, load, overwrite: true);
-            }
+            ElfReader.WeakenVersionNeed(bytes, TorchNative.MissingLibStdCxxVersion);
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            var partial = copy + "." + Environment.ProcessId + ".tmp";
+            File.WriteAllBytes(partial, bytes);
+            File.Move(partial, copy, overwrite: true);
         }
+        return copy;
+    }
+
+    // Loads libtorch (libtorch.so), then TorchSharp's bindings (libLibTorchSharp.so, whose needs the loaded libraries'
+    // sonames then meet), and routes TorchSharp's [DllImport("LibTorchSharp")] calls to them. A load failure becomes an
+    // XaiException with the message describeFailure gives.
+    private static void LoadAndRoute(string libtorch, string bindings, Func<DllNotFoundException, string> describeFailure)
+    {
         IntPtr handle;
         try
         {
-            NativeLibrary.Load(Path.Combine(libtorch, "libtorch.so"));
-            handle = NativeLibrary.Load(load);
+            NativeLibrary.Load(libtorch);
+            handle = NativeLibrary.Load(bindings);
         }
         catch (DllNotFoundException e)
         {
-            throw new XaiException($"libtorch in {libtorch} did not load with TorchSharp's {load} (it must be libtorch {TorchNative.LibTorchVersion}): {TorchModel.FirstLine(e.Message)}", e);
+            throw new XaiException(describeFailure(e), e);
         }
         try
         {
+            // Bare-name loads ("libLibTorchSharp.so") already find the loaded copy by its soname; the resolver makes
+            // TorchSharp's [DllImport("LibTorchSharp")] calls use it whatever the probing order.
             NativeLibrary.SetDllImportResolver(typeof(torch).Assembly,
                 (name, _, _) => name is "LibTorchSharp" or "libLibTorchSharp" or "libLibTorchSharp.so" ? handle : IntPtr.Zero);
         }

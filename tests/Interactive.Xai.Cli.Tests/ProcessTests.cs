@@ -5,7 +5,7 @@ namespace Interactive.Xai.Cli.Tests;
 /// <summary>The real executable, as a user's shell runs it: exit codes and standard error.</summary>
 public class ProcessTests
 {
-    private static (int Code, string Output, string Error) RunXai(params string[] args)
+    internal static (int Code, string Output, string Error) RunXai(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "xai.dll"));

@@ -82,6 +82,25 @@ public class KernelLoadTests
     }
 
     [Fact]
+    public async Task Quieting_the_kernel_drops_the_CS1701_that_torchsharps_net8_references_cause_and_keeps_level_1_warnings()
+    {
+        // TorchSharp is built for net8.0 (System.Runtime.Numerics 8.0.0.0); binding its Complex overloads in a cell
+        // unifies that reference with the running framework's 10.0.0.0. The cell is only compiled into a delegate, not run.
+        var torchSharp = typeof(TorchSharp.torch).Assembly.Location;
+        string code = $"#r \"{torchSharp}\"\nSystem.Func<TorchSharp.torch.Tensor> xaiMake = () => TorchSharp.torch.tensor(new System.Numerics.Complex[] {{ new(1, 2) }});\n" +
+                      "var xaiAlways = 1 is int;";  // CS0183, a level-1 warning
+        var before = await Warnings(new CSharpKernel(), code);
+        Assert.Contains(before, w => w.StartsWith("CS1701 ", StringComparison.Ordinal));
+        Assert.Contains(before, w => w.StartsWith("CS0183 ", StringComparison.Ordinal));
+
+        var kernel = new CSharpKernel();
+        Assert.True(KernelCompilerWarnings.QuietReferenceUnification(kernel));
+        var after = await Warnings(kernel, code);
+        Assert.DoesNotContain(after, w => w.StartsWith("CS1701 ", StringComparison.Ordinal));
+        Assert.Contains(after, w => w.StartsWith("CS0183 ", StringComparison.Ordinal));  // level 1: still shown
+    }
+
+    [Fact]
     public void Quieting_something_that_is_not_a_CSharp_kernel_changes_nothing()
     {
         Assert.False(KernelCompilerWarnings.QuietReferenceUnification(null));

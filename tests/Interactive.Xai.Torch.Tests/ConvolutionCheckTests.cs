@@ -45,7 +45,7 @@ public class ConvolutionCheckTests(Xunit.Abstractions.ITestOutputHelper output)
                 Assert.True(check.RelativeError <= ConvolutionCheck.Tolerance, $"with the {check.IsaCap} cap: {check.RelativeError}");
                 Assert.False(check.OneDnnDisabled);
                 Assert.Null(check.Notice);
-                Assert.True(OneDnnSwitch.IsEnabled());
+                Assert.True(LibTorchSwitch.OneDnn.IsEnabled());
             }
             else
             {
@@ -66,7 +66,7 @@ public class ConvolutionCheckTests(Xunit.Abstractions.ITestOutputHelper output)
             // The user's level was faulty (e.g. ONEDNN_MAX_CPU_ISA=AVX512_CORE here): oneDNN is off and that fixed it.
             Assert.Null(check.IsaCap);
             Assert.True(check.OneDnnDisabled);
-            Assert.False(OneDnnSwitch.IsEnabled());
+            Assert.False(LibTorchSwitch.OneDnn.IsEnabled());
             Assert.True(check.RelativeErrorAfterFallback <= ConvolutionCheck.Tolerance, $"after the fallback: {check.RelativeErrorAfterFallback}");
             Assert.StartsWith("Interactive.Xai.Torch: libtorch's oneDNN convolution gave wrong input gradients on this CPU", check.Notice);
             Assert.DoesNotContain("\n", check.Notice);
@@ -142,7 +142,7 @@ public class ConvolutionCheckTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         TorchRuntime.EnsureAvailable();
         if (!OperatingSystem.IsLinux()) return;
-        Assert.Equal(!TorchRuntime.ConvolutionCheck!.OneDnnDisabled, OneDnnSwitch.IsEnabled());
+        Assert.Equal(!TorchRuntime.ConvolutionCheck!.OneDnnDisabled, LibTorchSwitch.OneDnn.IsEnabled());
     }
 }
 

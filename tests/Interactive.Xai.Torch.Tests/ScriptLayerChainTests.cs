@@ -66,4 +66,16 @@ public sealed class ScriptLayerChainTests
             Assert.Equal(before[i].Values.Length, usage.Layers[i].PreActivations.Count);
         }
     }
+
+    [Fact]
+    public void A_torchscript_layer_failing_on_a_wrong_input_shape_is_reported_by_its_runtime_error_not_the_interpreter_preamble()
+    {
+        // TorchScript's errors start "The following operation failed in the TorchScript interpreter." and say what went
+        // wrong only in their "RuntimeError: ..." line; the one-line message must carry that line.
+        using var chain = ScriptLayerChain.Load(TestFiles.PathOf("digits_cnn.pt"), [1, 8, 8]);
+        using var x = zeros([2L, 3, 8, 8]);  // three channels where conv1 takes one
+        var message = Assert.Throws<XaiException>(() => TorchInspector.Activations(chain, x)).Message;
+        Assert.True(message.StartsWith("The forward pass on inputs of shape [2, 3, 8, 8] failed: RuntimeError:", StringComparison.Ordinal), message);
+        Assert.DoesNotContain("\n", message);
+    }
 }

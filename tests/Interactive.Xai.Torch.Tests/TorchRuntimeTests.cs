@@ -123,6 +123,18 @@ public class TorchRuntimeTests
         TorchRuntime.EnsureAvailable();
     }
 
+    [Fact]
+    public void Loading_leaves_libtorch_trying_nnpack_exactly_where_nnpack_starts()
+    {
+        TorchRuntime.EnsureAvailable();
+        var status = TorchRuntime.NnpackStatus;
+        Assert.NotNull(status);
+        // libtorch's own flag, read back through its export: off only where NNPACK refused to start
+        if (status == "available") Assert.True(LibTorchSwitch.Nnpack.IsEnabled());
+        else if (status.StartsWith("turned off (nnp_initialize status ", StringComparison.Ordinal)) Assert.False(LibTorchSwitch.Nnpack.IsEnabled());
+        else Assert.Equal("not found", status);
+    }
+
     private sealed class TempFolder : IDisposable
     {
         public TempFolder() => Directory.CreateDirectory(Path);

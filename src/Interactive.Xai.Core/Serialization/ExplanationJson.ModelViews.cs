@@ -10,36 +10,24 @@ public static partial class ExplanationJson
     public static string Serialize(OutputCorrelation correlation, bool indented = true)
     {
         ArgumentNullException.ThrowIfNull(correlation);
-        return Document(indented, writer =>
+        return ModelView(indented, OutputCorrelation.MethodName, correlation.FeatureNames, writer =>
         {
-            writer.WriteString("method", OutputCorrelation.MethodName);
-            writer.WritePropertyName("featureNames");
-            WriteStrings(writer, correlation.FeatureNames);
             writer.WriteNumber("target", correlation.Target);
             writer.WriteString("outputName", correlation.OutputName);
             writer.WriteNumber("rowCount", correlation.RowCount);
             writer.WritePropertyName("pearson");
-            writer.WriteStartArray();
-            foreach (var r in correlation.Pearson) WriteNumberOrNull(writer, r);
-            writer.WriteEndArray();
+            WriteNumbersOrNulls(writer, correlation.Pearson);
             writer.WritePropertyName("spearman");
-            writer.WriteStartArray();
-            foreach (var r in correlation.Spearman) WriteNumberOrNull(writer, r);
-            writer.WriteEndArray();
-            writer.WriteNumber("elapsedSeconds", correlation.Elapsed.TotalSeconds);
-            writer.WriteNumber("modelEvaluations", correlation.ModelEvaluations);
-        });
+            WriteNumbersOrNulls(writer, correlation.Spearman);
+        }, (correlation.Elapsed, correlation.ModelEvaluations));
     }
 
     /// <summary>A global surrogate tree as JSON: its nodes (split feature, threshold, children, value, rows) and fidelity.</summary>
     public static string Serialize(SurrogateTree surrogate, bool indented = true)
     {
         ArgumentNullException.ThrowIfNull(surrogate);
-        return Document(indented, writer =>
+        return ModelView(indented, SurrogateTree.MethodName, surrogate.FeatureNames, writer =>
         {
-            writer.WriteString("method", SurrogateTree.MethodName);
-            writer.WritePropertyName("featureNames");
-            WriteStrings(writer, surrogate.FeatureNames);
             writer.WriteString("task", surrogate.Task == SurrogateTask.Regression ? "regression" : "classification");
             writer.WriteString("output", surrogate.OutputName);
             if (surrogate.Task == SurrogateTask.Classification)
@@ -69,20 +57,15 @@ public static partial class ExplanationJson
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
-            writer.WriteNumber("elapsedSeconds", surrogate.Elapsed.TotalSeconds);
-            writer.WriteNumber("modelEvaluations", surrogate.ModelEvaluations);
-        });
+        }, (surrogate.Elapsed, surrogate.ModelEvaluations));
     }
 
     /// <summary>A tree ensemble's split counts and gains per feature as JSON.</summary>
     public static string Serialize(TreeFeatureImportance importance, bool indented = true)
     {
         ArgumentNullException.ThrowIfNull(importance);
-        return Document(indented, writer =>
+        return ModelView(indented, "tree-gain", importance.FeatureNames, writer =>
         {
-            writer.WriteString("method", "tree-gain");
-            writer.WritePropertyName("featureNames");
-            WriteStrings(writer, importance.FeatureNames);
             writer.WriteNumber("treeCount", importance.TreeCount);
             writer.WriteString("coverSource", importance.CoverSource);
             writer.WritePropertyName("splitCounts");
@@ -96,15 +79,33 @@ public static partial class ExplanationJson
         });
     }
 
-    private static string Document(bool indented, Action<Utf8JsonWriter> body)
+    // One model view as a JSON object: its method and feature names, what body writes, then its cost when it has one
+    // (elapsedSeconds, modelEvaluations).
+    private static string ModelView(bool indented, string method, IEnumerable<string> featureNames, Action<Utf8JsonWriter> body,
+        (TimeSpan Elapsed, long ModelEvaluations)? cost = null)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented }))
         {
             writer.WriteStartObject();
+            writer.WriteString("method", method);
+            writer.WritePropertyName("featureNames");
+            WriteStrings(writer, featureNames);
             body(writer);
+            if (cost is { } c)
+            {
+                writer.WriteNumber("elapsedSeconds", c.Elapsed.TotalSeconds);
+                writer.WriteNumber("modelEvaluations", c.ModelEvaluations);
+            }
             writer.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteNumbersOrNulls(Utf8JsonWriter writer, IEnumerable<double> values)
+    {
+        writer.WriteStartArray();
+        foreach (var v in values) WriteNumberOrNull(writer, v);
+        writer.WriteEndArray();
     }
 }

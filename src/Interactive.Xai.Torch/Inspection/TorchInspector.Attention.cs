@@ -63,7 +63,7 @@ public static partial class TorchInspector
         }
         catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
         {
-            throw new XaiException($"The forward pass on inputs of shape [{string.Join(", ", inputs.shape)}] failed: {FirstLine(e.Message)}", e);
+            throw new XaiException($"The forward pass on inputs of shape [{string.Join(", ", inputs.shape)}] failed: {TorchModel.FirstLine(e.Message)}", e);
         }
         finally
         {

@@ -20,7 +20,7 @@ public static partial class TorchInspector
         }
         catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
         {
-            throw new XaiException($"The forward pass on {what} of shape [{string.Join(", ", shapeOf.shape)}] failed: {FirstLine(e.Message)}", e);
+            throw new XaiException($"The forward pass on {what} of shape [{string.Join(", ", shapeOf.shape)}] failed: {TorchModel.FirstLine(e.Message)}", e);
         }
         finally
         {

@@ -141,10 +141,4 @@ public static partial class TorchInspector
         }
         return [.. settings];
     }
-
-    private static string FirstLine(string message)
-    {
-        int end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
-    }
 }

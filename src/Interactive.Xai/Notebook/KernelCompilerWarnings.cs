@@ -17,10 +17,17 @@ namespace Interactive.Xai.Notebook;
 /// default NoWarn lists 1701 and 1702.
 /// </para>
 /// <para>
-/// The kernel offers no per-diagnostic switch: its scripting options carry only a warning level. CS1701 is a level-2
-/// warning, so this lowers the C# kernel's level to 1, keeping the level-1 warnings (such as CS1998, an async method
-/// that never awaits) and dropping levels 2 to 4 (among them unused-variable and unreachable-code notes, which
-/// notebooks print as noise anyway). The options are a private field of the kernel (<c>_scriptOptions</c>, a Roslyn
+/// Only CS1701 and CS1702 should go, but the kernel offers no per-diagnostic switch (read from dotnet/interactive's
+/// CSharpKernel and Roslyn's C# script compiler, and checked against Microsoft.CodeAnalysis.Scripting 5.0.0): a cell is
+/// compiled with C# compilation options that the script compiler builds afresh from the kernel's <c>ScriptOptions</c>,
+/// passing on its warning level but no specific diagnostic options (ScriptOptions has none to pass), and the kernel
+/// publishes every diagnostic of the compilation unfiltered (no event filter exists between the kernel and the Jupyter
+/// front end). A <c>#pragma warning disable</c> cannot reach them either: Roslyn reports unification warnings without
+/// a source location. So the narrowest switch there is, the warning level, is used: CS1701 is a level-2 warning (CS1702
+/// level 3), so this lowers the C# kernel's level to 1, keeping the level-1 warnings (such as CS0183, an `is` test that
+/// is always true, and the nullable warnings) and dropping levels 2 to 4: among them unused-variable and
+/// unreachable-code notes, which notebooks print as noise anyway, but also CS0618 (a member marked obsolete with a
+/// message), the price of having no narrower switch. The options are a private field of the kernel (<c>_scriptOptions</c>, a Roslyn
 /// <c>ScriptOptions</c>), reached by reflection: if a kernel version lacks it, nothing changes and the warnings
 /// simply show again — the real-kernel tests (tests/Interactive.Xai.Kernel.Tests) would report that as stderr output.
 /// </para>
