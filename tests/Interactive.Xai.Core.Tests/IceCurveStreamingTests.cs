@@ -122,6 +122,18 @@ public class IceCurveStreamingTests
             }
     }
 
+    [Fact]
+    public void ToString_OfCurvesInAFile_DescribesThemWithoutLoadingThem()
+    {
+        var data = TestModels.RandomTable(30, 3, seed: 9);
+        var spilled = Run(data, OutputTarget.Output(0), null, 0, block: 7, gridPoints: 4);
+        string text = spilled.ToString();
+        Assert.Contains("Feature = x1", text);
+        Assert.Contains("RowCount = 30", text);
+        Assert.Contains("IceCurves = 30", text);
+        Assert.DoesNotContain("ImmutableArray", text);
+    }
+
     // Counts bytes and keeps none.
     private sealed class CountingStream : Stream
     {

@@ -127,6 +127,11 @@ public sealed record PartialDependenceExplanation : Explanation
         return result;
     }
 
+    /// <summary>A one-line description (the method, feature, rows, grid points and kept curves), never the values: the
+    /// record's generated text would read <see cref="IceValues"/>, loading curves kept in a file.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{nameof(PartialDependenceExplanation)} {{ Method = {Method}, Feature = {Feature}, RowCount = {RowCount}, GridPoints = {Grid.Length}, Targets = {TargetCount}, IceCurves = {IceCurveCount} }}");
+
     /// <summary>Whether the ICE curve of data row <paramref name="row"/> is kept.</summary>
     public bool HasIce(int row) => IcePosition(row) >= 0;
 
