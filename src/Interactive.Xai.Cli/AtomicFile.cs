@@ -5,8 +5,8 @@ namespace Interactive.Xai.Cli;
 
 /// <summary>
 /// The output files of one command, all or nothing. <see cref="Prepare"/> checks every path before any work is done
-/// (no empty path, no folder, FIFO or device, no two options naming the same file, the folder must exist and be
-/// writable) and reserves a temporary file beside each target; <see cref="Commit"/> writes every temporary file and only
+/// (no empty path, no folder, FIFO or device, no two options naming the same file, even through a linked folder or a
+/// hard link; the folder must exist and be writable) and reserves a temporary file beside each target; <see cref="Commit"/> writes every temporary file and only
 /// then moves them all into place. A path that is a symbolic link is written through to the file it points to. Temporary
 /// files are deleted on dispose and when the process is interrupted (SIGINT, SIGTERM, SIGHUP).
 /// </summary>
@@ -16,7 +16,7 @@ internal sealed class OutputFiles : IDisposable
     private readonly List<PosixSignalRegistration> _signals = [];
     private readonly object _gate = new();
 
-    private sealed record Entry(string Option, string Path, string Target, string Temp)
+    private sealed record Entry(string Option, string Path, string Target, string Temp, FileIdentity? Identity)
     {
         public string Label => Label(Option, Path);
 
@@ -69,11 +69,15 @@ internal sealed class OutputFiles : IDisposable
                 if (path.Trim().Length == 0) throw new XaiException($"{option}: the path is empty; give a file name");
                 string label = Label(option, path);
                 string target = Resolve(label, path);
-                var same = entries.FirstOrDefault(e => string.Equals(e.Target, target, StringComparison.Ordinal));
-                if (same is not null) throw new XaiException($"{same.Label} and {label} name the same file; give two different files");
                 string directory = System.IO.Path.GetDirectoryName(target)!;
                 if (!Directory.Exists(directory))
                     throw new XaiException($"{label}: the folder {directory} does not exist");
+                // One file reached by two paths (a linked folder on the way, a hard link, a bind mount) is found by its
+                // device and inode, or those of its folder when it does not exist yet.
+                var identity = FileIdentity.Of(target);
+                var same = entries.FirstOrDefault(e => string.Equals(e.Target, target, StringComparison.Ordinal)
+                    || (identity is not null && identity == e.Identity));
+                if (same is not null) throw new XaiException($"{same.Label} and {label} name the same file; give two different files");
                 string temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
                 try
                 {
@@ -83,7 +87,7 @@ internal sealed class OutputFiles : IDisposable
                 {
                     throw new XaiException($"{label}: cannot write in {directory}: {e.Message}");
                 }
-                lock (result._gate) entries.Add(new Entry(option, path, target, temp));
+                lock (result._gate) entries.Add(new Entry(option, path, target, temp, identity));
                 if (entries.Count == 1) result.CleanUpOnSignals();
             }
             return result;
@@ -187,11 +191,45 @@ internal sealed class OutputFiles : IDisposable
     }
 }
 
+/// <summary>
+/// What makes two paths one file on Linux: the device and inode of the file (following links), or, for a file that does
+/// not exist yet, those of its folder and its name. Null where stat(2) cannot tell (other systems, or an error).
+/// </summary>
+internal sealed record FileIdentity(ulong Device, ulong Inode, string? Name)
+{
+    /// <summary>The identity of <paramref name="path"/> (a full path), or null when it cannot be told.</summary>
+    public static FileIdentity? Of(string path)
+    {
+        if (FileKind.DeviceAndInode(path) is { } file) return new FileIdentity(file.Device, file.Inode, null);
+        if (File.Exists(path) || Directory.Exists(path)) return null;
+        string? folder = Path.GetDirectoryName(path);
+        if (folder is null || FileKind.DeviceAndInode(folder) is not { } parent) return null;
+        return new FileIdentity(parent.Device, parent.Inode, Path.GetFileName(path));
+    }
+}
+
 /// <summary>The type of an existing file, from stat(2): "regular file", "FIFO", "character device", ...</summary>
 internal static partial class FileKind
 {
     [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
     private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, byte[] buffer);
+
+    /// <summary>st_dev and st_ino of <paramref name="path"/> (following links; both lead struct stat on Linux x64
+    /// and arm64), or null when it cannot be told.</summary>
+    public static (ulong Device, ulong Inode)? DeviceAndInode(string path)
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64)) return null;
+        var buffer = new byte[256];
+        try
+        {
+            if (Stat(path, buffer) != 0) return null;
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return null;
+        }
+        return (BitConverter.ToUInt64(buffer, 0), BitConverter.ToUInt64(buffer, 8));
+    }
 
     /// <summary>The kind of file at <paramref name="path"/> (following links), or null when it cannot be told.</summary>
     public static string? Of(string path)

@@ -31,7 +31,7 @@ internal static class ExplainCommand
         var bins = new Option<int>("--bins") { Description = "ALE quantile bins.", DefaultValueFactory = _ => 20 };
         var samples = new Option<int?>("--samples") { Description = "Kernel SHAP coalitions per row (default 2M + 2048); smoothgrad noisy samples per row (default 50); LIME samples per row (default 5000). At most 1,000,000." };
         var maxEvaluations = new Option<long>("--max-evaluations") { Description = "Refuse, before computing, a run that needs more model evaluations than this (rows x samples x background rows, rows x grid points, ...).", DefaultValueFactory = _ => RunLimits.DefaultMaxEvaluations };
-        var iceCurves = new Option<bool>("--ice") { Description = "pdp: also write every row's ICE curve into the JSON (method ice always does). Every curve is held in memory (rows x grid points x 8 bytes; 160 MB at 1M rows x 20 points); without JSON only the 100 the HTML draws are kept." };
+        var iceCurves = new Option<bool>("--ice") { Description = "pdp: also write every row's ICE curve into the JSON (method ice always does). Beyond 16 MB the curves wait in a temporary file (rows x grid points x 4 bytes: 80 MB at 1M rows x 20 points) and stream into the JSON; without JSON only the 100 the HTML draws are kept." };
         var limeFeatures = new Option<int?>("--lime-features") { Description = "LIME: the most features each surrogate uses (K, default 10)." };
         var noDiscretize = new Option<bool>("--no-discretize") { Description = "LIME: regress on standardised values instead of quartile-bin indicators." };
         var repeats = new Option<int>("--repeats") { Description = "Permutation importance shuffles per feature.", DefaultValueFactory = _ => 5 };

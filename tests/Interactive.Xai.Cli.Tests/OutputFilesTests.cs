@@ -50,6 +50,54 @@ public class OutputFilesTests
         Assert.Equal("previous", File.ReadAllText(json));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheSameFileThroughALinkedFolder_IsRefused(bool exists)
+    {
+        // b is a symbolic link to the folder a: a/x.json and b/x.json are one file whether or not it exists yet.
+        using var folder = new TempFolder();
+        var data = folder.File("x.csv", Linear);
+        var a = Path.Combine(folder.Path, "a");
+        Directory.CreateDirectory(a);
+        Directory.CreateSymbolicLink(Path.Combine(folder.Path, "b"), a);
+        if (exists) File.WriteAllText(Path.Combine(a, "x.json"), "previous");
+        var (code, output, error) = CliRunner.Run(Explain(data, "--json", Path.Combine(a, "x.json"), "--html", Path.Combine(folder.Path, "b", "x.json")));
+        BadInputTests.AssertOneErrorLine(code, error, "same file", "--html");
+        Assert.Contains("--json", error);
+        Assert.Equal("", output);
+        Assert.Equal(exists ? ["x.json"] : [], Directory.GetFiles(a).Select(Path.GetFileName).ToArray());
+        if (exists) Assert.Equal("previous", File.ReadAllText(Path.Combine(a, "x.json")));
+    }
+
+    [Fact]
+    public void TwoHardLinksToOneFile_AreRefused()
+    {
+        using var folder = new TempFolder();
+        var data = folder.File("x.csv", Linear);
+        var first = folder.File("first.json", "previous");
+        var second = Path.Combine(folder.Path, "second.json");
+        using (var ln = Process.Start("ln", [first, second])) ln.WaitForExit();
+        Assert.True(File.Exists(second));
+        var (code, _, error) = CliRunner.Run(Explain(data, "--json", first, "--html", second));
+        BadInputTests.AssertOneErrorLine(code, error, "same file", "--html");
+        Assert.Equal("previous", File.ReadAllText(first));
+        Assert.Equal(["first.json", "second.json", "x.csv"], folder.Files().Order());
+    }
+
+    [Fact]
+    public void TwoFilesOfTheSameNameInDifferentFolders_AreBothWritten()
+    {
+        using var folder = new TempFolder();
+        var data = folder.File("x.csv", Linear);
+        var a = Directory.CreateDirectory(Path.Combine(folder.Path, "a")).FullName;
+        var b = Directory.CreateDirectory(Path.Combine(folder.Path, "b")).FullName;
+        var (code, _, error) = CliRunner.Run(Explain(data, "--json", Path.Combine(a, "x.json"), "--html", Path.Combine(b, "x.json")));
+        Assert.True(code == 0, error);
+        Assert.Equal("pdp", JsonDocument.Parse(File.ReadAllText(Path.Combine(a, "x.json"))).RootElement.GetProperty("method").GetString());
+        Assert.Contains("<html", File.ReadAllText(Path.Combine(b, "x.json")), StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void ASymbolicLink_IsWrittenThroughToItsTarget()
     {

@@ -76,4 +76,29 @@ public class BatchEvaluatorTests
         release.Wait();
         Assert.Equal(2, Volatile.Read(ref entered));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void RepeatedEvaluateCalls_ReuseTheirFillBuffers(int parallelism)
+    {
+        // Explainers call Evaluate once per block: 50 blocks must not cost 50 fill buffers per worker (issue 13.3).
+        // Counted on this thread only, so the single-threaded case is the one that sees every allocation.
+        var model = new DelegateModel(10, ["y"], (inputs, rows, outputs) =>
+        {
+            for (int r = 0; r < rows; r++) outputs[r] = inputs[r * 10] + inputs[r * 10 + 9];
+        });
+        var evaluator = new BatchEvaluator(model, new Options { BatchSize = 4096, MaxDegreeOfParallelism = parallelism }, "test", 0, null, default);
+        var result = new float[8192];
+        FillRows fill = (first, count, dest) => { for (int i = 0; i < count * 10; i++) dest[i] = (first * 10 + i) % 7; };
+        evaluator.Evaluate(8192, fill, result);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int block = 0; block < 50; block++) evaluator.Evaluate(8192, fill, result);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long buffer = (4096L * 10 + BatchEvaluator.Padding) * sizeof(float);
+        if (parallelism == 1) Assert.True(allocated < buffer, $"50 blocks allocated {allocated} bytes; one fill buffer is {buffer}");
+        // Reused buffers hold the last block's rows: the outputs must still be this block's own.
+        for (int r = 0; r < 8192; r += 511) Assert.Equal((r * 10 % 7) + ((r * 10 + 9) % 7), result[r]);
+        Assert.Equal(51 * 8192, evaluator.Evaluations);
+    }
 }

@@ -21,6 +21,7 @@ public sealed class BatchEvaluator
     private readonly IProgress<ExplanationProgress>? _progress;
     private readonly CancellationToken _cancellationToken;
     private readonly string _stage;
+    private readonly System.Collections.Concurrent.ConcurrentBag<float[]> _fillBuffers = new();
     private long _evaluations;
 
     /// <summary>Spare values after the last row of every fill destination.</summary>
@@ -60,6 +61,17 @@ public sealed class BatchEvaluator
         throw new XaiException($"the model returned {produced[index].ToString(System.Globalization.CultureInfo.InvariantCulture)} for output '{_model.OutputNames[index % outputs]}' on input [{input}{(features > 8 ? ", ..." : "")}]");
     }
 
+    // A fill buffer of at least `length` floats: one that an earlier Evaluate call of this evaluator used, else a new
+    // one. Explainers call Evaluate once per block; a new buffer per worker and block (320 KB at 8,192 rows x 10
+    // features, on the large-object heap) was garbage that raised peak memory. Fills write every value the model
+    // reads (a buffer was always reused from batch to batch), so an old buffer's contents never matter.
+    private float[] RentFillBuffer(int length)
+    {
+        while (_fillBuffers.TryTake(out var buffer))
+            if (buffer.Length >= length) return buffer;
+        return new float[length];
+    }
+
     /// <summary>Evaluates <paramref name="count"/> perturbed rows; returns count x OutputCount outputs.</summary>
     public float[] Evaluate(long count, FillRows fill)
     {
@@ -86,8 +98,9 @@ public sealed class BatchEvaluator
 
         if (parallelism <= 1)
         {
-            var buffer = new float[batch * features + Padding];
+            var buffer = RentFillBuffer(batch * features + Padding);
             for (long b = 0; b < batches; b++) RunBatch(b);
+            _fillBuffers.Add(buffer);
             return;
 
             void RunBatch(long b)
@@ -105,15 +118,16 @@ public sealed class BatchEvaluator
         {
             workers[w] = Task.Factory.StartNew(() =>
             {
-                var buffer = new float[batch * features + Padding];
+                var buffer = RentFillBuffer(batch * features + Padding);
                 while (true)
                 {
                     long b = Interlocked.Increment(ref next);
-                    if (b >= batches || _cancellationToken.IsCancellationRequested) return;
+                    if (b >= batches || _cancellationToken.IsCancellationRequested) break;
                     long first = b * batch;
                     int n = (int)Math.Min(batch, count - first);
                     RunOne(first, n, buffer);
                 }
+                _fillBuffers.Add(buffer);
             }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         try

@@ -107,21 +107,40 @@ public sealed class KernelShapExplainer
 
         var values = new double[n * m * t];
         var errors = new double[n * m * t];
-        int start = 0;
-        while (start < n)
+        // The blocks of rows, then one set of buffers sized for the largest block and reused by every block
+        // (a block's outputs are 4 MB at the default bound: allocated per block they piled up as garbage).
+        var blocks = new List<(int Start, int End)>();
+        long largest = 0;
+        int largestRows = 0, largestCoalitions = 0;
+        for (int start = 0; start < n;)
         {
-            int end = start;
+            int end = start, coalitions = 0;
             long block = 0;
             while (end < n)
             {
                 long rowEvaluations = (long)designs[end].CoalitionCount * backgroundCount;
                 if (end > start && block + rowEvaluations > _options.MaxEvaluationsPerBlock) break;
                 block += rowEvaluations;
+                coalitions += designs[end].CoalitionCount;
                 end++;
             }
-            ExplainBlock(rows, start, end, varying, designs, evaluator, predictions, baseValues, targets, values, errors, cancellationToken);
+            blocks.Add((start, end));
+            largest = Math.Max(largest, block);
+            largestRows = Math.Max(largestRows, end - start);
+            largestCoalitions = Math.Max(largestCoalitions, coalitions);
             start = end;
         }
+        if (largest * k > Array.MaxLength)
+            throw new XaiException($"{largest} model evaluations at once are too many to hold in memory; explain fewer rows per call");
+        var buffers = new BlockBuffers(new float[largest * k], new long[largestRows + 1]);
+        if (MaskedRowFill.IsSupported(m))
+        {
+            buffers.LaneMasks = new uint[largestCoalitions];
+            buffers.PaddedRows = new float[largestRows * MaskedRowFill.Chunks(m) * 8];
+            buffers.PaddedBackground = MaskedRowFill.Pad(_background.Rows.Values, backgroundCount, m);
+        }
+        foreach (var (start, end) in blocks)
+            ExplainBlock(rows, start, end, varying, designs, evaluator, predictions, baseValues, targets, values, errors, buffers, cancellationToken);
 
         double additivity = 0;
         var predictionSelected = new double[n * t];
@@ -178,36 +197,60 @@ public sealed class KernelShapExplainer
         }
     }
 
+    // Buffers every block reuses: model outputs, the blocks' evaluation offsets, and for the vectorised fill the
+    // coalitions' lane masks and the padded rows and background.
+    private sealed class BlockBuffers(float[] outputs, long[] offsets)
+    {
+        public float[] Outputs { get; } = outputs;
+        public long[] Offsets { get; } = offsets;
+        public uint[]? LaneMasks { get; set; }
+        public float[]? PaddedRows { get; set; }
+        public float[]? PaddedBackground { get; set; }
+    }
+
     private void ExplainBlock(FeatureTable rows, int start, int end, int[][] varying, KernelShapDesign[] designs,
         BatchEvaluator evaluator, float[] predictions, double[] baseValues, ImmutableArray<int> targets,
-        double[] values, double[] errors, CancellationToken cancellationToken)
+        double[] values, double[] errors, BlockBuffers buffers, CancellationToken cancellationToken)
     {
         int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length;
         int backgroundCount = _background.Count;
-        var offsets = new long[end - start + 1];
+        var offsets = buffers.Offsets;
+        offsets[0] = 0;
         for (int r = start; r < end; r++)
             offsets[r - start + 1] = offsets[r - start] + (long)designs[r].CoalitionCount * backgroundCount;
+        int blockRows = end - start;
 
-        // Each coalition as a lane mask over all m features (bit j set: feature j comes from x).
-        bool vectorised = MaskedRowFill.IsSupported(m);
+        // Each coalition as a lane mask over all m features (bit j set: feature j comes from x); row r's masks start
+        // at its first coalition's place in the block.
+        bool vectorised = MaskedRowFill.IsSupported(m) && buffers.LaneMasks is not null;
         int chunks = MaskedRowFill.Chunks(m);
-        uint[][]? laneMasks = null;
+        uint[]? laneMasks = null;
         float[]? paddedRows = null, paddedBackground = null;
         if (vectorised)
         {
-            laneMasks = new uint[end - start][];
+            laneMasks = buffers.LaneMasks!;
+            int first = 0;
             for (int r = start; r < end; r++)
             {
                 var members = designs[r].Members;
-                var masks = laneMasks[r - start] = new uint[members.Length];
+                var masks = laneMasks.AsSpan(first, members.Length);
                 for (int c = 0; c < members.Length; c++)
-                    foreach (int position in members[c]) masks[c] |= 1u << varying[r][position];
+                {
+                    uint mask = 0;
+                    foreach (int position in members[c]) mask |= 1u << varying[r][position];
+                    masks[c] = mask;
+                }
+                first += members.Length;
             }
-            paddedRows = MaskedRowFill.Pad(rows.Values.Slice(start * m, (end - start) * m), end - start, m);
-            paddedBackground = MaskedRowFill.Pad(_background.Rows.Values, backgroundCount, m);
+            paddedRows = buffers.PaddedRows!;
+            int width = chunks * 8;
+            var source = rows.Values.Slice(start * m, blockRows * m);
+            for (int r = 0; r < blockRows; r++) source.Slice(r * m, m).CopyTo(paddedRows.AsSpan(r * width, m));
+            paddedBackground = buffers.PaddedBackground!;
         }
 
-        var outputs = evaluator.Evaluate(offsets[^1], (first, count, dest) =>
+        var outputs = buffers.Outputs;
+        evaluator.Evaluate(offsets[blockRows], (first, count, dest) =>
         {
             var backgroundValues = _background.Rows.Values;
             var rowValues = rows.Values;
@@ -215,6 +258,7 @@ public sealed class KernelShapExplainer
             while (offsets[local + 1] <= first) local++;
             long within = first - offsets[local];
             int coalition = (int)(within / backgroundCount), b = (int)(within % backgroundCount);
+            int maskStart = vectorised ? (int)(offsets[local] / backgroundCount) : 0;
             if (vectorised) MaskedRowFill.CheckRoom(dest, count, m);
             ref float target = ref MaskedRowFill.Start(dest);
             int width = chunks * 8;
@@ -225,13 +269,14 @@ public sealed class KernelShapExplainer
                     do local++; while (offsets[local + 1] == offsets[local]);
                     coalition = 0;
                     b = 0;
+                    if (vectorised) maskStart = (int)(offsets[local] / backgroundCount);
                 }
                 int r = start + local;
                 if (vectorised)
                 {
                     var xs = new MaskedRowFill.Row(paddedRows.AsSpan(local * width, width), chunks);
                     var bs = new MaskedRowFill.Row(paddedBackground.AsSpan(b * width, width), chunks);
-                    MaskedRowFill.Blend(ref target, (nuint)(i * m), laneMasks![local][coalition], chunks, xs, bs);
+                    MaskedRowFill.Blend(ref target, (nuint)(i * m), laneMasks![maskStart + coalition], chunks, xs, bs);
                 }
                 else
                 {
@@ -247,18 +292,21 @@ public sealed class KernelShapExplainer
                 }
                 if (++b == backgroundCount) { b = 0; coalition++; }
             }
-        });
+        }, outputs);
 
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? Environment.ProcessorCount };
-        Parallel.For(start, end, parallel, r =>
+        // Per-worker scratch (every value is written before it is read), not three arrays per row.
+        int mostCoalitions = 0;
+        for (int r = start; r < end; r++) mostCoalitions = Math.Max(mostCoalitions, designs[r].CoalitionCount);
+        Parallel.For(start, end, parallel, () => (new double[mostCoalitions], new double[m], new double[m]), (r, _, scratch) =>
         {
             var design = designs[r];
             var features = varying[r];
             int mv = features.Length, n = design.CoalitionCount;
             long offset = offsets[r - start];
-            var adjusted = new double[n];
-            var phi = new double[mv];
-            var errors2 = new double[mv];
+            var adjusted = scratch.Item1.AsSpan(0, n);
+            var phi = scratch.Item2.AsSpan(0, mv);
+            var errors2 = scratch.Item3.AsSpan(0, mv);
             for (int s = 0; s < t; s++)
             {
                 int output = targets[s];
@@ -284,7 +332,8 @@ public sealed class KernelShapExplainer
                     for (int f = 0; f < mv; f++) errors[(r * m + features[f]) * t + s] = errors2[f];
                 }
             }
-        });
+            return scratch;
+        }, _ => { });
     }
 
     /// <summary>
@@ -292,7 +341,7 @@ public sealed class KernelShapExplainer
     /// (plus fixed enumerated parts), so Cov(phi_rest) ~ A^-1 Cov(g) A^-1 / D with g_d = (R/2)(c_d - a_d phi_rest),
     /// where a_d and c_d sum x x' and x y' over the draw's two coalitions. phi_last = delta - sum(phi_rest).
     /// </summary>
-    private static void SandwichErrors(KernelShapDesign design, double[] adjusted, double[] phi, double[] errors)
+    private static void SandwichErrors(KernelShapDesign design, ReadOnlySpan<double> adjusted, ReadOnlySpan<double> phi, Span<double> errors)
     {
         int mv = design.FeatureCount, p = mv - 1, pairs = design.PairDraws.Length;
         var mean = new double[p];
@@ -356,7 +405,7 @@ public sealed class KernelShapExplainer
         errors[p] = Math.Sqrt(Math.Max(lastVariance, 0));
     }
 
-    private static void Solve(double[] projection, double[] adjusted, double delta, double[] phi)
+    private static void Solve(double[] projection, ReadOnlySpan<double> adjusted, double delta, Span<double> phi)
     {
         int p = phi.Length - 1, n = adjusted.Length;
         double sum = 0;

@@ -24,10 +24,19 @@ public sealed record PartialDependenceOptions : ExplainerOptions
 
     /// <summary>
     /// The most rows whose ICE curves are kept in the result (an evenly spaced subset: row i * rows / max for
-    /// i = 0 .. max-1); null keeps every row's curve, which costs rows x grid points x targets x 8 bytes. The
-    /// partial dependence always averages all rows.
+    /// i = 0 .. max-1); null keeps every row's curve, which costs rows x grid points x targets x 8 bytes of memory
+    /// up to <see cref="MaxIceBytesInMemory"/> and disk space (4 bytes a value) beyond it. The partial dependence
+    /// always averages all rows.
     /// </summary>
     public int? MaxIceCurves { get; init; } = 100;
+
+    /// <summary>
+    /// The most bytes of kept ICE curves (as doubles: curves x grid points x targets x 8) held in memory. Beyond it the
+    /// curves go to a temporary file as float32 (exact: model outputs are float32) while they are computed, so that
+    /// keeping every row's curve of a large table costs no memory; <see cref="PartialDependenceExplanation.IceAt"/>,
+    /// the JSON writer and the charts read them back curve by curve. 0 always uses a file; the default is 16 MB.
+    /// </summary>
+    public long MaxIceBytesInMemory { get; init; } = 16L << 20;
 
     /// <summary>Bins of the feature histogram in the result (equal widths between the feature's minimum and maximum).</summary>
     public int HistogramBins { get; init; } = 40;
@@ -62,6 +71,7 @@ public sealed class PartialDependenceExplainer
         if (!(_options.LowerQuantile >= 0 && _options.LowerQuantile < _options.UpperQuantile && _options.UpperQuantile <= 1))
             throw new XaiException("grid quantiles must satisfy 0 <= lower < upper <= 1");
         if (_options.MaxIceCurves is < 0) throw new XaiException($"the number of ICE curves kept must not be negative, got {_options.MaxIceCurves}");
+        if (_options.MaxIceBytesInMemory < 0) throw new XaiException($"the memory for ICE curves must not be negative, got {_options.MaxIceBytesInMemory}");
         if (_options.HistogramBins < 1) throw new XaiException($"the histogram needs at least 1 bin, got {_options.HistogramBins}");
         _model = model;
     }
@@ -92,9 +102,8 @@ public sealed class PartialDependenceExplainer
             if (_options.Grid.Any(v => !double.IsFinite(v) || Math.Abs(v) > float.MaxValue)) throw new XaiException("grid values must be finite float32 numbers");
             return _options.Grid.Distinct().Order().ToArray();
         }
-        var sorted = Quantiles.Sorted(data.Column(feature));
-        var distinct = Quantiles.Distinct(sorted);
-        if (distinct.Length <= _options.GridPoints) return distinct;
+        var sorted = Quantiles.SortedColumn(data, feature);
+        if (Quantiles.Distinct(sorted, _options.GridPoints) is { } distinct) return distinct;
         double lo = Quantiles.Linear(sorted, _options.LowerQuantile), hi = Quantiles.Linear(sorted, _options.UpperQuantile);
         if (lo == hi) return [lo];
         var grid = new double[_options.GridPoints];
@@ -124,10 +133,17 @@ public sealed class PartialDependenceExplainer
         int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length, n = data.RowCount, g = grid.Length;
         var gridFloat = grid.Select(v => (float)v).ToArray();
         var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * g, progress, cancellationToken);
-        var iceRows = IceRowsFor(n, _options.MaxIceCurves);
-        var ice = new double[(long)iceRows.Length * g * t];
-        var average = new double[g * t];
+        // Every row's curve, or an evenly spaced subset (listed; "every row" needs no list of a million row numbers).
+        bool everyRow = _options.MaxIceCurves is null || n <= _options.MaxIceCurves;
+        var iceRows = everyRow ? null : IceRowsFor(n, _options.MaxIceCurves);
+        int kept = iceRows?.Length ?? n;
         int block = RowsPerBlock(n, g);
+        // Every kept curve in memory, or (beyond MaxIceBytesInMemory) each block's kept curves appended to a file.
+        bool spill = (long)kept * g * t * sizeof(double) > _options.MaxIceBytesInMemory;
+        var iceFile = spill ? IceCurveFile.Create(g * t) : null;
+        var ice = spill ? [] : new double[(long)kept * g * t];
+        var blockIce = spill ? new float[(long)Math.Min(block, kept) * g * t] : [];
+        var average = new double[g * t];
         var outputs = new float[(long)block * g * k];
         int nextIce = 0;
         for (int start = 0; start < n; start += block)
@@ -146,18 +162,24 @@ public sealed class PartialDependenceExplainer
                 }
             }, outputs);
             // Rows in order, so the sums are the same whatever the block size.
+            int blockFirstIce = nextIce;
             for (int b = 0; b < rows; b++)
             {
-                bool keep = nextIce < iceRows.Length && iceRows[nextIce] == start + b;
+                bool keep = iceRows is null || (nextIce < iceRows.Length && iceRows[nextIce] == start + b);
                 for (int p = 0; p < g; p++)
                     for (int s = 0; s < t; s++)
                     {
-                        double value = outputs[((long)b * g + p) * k + targets[s]];
-                        if (keep) ice[((long)nextIce * g + p) * t + s] = value;
+                        float value = outputs[((long)b * g + p) * k + targets[s]];
+                        if (keep)
+                        {
+                            if (spill) blockIce[((long)(nextIce - blockFirstIce) * g + p) * t + s] = value;
+                            else ice[((long)nextIce * g + p) * t + s] = value;
+                        }
                         average[p * t + s] += value;
                     }
                 if (keep) nextIce++;
             }
+            if (spill && nextIce > blockFirstIce) iceFile!.Append(blockIce.AsSpan(0, (nextIce - blockFirstIce) * g * t));
         }
         for (int i = 0; i < average.Length; i++) average[i] /= n;
         var (edges, counts) = FeatureHistogram.Of(data, feature, _options.HistogramBins);
@@ -171,7 +193,8 @@ public sealed class PartialDependenceExplainer
             Grid = grid.ToImmutableArray(),
             // Wrapped, not copied: with every row's curve kept this array is rows x grid x targets doubles.
             IceValues = ImmutableCollectionsMarshal.AsImmutableArray(ice),
-            IceRows = ImmutableArray.Create(iceRows),
+            IceFile = iceFile,
+            IceRows = iceRows is null ? default : ImmutableCollectionsMarshal.AsImmutableArray(iceRows),
             AverageValues = ImmutableArray.Create(average),
             FeatureValues = [],
             RowCount = n,

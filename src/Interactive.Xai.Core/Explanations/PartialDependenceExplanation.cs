@@ -18,8 +18,67 @@ public sealed record PartialDependenceExplanation : Explanation
     /// <summary>The grid of feature values, ascending.</summary>
     public required ImmutableArray<double> Grid { get; init; }
 
-    /// <summary>ICE values, flat [kept row][grid point][target], for the rows in <see cref="IceRows"/>.</summary>
-    public required ImmutableArray<double> IceValues { get; init; }
+    /// <summary>
+    /// ICE values, flat [kept row][grid point][target], for the rows in <see cref="IceRows"/>. When the explainer kept
+    /// more curves than <see cref="PartialDependenceOptions.MaxIceBytesInMemory"/> allows, they wait in a temporary
+    /// file and the first read of this property loads them all (rows x grid points x targets x 8 bytes); the
+    /// JSON writer, the charts and <see cref="IceAt"/> read curve by curve instead.
+    /// </summary>
+    public required ImmutableArray<double> IceValues
+    {
+        get
+        {
+            if (IceFile is null) return _iceValues;
+            var loaded = _loadedIce;
+            if (loaded is null)
+            {
+                var all = new double[(long)IceFile.CurveCount * IceFile.ValuesPerCurve];
+                CopyIce(0, IceFile.CurveCount, all);
+                _loadedIce = loaded = all;
+            }
+            return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(loaded);
+        }
+        init => _iceValues = value;
+    }
+    private readonly ImmutableArray<double> _iceValues;
+    private double[]? _loadedIce;
+
+    /// <summary>The kept curves when they are in a temporary file instead of <see cref="IceValues"/> (set by the explainer).</summary>
+    internal IceCurveFile? IceFile { get; init; }
+
+    /// <summary>
+    /// Copies the kept curves at positions <paramref name="first"/> .. first + count - 1 of <see cref="IceRows"/>
+    /// into <paramref name="destination"/> (count x grid points x targets values), wherever they are held.
+    /// </summary>
+    public void CopyIce(int first, int count, Span<double> destination)
+    {
+        int width = Grid.Length * TargetCount;
+        CopyIce(first, count, destination, IceFile is null ? [] : new float[Math.Min(Math.Max(1, 8192 / Math.Max(width, 1)), Math.Max(count, 1)) * width]);
+    }
+
+    /// <summary>As <see cref="CopyIce(int, int, Span{double})"/>, reading a file's floats through <paramref name="scratch"/>
+    /// (at least one curve long) instead of a new buffer.</summary>
+    internal void CopyIce(int first, int count, Span<double> destination, Span<float> scratch)
+    {
+        int width = Grid.Length * TargetCount;
+        if (first < 0 || count < 0 || first + count > IceCurveCount) throw new ArgumentOutOfRangeException(nameof(count));
+        if (destination.Length < (long)count * width) throw new ArgumentException("the destination is too short", nameof(destination));
+        if (IceFile is null)
+        {
+            _iceValues.AsSpan().Slice(first * width, count * width).CopyTo(destination);
+            return;
+        }
+        int perRead = scratch.Length / width;
+        if (perRead < 1) throw new ArgumentException("the scratch buffer is shorter than one curve", nameof(scratch));
+        for (int done = 0; done < count; done += perRead)
+        {
+            int curves = Math.Min(perRead, count - done);
+            var floats = scratch[..(curves * width)];
+            IceFile.Read(first + done, floats);
+            var target = destination.Slice(done * width, curves * width);
+            for (int i = 0; i < floats.Length; i++) target[i] = floats[i];
+        }
+    }
 
     /// <summary>
     /// The data rows whose ICE curves <see cref="IceValues"/> holds, ascending (see
@@ -33,9 +92,9 @@ public sealed record PartialDependenceExplanation : Explanation
     private readonly ImmutableArray<int> _iceRows;
 
     /// <summary>The number of ICE curves held.</summary>
-    public int IceCurveCount => _iceRows.IsDefault
-        ? (Grid.Length * TargetCount == 0 ? 0 : IceValues.Length / (Grid.Length * TargetCount))
-        : _iceRows.Length;
+    public int IceCurveCount => !_iceRows.IsDefault ? _iceRows.Length
+        : IceFile is not null ? IceFile.CurveCount
+        : Grid.Length * TargetCount == 0 ? 0 : _iceValues.Length / (Grid.Length * TargetCount);
 
     /// <summary>The partial dependence, flat [grid point][target].</summary>
     public required ImmutableArray<double> AverageValues { get; init; }
@@ -68,6 +127,11 @@ public sealed record PartialDependenceExplanation : Explanation
         return result;
     }
 
+    /// <summary>A one-line description (the method, feature, rows, grid points and kept curves), never the values: the
+    /// record's generated text would read <see cref="IceValues"/>, loading curves kept in a file.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{nameof(PartialDependenceExplanation)} {{ Method = {Method}, Feature = {Feature}, RowCount = {RowCount}, GridPoints = {Grid.Length}, Targets = {TargetCount}, IceCurves = {IceCurveCount} }}");
+
     /// <summary>Whether the ICE curve of data row <paramref name="row"/> is kept.</summary>
     public bool HasIce(int row) => IcePosition(row) >= 0;
 
@@ -83,8 +147,12 @@ public sealed record PartialDependenceExplanation : Explanation
     /// <summary>The ICE curve at position <paramref name="position"/> of <see cref="IceRows"/> (not a data row number).</summary>
     public double[] IceAt(int position, int target = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(position, IceCurveCount);
+        var curve = new double[Grid.Length * TargetCount];
+        CopyIce(position, 1, curve);
         var result = new double[Grid.Length];
-        for (int g = 0; g < Grid.Length; g++) result[g] = IceValues[(position * Grid.Length + g) * TargetCount + target];
+        for (int g = 0; g < Grid.Length; g++) result[g] = curve[g * TargetCount + target];
         return result;
     }
 

@@ -31,12 +31,29 @@ internal static class Quantiles
         return result;
     }
 
-    /// <summary>The distinct values of a sorted array.</summary>
-    public static double[] Distinct(double[] sorted)
+    /// <summary>One column of a table sorted ascending, as doubles (no copy of the column as floats first).</summary>
+    public static double[] SortedColumn(FeatureTable table, int column)
     {
-        var result = new List<double>(Math.Min(sorted.Length, 64));
+        int columns = table.ColumnCount;
+        if ((uint)column >= (uint)columns) throw new ArgumentOutOfRangeException(nameof(column));
+        var values = table.Values;
+        var result = new double[table.RowCount];
+        for (int r = 0; r < result.Length; r++) result[r] = values[r * columns + column];
+        Array.Sort(result);
+        return result;
+    }
+
+    /// <summary>The distinct values of a sorted array, or null when there are more than <paramref name="limit"/>
+    /// (so that a column of a million different values costs no list of them).</summary>
+    public static double[]? Distinct(double[] sorted, int limit)
+    {
+        var result = new List<double>(Math.Min(Math.Min(sorted.Length, limit) + 1, 64));
         foreach (var v in sorted)
-            if (result.Count == 0 || result[^1] != v) result.Add(v);
+        {
+            if (result.Count > 0 && result[^1] == v) continue;
+            if (result.Count == limit) return null;
+            result.Add(v);
+        }
         return result.ToArray();
     }
 }

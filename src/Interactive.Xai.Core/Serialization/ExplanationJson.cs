@@ -204,12 +204,22 @@ public static partial class ExplanationJson
         }
         writer.WritePropertyName("ice");
         writer.WriteStartArray();
-        for (int r = 0; r < curves; r++)
+        // Curves a chunk at a time through two small buffers, wherever the explanation holds them (memory or a
+        // temporary file): writing every row's curve of a large table costs no more memory than a few curves.
+        int width = Math.Max(g * t, 1), chunk = Math.Max(1, 4096 / width);
+        var values = new double[Math.Min(chunk, Math.Max(curves, 1)) * width];
+        var scratch = new float[values.Length];
+        for (int first = 0; first < curves; first += chunk)
         {
-            writer.WriteStartArray();
-            for (int p = 0; p < g; p++) WriteTargets(writer, d.IceValues, (r * g + p) * t, t);
-            writer.WriteEndArray();
-            if ((r & 4095) == 4095) writer.Flush();
+            int count = Math.Min(chunk, curves - first);
+            d.CopyIce(first, count, values, scratch);
+            for (int c = 0; c < count; c++)
+            {
+                writer.WriteStartArray();
+                for (int p = 0; p < g; p++) WriteSpanTargets(writer, values, (c * g + p) * t, t);
+                writer.WriteEndArray();
+                if (writer.BytesPending > 1 << 16) writer.Flush();
+            }
         }
         writer.WriteEndArray();
     }
@@ -264,6 +274,14 @@ public static partial class ExplanationJson
     };
 
     private static void WriteTargets(Utf8JsonWriter writer, IReadOnlyList<double> values, int offset, int targets)
+    {
+        if (targets == 1) { writer.WriteNumberValue(values[offset]); return; }
+        writer.WriteStartArray();
+        for (int t = 0; t < targets; t++) writer.WriteNumberValue(values[offset + t]);
+        writer.WriteEndArray();
+    }
+
+    private static void WriteSpanTargets(Utf8JsonWriter writer, ReadOnlySpan<double> values, int offset, int targets)
     {
         if (targets == 1) { writer.WriteNumberValue(values[offset]); return; }
         writer.WriteStartArray();
