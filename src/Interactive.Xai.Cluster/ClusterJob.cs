@@ -143,22 +143,13 @@ public static class ClusterJob
         // first says at once when no worker listens at all.
         if (!redis && !await AnyListening(gateways, cancellationToken).ConfigureAwait(false))
             throw new XaiException($"--cluster {address}: no worker answered (nothing listens there); start workers with xai worker");
-        var host = new HostBuilder()
-            .ConfigureLogging(logging => logging.ClearProviders())
-            .UseOrleansClient(client =>
-            {
-                // redis://CONNECTION: the workers' membership table in Redis lists the gateways; else the gateways themselves.
-                if (redis) client.UseRedisClustering(address[RedisScheme.Length..]);
-                else client.UseStaticClustering(gateways);
-                client.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = clusterId;
-                    o.ServiceId = serviceId;
-                });
-                // A partition may run for many minutes; lost workers are detected through membership, not timeouts.
-                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromHours(1));
-            })
-            .Build();
+        // redis://CONNECTION: the workers' membership table in Redis lists the gateways; else the gateways themselves.
+        // The host also keeps one connection per worker for the jobs it runs (PartitionScheduler, WorkerConnections).
+        var host = WorkerConnections.BuildClient(client =>
+        {
+            if (redis) client.UseRedisClustering(address[RedisScheme.Length..]);
+            else client.UseStaticClustering(gateways);
+        }, clusterId, serviceId, connections: true);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

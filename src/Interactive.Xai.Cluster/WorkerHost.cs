@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime.Hosting;
 
 namespace Interactive.Xai.Cluster;
 
@@ -66,13 +67,12 @@ public static class WorkerHost
             {
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, options.Primary, options.ServiceId, options.ClusterId);
             }
-            // A killed worker is declared dead after a few seconds, so its partitions move on quickly.
-            silo.Configure<ClusterMembershipOptions>(m =>
-            {
-                m.ProbeTimeout = TimeSpan.FromSeconds(2);
-                m.NumMissedProbesLimit = 2;
-                m.NumVotesForDeathDeclaration = 1;
-            });
+            ConfigureMembership(silo);
+            // Partition grains live only on the worker the client placed them on: a silo-local directory (no lookup or
+            // registration on another silo, which may be the one that just died) instead of the cluster-wide DHT.
+            silo.AddGrainDirectory(WorkerLocalDirectory.Name, (_, _) => new WorkerLocalDirectory());
+            // Partitions may run for many minutes: their calls end through membership (the client cancels the calls of
+            // a worker declared dead), never through this timeout.
             silo.Configure<SiloMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromHours(1));
         });
         return builder.Build();
@@ -92,5 +92,68 @@ public static class WorkerHost
         }
     }
 
-    private static void AddSimpleConsoleIfAvailable(this ILoggingBuilder logging) => logging.SetMinimumLevel(LogLevel.None);
+    /// <summary>
+    /// Membership timings for a worker: a worker that dies or stops answering is declared dead by one other worker after
+    /// two missed probes (the first direct, the second through another worker), each probe allowed 1 to 8 s
+    /// (Orleans adapts it to the measured round trips) and sent every probe period (2 s at first). On localhost a killed
+    /// worker refuses connections, so its probes fail at once and it is declared dead within about 2-5 s; a frozen one
+    /// (SIGSTOP) within about 5-20 s. Workers learn the declaration by gossip; the client by polling membership.
+    /// </summary>
+    internal static void ConfigureMembership(ISiloBuilder silo) => silo.Configure<ClusterMembershipOptions>(m =>
+    {
+        m.ProbeTimeout = TimeSpan.FromSeconds(2);
+        m.NumMissedProbesLimit = 2;
+        m.NumVotesForDeathDeclaration = 1;
+        // a backstop for a missed gossip message (the default is a minute)
+        m.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+    });
+
+    // XAI_CLUSTER_LOG=Information (or Debug, Warning, ...): Orleans' log lines on standard error, for diagnosing a
+    // cluster (which silo suspected which, when one was declared dead). Off by default.
+    private static void AddSimpleConsoleIfAvailable(this ILoggingBuilder logging)
+    {
+        if (ClusterLog.Level() is { } level)
+        {
+            logging.SetMinimumLevel(level);
+            logging.AddProvider(new ClusterLog(Console.Error, "worker"));
+        }
+        else
+        {
+            logging.SetMinimumLevel(LogLevel.None);
+        }
+    }
+}
+
+/// <summary>A minimal log sink (timestamped lines on a writer) switched on by the XAI_CLUSTER_LOG environment variable.</summary>
+internal sealed class ClusterLog(TextWriter writer, string who) : ILoggerProvider
+{
+    /// <summary>The level XAI_CLUSTER_LOG names, or null when it is unset or not a level.</summary>
+    public static LogLevel? Level() =>
+        Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("XAI_CLUSTER_LOG"), ignoreCase: true, out var level) ? level : null;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private void Write(LogLevel level, string category, string message, Exception? exception)
+    {
+        var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {who} {level} {category}: {message}{(exception is null ? "" : " | " + exception.GetType().Name + ": " + exception.Message)}";
+        lock (writer)
+        {
+            writer.WriteLine(line.Replace('\n', ' ').Replace('\r', ' '));
+            writer.Flush();
+        }
+    }
+
+    private sealed class Logger(ClusterLog sink, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => sink.Write(logLevel, category, formatter(state, exception), exception);
+    }
 }

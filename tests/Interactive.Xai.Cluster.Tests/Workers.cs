@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Interactive.Xai.Cluster.Tests;
@@ -65,6 +66,9 @@ internal sealed class Workers : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Every worker's output (its log lines when XAI_CLUSTER_LOG is set), for a failed test's report.</summary>
+    public string Outputs() => string.Join('\n', _workers.Select(w => $"--- worker on port {w.SiloPort} ---\n{w.Output}"));
+
     public void Dispose()
     {
         foreach (var worker in _workers) worker.Kill();
@@ -114,12 +118,29 @@ internal sealed class Worker
             throw new InvalidOperationException($"worker on port {SiloPort} did not start: {(Process.HasExited ? $"exit {Process.ExitCode}" : "no listening line in 120 s")}\n{Output}");
     }
 
+    /// <summary>Stops the process where it is (SIGSTOP): it holds its connections open but answers nothing.</summary>
+    public void Freeze() => Signal(SigStop);
+
+    /// <summary>Lets a frozen process run again (SIGCONT).</summary>
+    public void Resume() => Signal(SigCont);
+
+    private const int SigCont = 18, SigStop = 19;
+
+    private void Signal(int signal)
+    {
+        if (SendSignal(Process.Id, signal) != 0) throw new InvalidOperationException($"kill({Process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
     public void Kill()
     {
         try
         {
             if (!Process.HasExited)
             {
+                // (a frozen process is killed too: SIGKILL needs no cooperation)
                 Process.Kill(entireProcessTree: true);
                 Process.WaitForExit(10_000);
             }
