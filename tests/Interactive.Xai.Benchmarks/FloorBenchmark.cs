@@ -9,10 +9,19 @@
 //    the floor;
 // then scaling in rows (100 .. 100,000, warm permutation importance and PDP) and 1 vs 2 workers on 10,000 rows.
 // Every figure is the median of --rounds rounds (default 5). The machine is shared: compare ratios, not seconds.
-// Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks -- --floor [--rounds 5] [--cli path/to/xai(.dll)]...
-// (several --cli options compare builds, e.g. a ReadyToRun publish, row by row in the same run)
+// Run: dotnet run -c Release --project tests/Interactive.Xai.Benchmarks -- --floor [--rounds 5] [--cli path/to/xai(.dll)]... [--assemblies]
+// (several --cli options compare builds, e.g. a ReadyToRun publish or an installed tool (its `xai` command), row by
+// row in the same run; --assemblies lists, per case and CLI, the assemblies the first call loaded with the CPU time the
+// process had used by then)
 // (the CLI defaults to src/Interactive.Xai.Cli/bin/Release/net10.0/xai.dll: build it first with
 //  dotnet build -c Release src/Interactive.Xai.Cli).
+// The notebook goal (the first magic command in a fresh kernel at most 3x its second run on new rows) is measured by
+// first-magic.ipynb beside this file, in the real kernel as tests/Interactive.Xai.Kernel.Tests runs notebooks:
+//   dotnet pack src/Interactive.Xai -c Release -o PKG -p:Version=0.1.0-perf.N    (a version NuGet has not cached)
+//   dotnet tool restore && dotnet tool run dotnet-interactive -- jupyter install --path DIR/kernels
+//   JUPYTER_PATH=DIR JUPYTER_DATA_DIR=DIR /usr/bin/python3 tests/Interactive.Xai.Kernel.Tests/run_notebook.py \
+//       tests/Interactive.Xai.Benchmarks/first-magic.ipynb OUT.ipynb PKG 0.1.0-perf.N .net-csharp 900
+// OUT.ipynb.json then holds each cell's start and end (nbclient's timing).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -33,6 +42,7 @@ internal static class FloorBenchmark
     {
         int rounds = 5;
         var clis = new List<string>();
+        _listAssemblies = args.Contains("--assemblies");
         for (int i = 0; i < args.Length - 1; i++)
         {
             if (args[i] == "--rounds") rounds = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -154,8 +164,9 @@ internal static class FloorBenchmark
         Console.WriteLine();
         Console.WriteLine("CLI columns: elapsedSeconds from its JSON; wall time of the process; start-up = wall - elapsed; CPU = the xai process's user+system time;");
         Console.WriteLine("JIT = methods the runtime compiled in it and the time that took (a startup hook reads them at exit). Warm and engine-only: in this process.");
-        Console.WriteLine("| case | CLI | evaluations | floor s | CLI elapsed s (x floor) | CLI wall s | start-up s | CLI CPU s | JIT methods | JIT s | warm s (x floor) | engine-only s (x floor) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| case | CLI | evaluations | floor s | CLI elapsed s (x floor) | CLI wall s | start-up s | CLI CPU s | JIT methods | JIT s | assemblies | warm s (x floor) | engine-only s (x floor) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        var loads = new List<string>();
         foreach (var c in cases)
         {
             var firstCalls = new List<List<CliRun>>();
@@ -171,17 +182,26 @@ internal static class FloorBenchmark
                 double elapsed = Median(first.Select(f => f.Elapsed)), wall = Median(first.Select(f => f.Wall));
                 double startUp = Median(first.Select(f => f.Wall - f.Elapsed));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {c.Name} | {(char)('A' + k)} | {evaluations:N0} | {floor:F4} | {elapsed:F4} ({elapsed / floor:F1}x) | {wall:F3} | {startUp:F3} | {Median(first.Select(f => f.Cpu)):F3} | {Median(first.Select(f => (double)f.JitMethods)):F0} | {Median(first.Select(f => f.JitSeconds)):F3} | {warm:F4} ({warm / floor:F2}x) | {(engineOnly is { } e ? $"{e:F4} ({e / floor:F2}x)" : "-")} |"));
+                    $"| {c.Name} | {(char)('A' + k)} | {evaluations:N0} | {floor:F4} | {elapsed:F4} ({elapsed / floor:F1}x) | {wall:F3} | {startUp:F3} | {Median(first.Select(f => f.Cpu)):F3} | {Median(first.Select(f => (double)f.JitMethods)):F0} | {Median(first.Select(f => f.JitSeconds)):F3} | {first[0].Assemblies.Count} | {warm:F4} ({warm / floor:F2}x) | {(engineOnly is { } e ? $"{e:F4} ({e / floor:F2}x)" : "-")} |"));
+                loads.Add($"{c.Name}, CLI {(char)('A' + k)}: " + string.Join("; ", first[0].Assemblies));
             }
         }
+        if (!_listAssemblies) return;
+        Console.WriteLine();
+        Console.WriteLine("Assemblies each first call loaded, in order, with the process's CPU seconds by then (first round):");
+        foreach (var line in loads) Console.WriteLine("- " + line);
     }
 
-    private sealed record CliRun(double Elapsed, double Wall, long Evaluations, long JitMethods, double JitSeconds, double Cpu);
+    private sealed record CliRun(double Elapsed, double Wall, long Evaluations, long JitMethods, double JitSeconds, double Cpu,
+        IReadOnlyList<string> Assemblies);
+
+    private static bool _listAssemblies;
 
     private static CliRun RunCli(string cli, Case c, string dir)
     {
-        string json = Path.Combine(dir, "out.json"), stats = Path.Combine(dir, "stats.txt");
+        string json = Path.Combine(dir, "out.json"), stats = Path.Combine(dir, "stats.txt"), assemblies = Path.Combine(dir, "assemblies.txt");
         File.Delete(stats);
+        File.Delete(assemblies);
         var start = cli.EndsWith(".dll", StringComparison.Ordinal)
             ? new ProcessStartInfo("dotnet") { ArgumentList = { cli } }
             : new ProcessStartInfo(cli);
@@ -190,6 +210,7 @@ internal static class FloorBenchmark
         start.RedirectStandardOutput = start.RedirectStandardError = true;
         start.Environment["DOTNET_STARTUP_HOOKS"] = typeof(FloorBenchmark).Assembly.Location;
         start.Environment["XAI_BENCH_STATS"] = stats;
+        start.Environment["XAI_BENCH_ASSEMBLIES"] = assemblies;
         start.UseShellExecute = false;
         var stopwatch = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
@@ -200,8 +221,14 @@ internal static class FloorBenchmark
         if (process.ExitCode != 0) throw new InvalidOperationException($"xai exited with {process.ExitCode}: {stderr}{stdout.Result}");
         using var document = JsonDocument.Parse(File.ReadAllBytes(json));
         var counts = File.Exists(stats) ? File.ReadAllText(stats).Split(' ') : ["-1", "NaN", "NaN"];
+        // Lines "<wall> s wall, <cpu> s CPU: <assembly>" (StartupHook.cs); kept as "<assembly> <cpu>".
+        var loaded = File.Exists(assemblies)
+            ? File.ReadAllLines(assemblies).Select(l => l.Split(' ')).Where(p => p.Length >= 7 && p[6] is not ("startup" or "exit"))
+                .Select(p => $"{p[6]} {p[3]}").ToList()
+            : [];
         return new CliRun(document.RootElement.GetProperty("elapsedSeconds").GetDouble(), wall, document.RootElement.GetProperty("modelEvaluations").GetInt64(),
-            long.Parse(counts[0], CultureInfo.InvariantCulture), double.Parse(counts[1], CultureInfo.InvariantCulture), double.Parse(counts[2], CultureInfo.InvariantCulture));
+            long.Parse(counts[0], CultureInfo.InvariantCulture), double.Parse(counts[1], CultureInfo.InvariantCulture), double.Parse(counts[2], CultureInfo.InvariantCulture),
+            loaded);
     }
 
     private static (FeatureTable Data, ExplanationInputs Inputs) Inputs(Case c, IModel model)

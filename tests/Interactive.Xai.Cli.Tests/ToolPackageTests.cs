@@ -28,16 +28,27 @@ public class ToolPackageTests(ITestOutputHelper log)
 
         // The README's commands.
         Run("dotnet", ["pack", Path.Combine(repository, "src", "Interactive.Xai.Cli"), "-c", "Release", "-o", packages, "--nologo"], TimeSpan.FromMinutes(20));
-        var package = Assert.Single(Directory.GetFiles(packages, "Interactive.Xai.Cli.*.nupkg"));
-        long packageBytes = new FileInfo(package).Length;
-        log.WriteLine($"package {Path.GetFileName(package)}: {packageBytes:N0} bytes ({packageBytes / 1e6:F1} MB)");
-        Assert.True(packageBytes < MaxPackageBytes, $"the tool package is {packageBytes:N0} bytes, over {MaxPackageBytes:N0}");
-        using (var zip = System.IO.Compression.ZipFile.OpenRead(package))
+        // Three packages (issue 15): the one users name, which only points to the other two; a linux-x64 one with
+        // ReadyToRun code (fewer methods to JIT in every call) and only linux-x64's native libraries; and a portable one
+        // ("any") for every other platform.
+        var found = Directory.GetFiles(packages, "Interactive.Xai.Cli.*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        string version = typeof(CliApp).Assembly.GetName().Version!.ToString(3);
+        Assert.Equal([$"Interactive.Xai.Cli.{version}.nupkg", $"Interactive.Xai.Cli.any.{version}.nupkg", $"Interactive.Xai.Cli.linux-x64.{version}.nupkg"], found);
+        foreach (var name in found)
         {
+            long packageBytes = new FileInfo(Path.Combine(packages, name!)).Length;
+            log.WriteLine($"package {name}: {packageBytes:N0} bytes ({packageBytes / 1e6:F1} MB)");
+            Assert.True(packageBytes < MaxPackageBytes, $"the tool package {name} is {packageBytes:N0} bytes, over {MaxPackageBytes:N0}");
+        }
+        foreach (var (rid, nativeFolder) in new[] { ("linux-x64", "tools/net10.0/linux-x64/"), ("any", "/runtimes/linux-x64/native/") })
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packages, $"Interactive.Xai.Cli.{rid}.{version}.nupkg"));
             Assert.DoesNotContain(zip.Entries, e => e.Name == "libtorch_cpu.so" || e.Name == "libtorch.so");
             Assert.DoesNotContain(zip.Entries, e => e.FullName.Contains("/runtimes/android/") || e.FullName.Contains("/runtimes/ios/"));
-            Assert.Contains(zip.Entries, e => e.FullName.EndsWith("/runtimes/linux-x64/native/libonnxruntime.so", StringComparison.Ordinal));
-            Assert.Contains(zip.Entries, e => e.FullName.EndsWith("/runtimes/linux-x64/native/libLibTorchSharp.so", StringComparison.Ordinal));
+            Assert.Contains(zip.Entries, e => e.FullName.EndsWith(nativeFolder + "libonnxruntime.so", StringComparison.Ordinal));
+            Assert.Contains(zip.Entries, e => e.FullName.EndsWith(nativeFolder + "libLibTorchSharp.so", StringComparison.Ordinal));
+            var entry = zip.Entries.Single(e => e.FullName.EndsWith("/xai.dll", StringComparison.Ordinal));
+            Assert.True(IsReadyToRun(entry) == (rid == "linux-x64"), $"{rid} package: xai.dll ReadyToRun is {IsReadyToRun(entry)}");
         }
 
         // A NuGet packages folder of its own (a precaution: no copy of an earlier package of the same version can be used).
@@ -47,6 +58,9 @@ public class ToolPackageTests(ITestOutputHelper log)
         log.WriteLine($"installed into {tools}: {installedBytes:N0} bytes ({installedBytes / 1e6:F1} MB)");
         var xai = Path.Combine(tools, "xai");
         Assert.True(File.Exists(xai), "no xai command in the tool path");
+        var installedDll = Assert.Single(Directory.GetFiles(tools, "xai.dll", SearchOption.AllDirectories));
+        Assert.Contains("interactive.xai.cli.linux-x64", installedDll, StringComparison.Ordinal);
+        using (var stream = File.OpenRead(installedDll)) Assert.True(IsReadyToRun(stream), $"{installedDll} has no ReadyToRun code");
 
         // The user's data folder and NuGet state as on a fresh machine for the .pt part: no recorded libtorch, no XAI_LIBTORCH.
         // NuGet's download cache stays the user's (no second download of a package the registry served before).
@@ -118,6 +132,22 @@ public class ToolPackageTests(ITestOutputHelper log)
         var bad = Run(xai, ptArgs, TimeSpan.FromMinutes(2), wrong, expectSuccess: false);
         Assert.Equal(1, bad.Code);
         Assert.StartsWith($"error: {TorchNative.LibTorchVariable}={folder.Path}: no libtorch.so there", Assert.Single(bad.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    private static bool IsReadyToRun(System.IO.Compression.ZipArchiveEntry entry)
+    {
+        using var stream = entry.Open();
+        var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        copy.Position = 0;
+        return IsReadyToRun(copy);
+    }
+
+    /// <summary>True when the assembly carries ReadyToRun (precompiled) code: its CLR header names a ManagedNativeHeader.</summary>
+    private static bool IsReadyToRun(Stream assembly)
+    {
+        using var reader = new System.Reflection.PortableExecutable.PEReader(assembly, System.Reflection.PortableExecutable.PEStreamOptions.LeaveOpen);
+        return reader.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
     }
 
     [Fact]
