@@ -70,4 +70,33 @@ public partial class CliClusterMethodsTests(TwoWorkers workers) : IClassFixture<
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("pdp")]
+    [InlineData("ale", "--feature", "nope")]
+    [InlineData("ice", "--feature", "bmi", "--grid-points", "1")]
+    [InlineData("lime", "--samples", "1")]
+    [InlineData("ig")]
+    [InlineData("permutation-importance", "--metric", "auc")]
+    public void BadInput_FailsUpFrontWithTheLocalError_WithoutContactingTheCluster(string method, params string[] options)
+    {
+        var folder = Directory.CreateTempSubdirectory("xai-cluster-cli-").FullName;
+        try
+        {
+            var data = WriteCsv(folder);
+            string[] args = ["explain", "--model", Model("mlp10.onnx"), "--data", data, "--label", "target", "--method", method, .. options];
+            var local = Xai(args);
+            // Port 9 (discard) has no worker: the error must be the local check's, found before any connection.
+            var cluster = Xai([.. args, "--cluster", "localhost:9"]);
+            Assert.Equal(1, local.Code);
+            Assert.Equal(1, cluster.Code);
+            Assert.Equal(local.Error, cluster.Error);
+            Assert.Single(cluster.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal("", cluster.Output);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
