@@ -70,6 +70,42 @@ public sealed record ClusterProgress(int PartitionsDone, int Partitions, long Ro
 
     /// <summary>Estimated time left at the rate so far (null before the first partition).</summary>
     public TimeSpan? Remaining => RowsDone > 0 && RowsPerSecond > 0 ? TimeSpan.FromSeconds((Rows - RowsDone) / RowsPerSecond) : null;
+
+    /// <summary>One line: "cluster: 3 of 16 partitions on 2 workers, 1 re-run, 1,234 rows/s, about 12 s left".</summary>
+    public override string ToString()
+    {
+        var text = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"cluster: {PartitionsDone:N0} of {Partitions:N0} partitions on {Workers} worker{(Workers == 1 ? "" : "s")}"));
+        if (Retries > 0) text.Append(CultureInfo.InvariantCulture, $", {Retries} re-run");
+        if (RowsDone > 0) text.Append(CultureInfo.InvariantCulture, $", {RowsPerSecond:N0} rows/s");
+        if (Remaining is { } left && RowsDone < Rows) text.Append(", about ").Append(Duration(left)).Append(" left");
+        return text.ToString();
+    }
+
+    private static string Duration(TimeSpan time) => time.TotalSeconds < 90
+        ? string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(time.TotalSeconds):F0} s")
+        : time.TotalMinutes < 90
+            ? string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(time.TotalMinutes):F0} min")
+            : string.Create(CultureInfo.InvariantCulture, $"{time.TotalHours:F1} h");
+
+    /// <summary>
+    /// The progress of a job as explanation progress (rows done of rows, with <see cref="ToString"/> as the stage),
+    /// so any display of explanation progress shows a cluster job: the command line's progress line, or a notebook
+    /// cell's updating view (XaiNotebook.Progress in the notebook package, with unit "rows").
+    /// </summary>
+    public ExplanationProgress ToExplanationProgress() => new(ToString(), RowsDone, Rows);
+
+    /// <summary>A sink for a cluster job's progress that forwards it to <paramref name="progress"/> (see <see cref="ToExplanationProgress"/>).</summary>
+    public static IProgress<ClusterProgress> To(IProgress<ExplanationProgress> progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        return new Forward(progress);
+    }
+
+    private sealed class Forward(IProgress<ExplanationProgress> target) : IProgress<ClusterProgress>
+    {
+        public void Report(ClusterProgress value) => target.Report(value.ToExplanationProgress());
+    }
 }
 
 /// <summary>

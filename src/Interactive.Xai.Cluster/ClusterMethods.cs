@@ -54,14 +54,15 @@ internal static class ClusterMethods
                 string feature = RequireFeature(request, data);
                 job = job with { MaxIceCurves = request.MaxIceCurves };
                 var explainer = Pdp(job, model, request.Grid, request.GridPoints, request.MaxIceCurves);
-                if (data.RowCount == 0) throw new XaiException("the data has no rows");
                 if (!data.FeatureNames.Contains(feature) && request.Method == "pdp" && feature.Split(',') is [var first, var second])
                 {
                     int f1 = data.IndexOf(first.Trim()), f2 = data.IndexOf(second.Trim());
                     if (f1 == f2) throw new XaiException("two-feature partial dependence needs two different features");
+                    if (data.RowCount == 0) throw new XaiException("the data has no rows");
                     return job with { Feature = f1, SecondFeature = f2, Grid = explainer.GridFor(data, f1), SecondGrid = explainer.GridFor(data, f2) };
                 }
                 int f = data.IndexOf(feature);
+                if (data.RowCount == 0) throw new XaiException("the data has no rows");
                 return job with { Feature = f, Grid = explainer.GridFor(data, f) };
             }
             case "ale":
