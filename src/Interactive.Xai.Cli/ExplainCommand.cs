@@ -56,7 +56,7 @@ internal static class ExplainCommand
         var quiet = QuietOption();
         var rowsOption = new Option<string?>("--rows") { Description = "The rows of --data to explain, for example 0-99,120 (default: all); the whole file stays the reference data." };
         var layer = new Option<string?>("--layer") { Description = "grad-cam: the convolutional layer of a .pt model (for example conv2)." };
-        var cluster = new Option<string?>("--cluster") { Description = "Run as a job on xai workers: their gateways as host:port[,host:port...] (kernel-shap and exact-shap; see xai worker --help)." };
+        var cluster = new Option<string?>("--cluster") { Description = "Run as a job on xai workers: their gateways as host:port[,host:port...] (Shapley methods, permutation-importance, pdp, ice, ale, lime, ig; see xai worker --help)." };
 
         var command = new Command("explain", "Explain a model's predictions with one method.")
         {

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Interactive.Xai.Hosting;
+using Interactive.Xai.Numerics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -69,6 +70,42 @@ public sealed record ClusterProgress(int PartitionsDone, int Partitions, long Ro
 
     /// <summary>Estimated time left at the rate so far (null before the first partition).</summary>
     public TimeSpan? Remaining => RowsDone > 0 && RowsPerSecond > 0 ? TimeSpan.FromSeconds((Rows - RowsDone) / RowsPerSecond) : null;
+
+    /// <summary>One line: "cluster: 3 of 16 partitions on 2 workers, 1 re-run, 1,234 rows/s, about 12 s left".</summary>
+    public override string ToString()
+    {
+        var text = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"cluster: {PartitionsDone:N0} of {Partitions:N0} partitions on {Workers} worker{(Workers == 1 ? "" : "s")}"));
+        if (Retries > 0) text.Append(CultureInfo.InvariantCulture, $", {Retries} re-run");
+        if (RowsDone > 0) text.Append(CultureInfo.InvariantCulture, $", {RowsPerSecond:N0} rows/s");
+        if (Remaining is { } left && RowsDone < Rows) text.Append(", about ").Append(Duration(left)).Append(" left");
+        return text.ToString();
+    }
+
+    private static string Duration(TimeSpan time) => time.TotalSeconds < 90
+        ? string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(time.TotalSeconds):F0} s")
+        : time.TotalMinutes < 90
+            ? string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(time.TotalMinutes):F0} min")
+            : string.Create(CultureInfo.InvariantCulture, $"{time.TotalHours:F1} h");
+
+    /// <summary>
+    /// The progress of a job as explanation progress (rows done of rows, with <see cref="ToString"/> as the stage),
+    /// so any display of explanation progress shows a cluster job: the command line's progress line, or a notebook
+    /// cell's updating view (XaiNotebook.Progress in the notebook package, with unit "rows").
+    /// </summary>
+    public ExplanationProgress ToExplanationProgress() => new(ToString(), RowsDone, Rows);
+
+    /// <summary>A sink for a cluster job's progress that forwards it to <paramref name="progress"/> (see <see cref="ToExplanationProgress"/>).</summary>
+    public static IProgress<ClusterProgress> To(IProgress<ExplanationProgress> progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        return new Forward(progress);
+    }
+
+    private sealed class Forward(IProgress<ExplanationProgress> target) : IProgress<ClusterProgress>
+    {
+        public void Report(ClusterProgress value) => target.Report(value.ToExplanationProgress());
+    }
 }
 
 /// <summary>
@@ -87,8 +124,12 @@ public static class ClusterJob
     /// <summary>The service id workers and clients use unless told otherwise.</summary>
     public const string DefaultServiceId = "xai";
 
-    /// <summary>Methods a cluster runs: per-row Shapley methods, whose rows are independent of one another.</summary>
-    public static IReadOnlyList<string> Methods { get; } = ["kernel-shap", "exact-shap"];
+    /// <summary>
+    /// Methods a cluster runs, each with a result identical bit for bit to the in-process run's: per-row methods
+    /// (Shapley values, LIME, Integrated Gradients) gathered in row order, and decomposable ones (permutation
+    /// importance, partial dependence with ICE curves, ALE) reduced exactly (see <see cref="ExactSum"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Methods { get; } = ["kernel-shap", "exact-shap", "permutation-importance", "pdp", "ice", "ale", "lime", "ig"];
 
     /// <summary>
     /// The seed a partition's explainer runs with, from the job's seed and the partition's first row. Kernel SHAP's and
@@ -184,7 +225,7 @@ public static class ClusterJob
     }
 
     /// <summary>Runs the job on the cluster at <paramref name="address"/>, connecting and disconnecting around it.</summary>
-    public static AttributionExplanation Run(string address, string modelPath, IModel model, FeatureTable data, ExplanationRequest request,
+    public static Explanation Run(string address, string modelPath, IModel model, FeatureTable data, ExplanationRequest request,
         ExplanationInputs? inputs = null, ModelFileOptions? modelFile = null, ClusterJobOptions? options = null,
         IProgress<ClusterProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -194,7 +235,7 @@ public static class ClusterJob
             using var host = await ConnectAsync(address, cancellationToken: cancellationToken).ConfigureAwait(false);
             try
             {
-                return await RunAsync(host.Services.GetRequiredService<IClusterClient>(), job, data, options, progress, cancellationToken).ConfigureAwait(false);
+                return await ExplainAsync(host.Services.GetRequiredService<IClusterClient>(), job, model, data, inputs, options, progress, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -216,17 +257,21 @@ public static class ClusterJob
         ArgumentNullException.ThrowIfNull(request);
         inputs ??= new ExplanationInputs();
         if (!Methods.Contains(request.Method))
-            throw new XaiException($"--cluster runs {string.Join(" and ", Methods)}; run {request.Method} without --cluster");
+            throw new XaiException($"--cluster runs {ClusterMethods.Describe(Methods)}; run {request.Method} without --cluster");
         model.EnsureAccepts(data, "the data");
-        OutputTarget.Parse(request.Target, model.OutputNames).Resolve(model);
-        var background = Background(model, inputs.Reference ?? data, inputs, request);
+        var target = OutputTarget.Parse(request.Target, model.OutputNames);
+        if (!(target.IsPredicted && request.Method == "ig")) target.Resolve(model);
+        bool shapley = request.Method is "kernel-shap" or "exact-shap";
+        var background = shapley ? Background(model, inputs.Reference ?? data, inputs, request) : null;
         // The explainers check their options (samples, feature limits) when built; building one is cheap.
-        _ = request.Method == "kernel-shap"
-            ? (object)new KernelShapExplainer(model, background, new KernelShapOptions { Samples = request.Samples, Seed = request.Seed })
-            : new ExactShapleyExplainer(model, background, new ExactShapleyOptions { Seed = request.Seed });
+        if (shapley)
+        {
+            _ = request.Method == "kernel-shap"
+                ? (object)new KernelShapExplainer(model, background!, new KernelShapOptions { Samples = request.Samples, Seed = request.Seed })
+                : new ExactShapleyExplainer(model, background!, new ExactShapleyOptions { Seed = request.Seed });
+        }
         var file = new FileInfo(Path.GetFullPath(modelPath));
-        if (!file.Exists) throw new XaiException($"{modelPath}: model file not found");
-        return new JobSpec
+        var job = new JobSpec
         {
             JobId = Guid.NewGuid().ToString("N"),
             ModelPath = file.FullName,
@@ -239,9 +284,12 @@ public static class ClusterJob
             Samples = request.Samples,
             Seed = request.Seed,
             FeatureNames = [.. data.FeatureNames],
-            BackgroundValues = background.Rows.Values.ToArray(),
-            BackgroundWeights = [.. background.Weights],
+            BackgroundValues = background is null ? [] : background.Rows.Values.ToArray(),
+            BackgroundWeights = background is null ? [] : [.. background.Weights],
         };
+        if (!shapley) job = ClusterMethods.Prepare(job, model, data, request, inputs);
+        if (!file.Exists) throw new XaiException($"{modelPath}: model file not found");
+        return job;
     }
 
     // The background an in-process ExplanationRunner resolves for the same request and inputs (its rule, repeated here:
@@ -260,15 +308,30 @@ public static class ClusterJob
         return request.BackgroundSize is { } k ? WeightedBackground.KMeans(background, k, request.Seed) : WeightedBackground.FromTable(background);
     }
 
-    /// <summary>Runs a prepared job on a connected cluster and gathers the result in row order.</summary>
+    /// <summary>
+    /// Runs a prepared per-row attribution job (kernel-shap, exact-shap; ig through <see cref="ExplainAsync"/>) on a
+    /// connected cluster and gathers the result in row order.
+    /// </summary>
     public static async Task<AttributionExplanation> RunAsync(IClusterClient client, JobSpec job, FeatureTable data,
         ClusterJobOptions? options = null, IProgress<ClusterProgress>? progress = null, CancellationToken cancellationToken = default)
+        => (AttributionExplanation)await ExplainAsync(client, job, null, data, null, options, progress, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Runs a prepared job of any of <see cref="Methods"/> on a connected cluster and gathers or reduces the partitions'
+    /// results into the explanation of the whole table, identical to the in-process run's. <paramref name="model"/> (the
+    /// client's copy, used to combine the reduced sums) and <paramref name="inputs"/> (labels for permutation
+    /// importance) are needed by all but the Shapley methods.
+    /// </summary>
+    public static async Task<Explanation> ExplainAsync(IClusterClient client, JobSpec job, IModel? model, FeatureTable data,
+        ExplanationInputs? inputs = null, ClusterJobOptions? options = null, IProgress<ClusterProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(data);
         int m = data.ColumnCount;
-        var (results, elapsed) = await PartitionScheduler.RunAsync(client, job.JobId, data.RowCount, (index, first, count) => new PartitionWork
+        var extras = ClusterMethods.Extras(job, model, data, inputs);
+        var (results, elapsed) = await PartitionScheduler.RunAsync(client, job.JobId, data.RowCount, (index, first, count) => extras(new PartitionWork
         {
             Job = job,
             Index = index,
@@ -276,8 +339,8 @@ public static class ClusterJob
             RowCount = count,
             Values = data.Values.Slice(first * m, count * m).ToArray(),
             Seed = PartitionSeed(job.Seed, first),
-        }, options ?? new ClusterJobOptions(), progress, cancellationToken).ConfigureAwait(false);
-        return Gather(job, data, results, elapsed);
+        }), options ?? new ClusterJobOptions(), progress, cancellationToken).ConfigureAwait(false);
+        return ClusterMethods.IsAttribution(job.Method) ? Gather(job, data, results, elapsed) : ClusterMethods.Gather(job, model, data, inputs, results, elapsed);
     }
 
     // The partitions' rows, concatenated in row order, as one explanation of the whole table.
@@ -305,6 +368,8 @@ public static class ClusterJob
             Elapsed = elapsed,
             ModelEvaluations = results.Sum(r => r.ModelEvaluations),
             Details = first.Details.ToImmutableDictionary(),
+            InputShape = [.. first.InputShape],
+            ConvergenceDeltas = results.Any(r => r.Arrays.ContainsKey("deltas")) ? Concat(results.Select(r => r.Arrays.GetValueOrDefault("deltas") ?? [])) : [],
         };
     }
 

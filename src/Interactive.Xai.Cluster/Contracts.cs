@@ -1,4 +1,5 @@
 using Orleans;
+using Interactive.Xai.Numerics;
 using Orleans.Concurrency;
 
 namespace Interactive.Xai.Cluster;
@@ -49,6 +50,60 @@ public sealed record JobSpec
 
     /// <summary>The background rows' weights (they sum to 1).</summary>
     [Id(12)] public required double[] BackgroundWeights { get; init; }
+
+    /// <summary>pdp, ice, ale: the feature's column (pdp of two features: the first).</summary>
+    [Id(13)] public int Feature { get; init; } = -1;
+
+    /// <summary>pdp of two features: the second feature's column; -1 otherwise.</summary>
+    [Id(14)] public int SecondFeature { get; init; } = -1;
+
+    /// <summary>pdp, ice: the grid the client resolved from the whole table (two features: the first feature's).</summary>
+    [Id(15)] public double[] Grid { get; init; } = [];
+
+    /// <summary>pdp of two features: the second feature's grid.</summary>
+    [Id(16)] public double[] SecondGrid { get; init; } = [];
+
+    /// <summary>ale: the bin edges the client resolved from the whole table.</summary>
+    [Id(17)] public double[] Edges { get; init; } = [];
+
+    /// <summary>permutation-importance: shuffles per feature.</summary>
+    [Id(18)] public int Repeats { get; init; }
+
+    /// <summary>permutation-importance: the metric's name (resolved: never null for that method).</summary>
+    [Id(19)] public string? Metric { get; init; }
+
+    /// <summary>permutation-importance: the output regression metrics read.</summary>
+    [Id(20)] public int Output { get; init; }
+
+    /// <summary>ig: steps along the path.</summary>
+    [Id(21)] public int Steps { get; init; }
+
+    /// <summary>ig: the integration rule's name (null: the default).</summary>
+    [Id(22)] public string? Rule { get; init; }
+
+    /// <summary>ig: "zeros", "mean" (then <see cref="BaselineValues"/> holds the means) or "rows" (one row in <see cref="BaselineValues"/>).</summary>
+    [Id(23)] public string BaselineKind { get; init; } = "zeros";
+
+    /// <summary>ig: the one baseline row the client resolved, or empty for zeros.</summary>
+    [Id(24)] public float[] BaselineValues { get; init; } = [];
+
+    /// <summary>ig: the input shape the request names (null: the model's own).</summary>
+    [Id(25)] public int[]? RequestInputShape { get; init; }
+
+    /// <summary>lime: the most features a surrogate uses (null: the default).</summary>
+    [Id(26)] public int? LimeFeatures { get; init; }
+
+    /// <summary>lime: whether features are discretised.</summary>
+    [Id(27)] public bool LimeDiscretize { get; init; } = true;
+
+    /// <summary>lime: the reference (training) rows whose statistics and values drive sampling, row-major; empty otherwise.</summary>
+    [Id(28)] public float[] ReferenceValues { get; init; } = [];
+
+    /// <summary>lime: the reference rows' count.</summary>
+    [Id(29)] public int ReferenceRows { get; init; }
+
+    /// <summary>pdp, ice: the most rows whose ICE curves are kept (null: every row's).</summary>
+    [Id(30)] public int? MaxIceCurves { get; init; }
 }
 
 /// <summary>One partition: a contiguous range of the job's rows, with their values.</summary>
@@ -72,6 +127,18 @@ public sealed record PartitionWork
 
     /// <summary>The seed the partition's explainer runs with (see <see cref="ClusterJob.PartitionSeed"/>).</summary>
     [Id(5)] public int Seed { get; init; }
+
+    /// <summary>permutation-importance: the partition's labels.</summary>
+    [Id(6)] public float[] Labels { get; init; } = [];
+
+    /// <summary>
+    /// permutation-importance: for every shuffle (feature x repeats + repeat), for every row of the partition, the
+    /// shuffled feature's value the whole table's shuffle gives that row.
+    /// </summary>
+    [Id(7)] public float[] ShuffledValues { get; init; } = [];
+
+    /// <summary>pdp, ice: the partition's rows (indices into the partition) whose ICE curves the result keeps.</summary>
+    [Id(8)] public int[] IceRows { get; init; } = [];
 }
 
 /// <summary>What a worker sends back for one partition: the per-row results of its rows, in row order.</summary>
@@ -116,6 +183,24 @@ public sealed record PartitionResult
 
     /// <summary>A one-line error the worker met for reasons of input (the same on any worker, so not retried), or null.</summary>
     [Id(12)] public string? Error { get; init; }
+
+    /// <summary>Decomposable methods: exact sums (<see cref="ExactSum.Partials"/>), merged by the client in any order.</summary>
+    [Id(13)] public double[][] Sums { get; init; } = [];
+
+    /// <summary>ale: rows per bin.</summary>
+    [Id(14)] public long[] Counts { get; init; } = [];
+
+    /// <summary>Further per-row arrays by name (ICE curves, LIME's coefficients, IG's convergence deltas, ...), row-major.</summary>
+    [Id(15)] public Dictionary<string, double[]> Arrays { get; init; } = [];
+
+    /// <summary>lime: the features each (row, target) surrogate selected.</summary>
+    [Id(16)] public int[][] Selected { get; init; } = [];
+
+    /// <summary>lime: each (row, feature)'s description.</summary>
+    [Id(17)] public string[] Descriptions { get; init; } = [];
+
+    /// <summary>Attributions: the input shape of the result (images), or empty.</summary>
+    [Id(18)] public int[] InputShape { get; init; } = [];
 }
 
 /// <summary>

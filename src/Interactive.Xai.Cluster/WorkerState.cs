@@ -14,6 +14,7 @@ public sealed class WorkerState : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<LoadedModel>> _models = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, WeightedBackground> _backgrounds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<LimeExplainer>> _limes = new(StringComparer.Ordinal);
     private readonly ExplainerCache _cache = new();
     private readonly ExplanationRunner _runner;
     private long _partitions;
@@ -27,7 +28,7 @@ public sealed class WorkerState : IDisposable
     /// <summary>Explainer cache hits (a job's second and later partitions on this worker).</summary>
     public long CacheHits => _cache.Hits;
 
-    /// <summary>Explains one partition with the same runner an in-process explanation uses.</summary>
+    /// <summary>Explains one partition with the explainers an in-process explanation uses (see <see cref="ClusterJob.Methods"/>).</summary>
     public PartitionResult Explain(PartitionWork work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -37,25 +38,37 @@ public sealed class WorkerState : IDisposable
         if (work.Values.Length != (long)work.RowCount * m)
             throw new XaiException($"partition {work.Index}: {work.Values.Length} values do not make {work.RowCount} rows of {m} features");
         var rows = FeatureTable.FromRowMajor(work.Values, work.RowCount, m, job.FeatureNames);
-        var request = new ExplanationRequest { Method = job.Method, Target = job.Target, Samples = job.Samples, Seed = work.Seed };
-        var inputs = new ExplanationInputs { WeightedBackground = Background(job) };
-        var explanation = (AttributionExplanation)_runner.Run(model, rows, request, inputs, progress: null, cancellationToken);
-        Interlocked.Increment(ref _partitions);
-        return new PartitionResult
+        PartitionResult result;
+        if (job.Method is "kernel-shap" or "exact-shap")
         {
-            Index = work.Index,
-            Values = [.. explanation.Values],
-            StandardErrors = [.. explanation.StandardErrors],
-            Predictions = [.. explanation.Predictions],
-            BaseValues = [.. explanation.BaseValues],
-            AdditivityError = explanation.AdditivityError,
-            ModelEvaluations = explanation.ModelEvaluations,
-            OutputNames = [.. explanation.OutputNames],
-            Targets = [.. explanation.Targets],
-            Details = new Dictionary<string, string>(explanation.Details, StringComparer.Ordinal),
-            Seconds = explanation.Elapsed.TotalSeconds,
-        };
+            var request = new ExplanationRequest { Method = job.Method, Target = job.Target, Samples = job.Samples, Seed = work.Seed };
+            var inputs = new ExplanationInputs { WeightedBackground = Background(job) };
+            var explanation = (AttributionExplanation)_runner.Run(model, rows, request, inputs, progress: null, cancellationToken);
+            result = ClusterMethods.Attribution(work.Index, explanation);
+        }
+        else
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            result = ClusterMethods.Explain(work, model, rows, () => Lime(job, model), cancellationToken) with { Seconds = clock.Elapsed.TotalSeconds };
+        }
+        Interlocked.Increment(ref _partitions);
+        return result;
     }
+
+    // One LIME explainer per (model, reference rows, options): its training statistics are computed once per worker.
+    private LimeExplainer Lime(JobSpec job, IModel model)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(MemoryMarshal.AsBytes(job.ReferenceValues.AsSpan()));
+        foreach (var name in job.FeatureNames) hash.AppendData(System.Text.Encoding.UTF8.GetBytes(name + "\0"));
+        string key = string.Join('|', ModelKey(job), Convert.ToHexString(hash.GetHashAndReset()), ClusterMethods.LimeOptions(job));
+        if (_limes.Count > 16) _limes.Clear();
+        return _limes.GetOrAdd(key, _ => new Lazy<LimeExplainer>(() => new LimeExplainer(model,
+            FeatureTable.FromRowMajor(job.ReferenceValues, job.ReferenceRows, job.FeatureNames.Length, job.FeatureNames), ClusterMethods.LimeOptions(job)))).Value;
+    }
+
+    private static string ModelKey(JobSpec job) => string.Join('|', job.ModelPath, job.ModelLength, job.ModelWriteTicks, job.OutputColumn ?? "",
+        job.InputShape is null ? "" : string.Join(',', job.InputShape));
 
     private IModel Model(JobSpec job)
     {
@@ -63,8 +76,7 @@ public sealed class WorkerState : IDisposable
         if (!info.Exists) throw new XaiException($"{job.ModelPath}: model file not found on worker {Environment.MachineName}");
         if (info.Length != job.ModelLength || info.LastWriteTimeUtc.Ticks != job.ModelWriteTicks)
             throw new XaiException($"{job.ModelPath}: the worker's copy differs from the submitted one (size or write time); give every worker the same file");
-        string key = string.Join('|', job.ModelPath, job.ModelLength, job.ModelWriteTicks, job.OutputColumn ?? "",
-            job.InputShape is null ? "" : string.Join(',', job.InputShape));
+        string key = ModelKey(job);
         var lazy = _models.GetOrAdd(key, _ => new Lazy<LoadedModel>(() => ModelFiles.Load(job.ModelPath, job.OutputColumn, job.InputShape)));
         try
         {

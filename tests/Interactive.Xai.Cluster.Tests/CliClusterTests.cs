@@ -74,9 +74,9 @@ public class CliClusterTests
             File.WriteAllText(path, "age,sex,bmi,bp,s1,s2,s3,s4,s5,s6\n1,2,3,4,5,6,7,8,9,10\n");
             var samples = Xai("explain", "--model", Model("mlp10.onnx"), "--data", path, "--method", "kernel-shap", "--samples", "1", "--cluster", "localhost:9");
             Assert.Equal(Xai("explain", "--model", Model("mlp10.onnx"), "--data", path, "--method", "kernel-shap", "--samples", "1").Error, samples.Error);
-            var method = Xai("explain", "--model", Model("mlp10.onnx"), "--data", path, "--method", "lime", "--cluster", "localhost:9");
+            var method = Xai("explain", "--model", Model("mlp10.onnx"), "--data", path, "--method", "occlusion", "--cluster", "localhost:9");
             Assert.Equal(1, method.Code);
-            Assert.Equal("error: --cluster runs kernel-shap and exact-shap; run lime without --cluster", method.Error.Trim());
+            Assert.Equal("error: --cluster runs kernel-shap, exact-shap, permutation-importance, pdp, ice, ale, lime and ig; run occlusion without --cluster", method.Error.Trim());
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var nobody = Xai("explain", "--model", Model("mlp10.onnx"), "--data", path, "--method", "kernel-shap", "--cluster", "localhost:9");
             Assert.Equal(1, nobody.Code);

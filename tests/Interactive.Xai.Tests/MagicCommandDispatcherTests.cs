@@ -296,4 +296,21 @@ public class MagicCommandDispatcherTests
         Assert.InRange(views.Count, 2, 20);
         Assert.Equal(1000, views[^1].Completed);
     }
+
+    [Fact]
+    public void Progress_in_rows_shows_a_cluster_jobs_line_and_counts_rows()
+    {
+        var views = new List<ProgressView>();
+        var progress = XaiNotebook.Progress(views.Add, "rows");
+        // What Interactive.Xai.Cluster's ClusterProgress.To(...) reports for a job half done.
+        progress.Report(new ExplanationProgress("cluster: 8 of 16 partitions on 2 workers, 500 rows/s, about 20 s left", 10_000, 20_000));
+        progress.Report(new ExplanationProgress("cluster: 16 of 16 partitions on 2 workers, 500 rows/s", 20_000, 20_000));
+
+        Assert.Equal(2, views.Count);
+        Assert.Equal("cluster: 8 of 16 partitions on 2 workers, 500 rows/s, about 20 s left: 50% (10,000 of 20,000 rows)", views[0].ToString());
+        Assert.Equal("rows", views[^1].Unit);
+        Assert.Contains("100% (20,000 of 20,000 rows)", views[^1].ToString());
+        // Explanations still count model evaluations.
+        Assert.Equal("work: 50% (1 of 2 model evaluations)", new ProgressView("work", 1, 2).ToString());
+    }
 }

@@ -86,22 +86,53 @@ public sealed class AccumulatedLocalEffectsExplainer
         var stopwatch = Stopwatch.StartNew();
         var targets = (target ?? OutputTarget.Output(0)).Resolve(_model);
         var edges = EdgesFor(data, feature);
-        int bins = edges.Length - 1;
-        int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length;
+        CheckRowsWithin(data, feature, edges);
+        var sums = PartialSums(data, feature, edges, targets, progress, cancellationToken);
+        return Combine(data, feature, edges, targets, sums.Counts, sums.Sums, stopwatch.Elapsed, sums.ModelEvaluations);
+    }
 
-        // Assign rows to bins: (z_{k-1}, z_k], with z_0 itself in bin 1.
-        var rowBins = new List<(int Row, int Bin)>(data.RowCount);
+    /// <summary>Fails (as <see cref="Explain(FeatureTable, int, OutputTarget?, IProgress{ExplanationProgress}?, CancellationToken)"/> does) when no row's feature lies within the edges.</summary>
+    public static void CheckRowsWithin(FeatureTable data, int feature, IReadOnlyList<double> edges)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(edges);
         for (int r = 0; r < data.RowCount; r++)
         {
             double x = data[r, feature];
-            if (x < edges[0] || x > edges[^1]) continue;
-            int bin = Array.BinarySearch(edges, x);
+            if (x >= edges[0] && x <= edges[^1]) return;
+        }
+        throw new XaiException($"no row's '{data.FeatureNames[feature]}' lies within the ALE edges [{edges[0]}, {edges[^1]}]");
+    }
+
+    /// <summary>
+    /// Over a block of rows: each bin's row count and the exact sums, per bin and target, of the rows' local effects
+    /// f(x with x_j = z_k) - f(x with x_j = z_{k-1}). The merged sums and counts of the blocks of any partition of a
+    /// table give, through <see cref="Combine"/>, the same result bit for bit as
+    /// <see cref="Explain(FeatureTable, int, OutputTarget?, IProgress{ExplanationProgress}?, CancellationToken)"/> with the same edges.
+    /// </summary>
+    public AccumulatedLocalEffectsSums PartialSums(FeatureTable rows, int feature, IReadOnlyList<double> edges, ImmutableArray<int> targets,
+        IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(edges);
+        _model.EnsureAccepts(rows, "the data");
+        if ((uint)feature >= (uint)rows.ColumnCount) throw new XaiException($"feature index {feature} does not exist");
+        var edgeArray = edges.ToArray();
+        int bins = edgeArray.Length - 1;
+        int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length;
+
+        // Assign rows to bins: (z_{k-1}, z_k], with z_0 itself in bin 1.
+        var rowBins = new List<(int Row, int Bin)>(rows.RowCount);
+        for (int r = 0; r < rows.RowCount; r++)
+        {
+            double x = rows[r, feature];
+            if (x < edgeArray[0] || x > edgeArray[^1]) continue;
+            int bin = Array.BinarySearch(edgeArray, x);
             bin = bin >= 0 ? Math.Max(bin, 1) : ~bin; // index of the first edge >= x
             rowBins.Add((r, bin));
         }
-        if (rowBins.Count == 0) throw new XaiException($"no row's '{data.FeatureNames[feature]}' lies within the ALE edges [{edges[0]}, {edges[^1]}]");
 
-        var edgeFloat = edges.Select(v => (float)v).ToArray();
+        var edgeFloat = edgeArray.Select(v => (float)v).ToArray();
         var evaluator = new BatchEvaluator(_model, _options, MethodName, 2L * rowBins.Count, progress, cancellationToken);
         var outputs = evaluator.Evaluate(2L * rowBins.Count, (first, count, dest) =>
         {
@@ -110,31 +141,45 @@ public sealed class AccumulatedLocalEffectsExplainer
                 long index = first + i;
                 var (r, bin) = rowBins[(int)(index / 2)];
                 var row = dest.Slice(i * m, m);
-                data.Row(r).CopyTo(row);
+                rows.Row(r).CopyTo(row);
                 row[feature] = edgeFloat[index % 2 == 0 ? bin - 1 : bin];
             }
         });
 
-        var counts = new int[bins];
-        var local = new double[bins * t];
+        var counts = new long[bins];
+        var local = new ExactSum[bins * t];
+        for (int i = 0; i < local.Length; i++) local[i] = new ExactSum();
         for (int i = 0; i < rowBins.Count; i++)
         {
             int bin = rowBins[i].Bin - 1;
             counts[bin]++;
             for (int s = 0; s < t; s++)
-                local[bin * t + s] += outputs[(2L * i + 1) * k + targets[s]] - (double)outputs[2L * i * k + targets[s]];
+                local[bin * t + s].Add(outputs[(2L * i + 1) * k + targets[s]] - (double)outputs[2L * i * k + targets[s]]);
         }
+        return new AccumulatedLocalEffectsSums(counts, local, evaluator.Evaluations);
+    }
+
+    /// <summary>The explanation of <paramref name="data"/>'s feature from the bin counts and exact local-effect sums over all its rows (merged <see cref="PartialSums"/>).</summary>
+    public AccumulatedLocalEffectsExplanation Combine(FeatureTable data, int feature, IReadOnlyList<double> edges, ImmutableArray<int> targets,
+        IReadOnlyList<long> counts, IReadOnlyList<ExactSum> sums, TimeSpan elapsed, long modelEvaluations)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(edges);
+        ArgumentNullException.ThrowIfNull(counts);
+        ArgumentNullException.ThrowIfNull(sums);
+        int bins = edges.Count - 1, t = targets.Length;
+        long within = counts.Sum();
         var effects = new double[(bins + 1) * t];
         for (int s = 0; s < t; s++)
         {
             for (int b = 0; b < bins; b++)
             {
-                double mean = counts[b] == 0 ? 0 : local[b * t + s] / counts[b];
+                double mean = counts[b] == 0 ? 0 : sums[b * t + s].Value / counts[b];
                 effects[(b + 1) * t + s] = effects[b * t + s] + mean;
             }
             double weighted = 0;
             for (int b = 0; b < bins; b++) weighted += (effects[b * t + s] + effects[(b + 1) * t + s]) / 2 * counts[b];
-            double centre = weighted / rowBins.Count;
+            double centre = weighted / within;
             for (int e = 0; e <= bins; e++) effects[e * t + s] -= centre;
         }
         return new AccumulatedLocalEffectsExplanation
@@ -146,9 +191,15 @@ public sealed class AccumulatedLocalEffectsExplainer
             FeatureIndex = feature,
             Edges = edges.ToImmutableArray(),
             EffectValues = ImmutableArray.Create(effects),
-            BinCounts = counts.ToImmutableArray(),
-            Elapsed = stopwatch.Elapsed,
-            ModelEvaluations = evaluator.Evaluations,
+            BinCounts = counts.Select(c => checked((int)c)).ToImmutableArray(),
+            Elapsed = elapsed,
+            ModelEvaluations = modelEvaluations,
         };
     }
 }
+
+/// <summary>ALE over a block of rows: rows per bin, exact local-effect sums [bin][target], and the model evaluations made.</summary>
+/// <param name="Counts">Rows per bin.</param>
+/// <param name="Sums">Exact sums of the rows' local effects, [bin][target].</param>
+/// <param name="ModelEvaluations">Model evaluations made for the block.</param>
+public sealed record AccumulatedLocalEffectsSums(long[] Counts, ExactSum[] Sums, long ModelEvaluations);

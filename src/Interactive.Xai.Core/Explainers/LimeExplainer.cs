@@ -176,8 +176,18 @@ public sealed class LimeExplainer
     /// <summary>Explains every row of <paramref name="rows"/> for the selected outputs (default: output 0).</summary>
     public LimeExplanation Explain(FeatureTable rows, OutputTarget? target = null,
         IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
+        => ExplainFrom(rows, 0, target, progress, cancellationToken);
+
+    /// <summary>
+    /// Explains <paramref name="rows"/>, the rows <paramref name="firstRow"/> onwards of a larger table: row i's samples
+    /// come from the stream of (seed, <paramref name="firstRow"/> + i, run), so explaining a table in blocks (a cluster
+    /// job's partitions) gives each row the values it gets when the whole table is explained at once.
+    /// </summary>
+    public LimeExplanation ExplainFrom(FeatureTable rows, int firstRow, OutputTarget? target = null,
+        IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstRow);
         _model.EnsureAccepts(rows, "the data");
         var stopwatch = Stopwatch.StartNew();
         var targets = (target ?? OutputTarget.Output(0)).Resolve(_model);
@@ -211,7 +221,7 @@ public sealed class LimeExplainer
             Parallel.For(0, blockJobs, parallel, local =>
             {
                 int job = startJob + local;
-                var random = new FastRandom(Statistics.DeriveSeed(_options.Seed, job / runs, job % runs));
+                var random = new FastRandom(Statistics.DeriveSeed(_options.Seed, firstRow + job / runs, job % runs));
                 Sample(rows.Row(job / runs), ref random, inputs.AsSpan(checked((int)((long)local * samples * m)), samples * m));
             });
             evaluator.Evaluate((long)blockJobs * samples, (first, count, dest) =>

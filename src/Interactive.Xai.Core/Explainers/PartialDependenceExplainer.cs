@@ -130,30 +130,61 @@ public sealed class PartialDependenceExplainer
         var stopwatch = Stopwatch.StartNew();
         var targets = (target ?? OutputTarget.Output(0)).Resolve(_model);
         var grid = GridFor(data, feature);
-        int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length, n = data.RowCount, g = grid.Length;
+        int n = data.RowCount;
+        // Every row's curve, or an evenly spaced subset (listed; "every row" needs no list of a million row numbers).
+        var iceRows = _options.MaxIceCurves is null || n <= _options.MaxIceCurves ? null : IceRowsFor(n, _options.MaxIceCurves);
+        var sums = Sums(data, feature, grid, targets, iceRows, allowFile: true, progress, cancellationToken);
+        return Combine(data, feature, grid, targets, iceRows, sums.Cells, sums.IceValues, sums.IceFile, stopwatch.Elapsed, sums.ModelEvaluations);
+    }
+
+    /// <summary>The rows of a table of <paramref name="rowCount"/> rows whose ICE curves the result keeps (evenly spaced, ascending).</summary>
+    public int[] IceRows(int rowCount) => IceRowsFor(rowCount, _options.MaxIceCurves);
+
+    /// <summary>
+    /// The exact sums, per grid point and target, of the model's output over a block of rows with the feature set to
+    /// each grid value, and the ICE curves of the block's rows <paramref name="iceRows"/> (indices into the block,
+    /// ascending), [curve][grid point][target], in memory. The merged sums of the blocks of any partition of a table
+    /// give, through <see cref="Combine(FeatureTable, int, IReadOnlyList{double}, ImmutableArray{int}, IReadOnlyList{int}, IReadOnlyList{ExactSum}, double[], TimeSpan, long)"/>,
+    /// the same result bit for bit as <see cref="Explain(FeatureTable, int, OutputTarget?, IProgress{ExplanationProgress}?, CancellationToken)"/>
+    /// with the same grid.
+    /// </summary>
+    public PartialDependenceSums PartialSums(FeatureTable rows, int feature, IReadOnlyList<double> grid, ImmutableArray<int> targets,
+        IReadOnlyList<int> iceRows, IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(grid);
+        ArgumentNullException.ThrowIfNull(iceRows);
+        _model.EnsureAccepts(rows, "the data");
+        if ((uint)feature >= (uint)rows.ColumnCount) throw new XaiException($"feature index {feature} does not exist");
+        return Sums(rows, feature, grid, targets, iceRows, allowFile: false, progress, cancellationToken);
+    }
+
+    // The sums and kept curves (iceRows null: every row's) of a block of rows; with allowFile, kept curves beyond
+    // MaxIceBytesInMemory go to a temporary file, block by block, as float32 (exact: model outputs are float32).
+    private PartialDependenceSums Sums(FeatureTable rows, int feature, IReadOnlyList<double> grid, ImmutableArray<int> targets,
+        IReadOnlyList<int>? iceRows, bool allowFile, IProgress<ExplanationProgress>? progress, CancellationToken cancellationToken)
+    {
+        int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length, n = rows.RowCount, g = grid.Count;
         var gridFloat = grid.Select(v => (float)v).ToArray();
         var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * g, progress, cancellationToken);
-        // Every row's curve, or an evenly spaced subset (listed; "every row" needs no list of a million row numbers).
-        bool everyRow = _options.MaxIceCurves is null || n <= _options.MaxIceCurves;
-        var iceRows = everyRow ? null : IceRowsFor(n, _options.MaxIceCurves);
-        int kept = iceRows?.Length ?? n;
-        int block = RowsPerBlock(n, g);
-        // Every kept curve in memory, or (beyond MaxIceBytesInMemory) each block's kept curves appended to a file.
-        bool spill = (long)kept * g * t * sizeof(double) > _options.MaxIceBytesInMemory;
+        int kept = iceRows?.Count ?? n;
+        int block = RowsPerBlock(Math.Max(n, 1), g);
+        bool spill = allowFile && (long)kept * g * t * sizeof(double) > _options.MaxIceBytesInMemory;
         var iceFile = spill ? IceCurveFile.Create(g * t) : null;
         var ice = spill ? [] : new double[(long)kept * g * t];
         var blockIce = spill ? new float[(long)Math.Min(block, kept) * g * t] : [];
-        var average = new double[g * t];
+        var cells = new ExactSum[g * t];
+        for (int i = 0; i < cells.Length; i++) cells[i] = new ExactSum();
         var outputs = new float[(long)block * g * k];
         int nextIce = 0;
         for (int start = 0; start < n; start += block)
         {
-            int rows = Math.Min(block, n - start);
-            evaluator.Evaluate((long)rows * g, (first, count, dest) =>
+            int count = Math.Min(block, n - start);
+            evaluator.Evaluate((long)count * g, (first, number, dest) =>
             {
-                var values = data.Values;
+                var values = rows.Values;
                 int r = start + (int)(first / g), p = (int)(first % g);
-                for (int i = 0; i < count; i++)
+                for (int i = 0; i < number; i++)
                 {
                     var row = dest.Slice(i * m, m);
                     values.Slice(r * m, m).CopyTo(row);
@@ -161,11 +192,10 @@ public sealed class PartialDependenceExplainer
                     if (++p == g) { p = 0; r++; }
                 }
             }, outputs);
-            // Rows in order, so the sums are the same whatever the block size.
             int blockFirstIce = nextIce;
-            for (int b = 0; b < rows; b++)
+            for (int b = 0; b < count; b++)
             {
-                bool keep = iceRows is null || (nextIce < iceRows.Length && iceRows[nextIce] == start + b);
+                bool keep = iceRows is null || (nextIce < iceRows.Count && iceRows[nextIce] == start + b);
                 for (int p = 0; p < g; p++)
                     for (int s = 0; s < t; s++)
                     {
@@ -175,13 +205,38 @@ public sealed class PartialDependenceExplainer
                             if (spill) blockIce[((long)(nextIce - blockFirstIce) * g + p) * t + s] = value;
                             else ice[((long)nextIce * g + p) * t + s] = value;
                         }
-                        average[p * t + s] += value;
+                        cells[p * t + s].Add(value);
                     }
                 if (keep) nextIce++;
             }
             if (spill && nextIce > blockFirstIce) iceFile!.Append(blockIce.AsSpan(0, (nextIce - blockFirstIce) * g * t));
         }
-        for (int i = 0; i < average.Length; i++) average[i] /= n;
+        return new PartialDependenceSums(cells, ice, evaluator.Evaluations) { IceFile = iceFile };
+    }
+
+    /// <summary>
+    /// The explanation of <paramref name="data"/>'s feature from the exact sums over all its rows (merged
+    /// <see cref="PartialSums"/> of its blocks) and the ICE curves of <paramref name="iceRows"/> (indices into
+    /// <paramref name="data"/>), [curve][grid point][target].
+    /// </summary>
+    public PartialDependenceExplanation Combine(FeatureTable data, int feature, IReadOnlyList<double> grid, ImmutableArray<int> targets,
+        IReadOnlyList<int> iceRows, IReadOnlyList<ExactSum> cells, double[] iceValues, TimeSpan elapsed, long modelEvaluations)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(iceRows);
+        // Every row's curve is not listed row by row (as in Explain).
+        bool everyRow = iceRows.Count == data.RowCount && Enumerable.Range(0, iceRows.Count).All(i => iceRows[i] == i);
+        return Combine(data, feature, grid, targets, everyRow ? null : iceRows, cells, iceValues, null, elapsed, modelEvaluations);
+    }
+
+    private PartialDependenceExplanation Combine(FeatureTable data, int feature, IReadOnlyList<double> grid, ImmutableArray<int> targets,
+        IReadOnlyList<int>? iceRows, IReadOnlyList<ExactSum> cells, double[] iceValues, IceCurveFile? iceFile, TimeSpan elapsed, long modelEvaluations)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        ArgumentNullException.ThrowIfNull(iceValues);
+        int n = data.RowCount;
+        var average = new double[cells.Count];
+        for (int i = 0; i < average.Length; i++) average[i] = cells[i].Value / n;
         var (edges, counts) = FeatureHistogram.Of(data, feature, _options.HistogramBins);
         return new PartialDependenceExplanation
         {
@@ -191,17 +246,17 @@ public sealed class PartialDependenceExplainer
             Feature = data.FeatureNames[feature],
             FeatureIndex = feature,
             Grid = grid.ToImmutableArray(),
-            // Wrapped, not copied: with every row's curve kept this array is rows x grid x targets doubles.
-            IceValues = ImmutableCollectionsMarshal.AsImmutableArray(ice),
+            // Wrapped, not copied: with every row's curve kept in memory this array is rows x grid x targets doubles.
+            IceValues = ImmutableCollectionsMarshal.AsImmutableArray(iceValues),
             IceFile = iceFile,
-            IceRows = iceRows is null ? default : ImmutableCollectionsMarshal.AsImmutableArray(iceRows),
+            IceRows = iceRows is null ? default : iceRows.ToImmutableArray(),
             AverageValues = ImmutableArray.Create(average),
             FeatureValues = [],
             RowCount = n,
             HistogramEdges = ImmutableArray.Create(edges),
             HistogramCounts = ImmutableArray.Create(counts),
-            Elapsed = stopwatch.Elapsed,
-            ModelEvaluations = evaluator.Evaluations,
+            Elapsed = elapsed,
+            ModelEvaluations = modelEvaluations,
         };
     }
 
@@ -218,22 +273,40 @@ public sealed class PartialDependenceExplainer
         var targets = (target ?? OutputTarget.Output(0)).Resolve(_model);
         var gridX = GridFor(data, f1);
         var gridY = GridFor(data, f2);
-        int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length, n = data.RowCount;
-        int gx = gridX.Length, gy = gridY.Length, cells = gx * gy;
-        var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * cells, progress, cancellationToken);
+        var sums = PartialSums2D(data, f1, f2, gridX, gridY, targets, progress, cancellationToken);
+        return Combine2D(data, f1, f2, gridX, gridY, targets, sums.Cells, stopwatch.Elapsed, sums.ModelEvaluations);
+    }
+
+    /// <summary>
+    /// The exact sums, per cell of the product grid (x major) and target, of the model's output over a block of rows
+    /// with the two features set to the cell's values; merged over the blocks of any partition of a table they give,
+    /// through <see cref="Combine2D"/>, the same result bit for bit as <see cref="Explain2D"/>.
+    /// </summary>
+    public PartialDependenceSums PartialSums2D(FeatureTable rows, int firstFeature, int secondFeature, IReadOnlyList<double> gridX,
+        IReadOnlyList<double> gridY, ImmutableArray<int> targets, IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(gridX);
+        ArgumentNullException.ThrowIfNull(gridY);
+        _model.EnsureAccepts(rows, "the data");
+        int f1 = firstFeature, f2 = secondFeature;
+        int m = _model.FeatureCount, k = _model.OutputCount(), t = targets.Length, n = rows.RowCount;
+        int gx = gridX.Count, gy = gridY.Count, cellCount = gx * gy;
+        var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * cellCount, progress, cancellationToken);
         float[] gridXFloat = gridX.Select(v => (float)v).ToArray(), gridYFloat = gridY.Select(v => (float)v).ToArray();
-        var average = new double[cells * t];
-        int block = RowsPerBlock(n, cells);
-        var outputs = new float[(long)block * cells * k];
+        var cells = new ExactSum[cellCount * t];
+        for (int i = 0; i < cells.Length; i++) cells[i] = new ExactSum();
+        int block = RowsPerBlock(Math.Max(n, 1), cellCount);
+        var outputs = new float[(long)block * cellCount * k];
         for (int start = 0; start < n; start += block)
         {
-            int rows = Math.Min(block, n - start);
-            evaluator.Evaluate((long)rows * cells, (first, count, dest) =>
+            int count = Math.Min(block, n - start);
+            evaluator.Evaluate((long)count * cellCount, (first, number, dest) =>
             {
-                var values = data.Values;
-                int r = start + (int)(first / cells), cell = (int)(first % cells);
+                var values = rows.Values;
+                int r = start + (int)(first / cellCount), cell = (int)(first % cellCount);
                 int xi = cell / gy, yi = cell % gy;
-                for (int i = 0; i < count; i++)
+                for (int i = 0; i < number; i++)
                 {
                     var row = dest.Slice(i * m, m);
                     values.Slice(r * m, m).CopyTo(row);
@@ -246,24 +319,47 @@ public sealed class PartialDependenceExplainer
                     }
                 }
             }, outputs);
-            for (int b = 0; b < rows; b++)
-                for (int c = 0; c < cells; c++)
-                    for (int s = 0; s < t; s++) average[c * t + s] += outputs[((long)b * cells + c) * k + targets[s]];
+            for (int b = 0; b < count; b++)
+                for (int c = 0; c < cellCount; c++)
+                    for (int s = 0; s < t; s++) cells[c * t + s].Add(outputs[((long)b * cellCount + c) * k + targets[s]]);
         }
-        for (int i = 0; i < average.Length; i++) average[i] /= n;
+        return new PartialDependenceSums(cells, [], evaluator.Evaluations);
+    }
+
+    /// <summary>The two-feature explanation of <paramref name="data"/> from the exact sums over all its rows (merged <see cref="PartialSums2D"/>).</summary>
+    public PartialDependence2DExplanation Combine2D(FeatureTable data, int firstFeature, int secondFeature, IReadOnlyList<double> gridX,
+        IReadOnlyList<double> gridY, ImmutableArray<int> targets, IReadOnlyList<ExactSum> cells, TimeSpan elapsed, long modelEvaluations)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(cells);
+        var average = new double[cells.Count];
+        for (int i = 0; i < average.Length; i++) average[i] = cells[i].Value / data.RowCount;
         return new PartialDependence2DExplanation
         {
             Method = "pdp-2d",
             OutputNames = targets.Select(o => _model.OutputNames[o]).ToImmutableArray(),
             Targets = targets,
-            Features = [data.FeatureNames[f1], data.FeatureNames[f2]],
-            FeatureIndices = [f1, f2],
+            Features = [data.FeatureNames[firstFeature], data.FeatureNames[secondFeature]],
+            FeatureIndices = [firstFeature, secondFeature],
             GridX = gridX.ToImmutableArray(),
             GridY = gridY.ToImmutableArray(),
             AverageValues = ImmutableArray.Create(average),
-            RowCount = n,
-            Elapsed = stopwatch.Elapsed,
-            ModelEvaluations = evaluator.Evaluations,
+            RowCount = data.RowCount,
+            Elapsed = elapsed,
+            ModelEvaluations = modelEvaluations,
         };
     }
+}
+
+/// <summary>
+/// Partial dependence over a block of rows: exact sums per grid point (or product-grid cell) and target, the ICE
+/// curves of the block's kept rows, and the model evaluations made.
+/// </summary>
+/// <param name="Cells">Exact sums, [grid point or cell][target].</param>
+/// <param name="IceValues">The block's kept ICE curves, [curve][grid point][target] (empty for two features).</param>
+/// <param name="ModelEvaluations">Model evaluations made for the block.</param>
+public sealed record PartialDependenceSums(ExactSum[] Cells, double[] IceValues, long ModelEvaluations)
+{
+    // The kept curves when they went to a file (in-process Explain only; then IceValues is empty).
+    internal IceCurveFile? IceFile { get; init; }
 }

@@ -61,60 +61,111 @@ public sealed class PermutationImportanceExplainer
     public PermutationImportanceExplanation Explain(FeatureTable data, IReadOnlyList<float> labels,
         IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        var stopwatch = Stopwatch.StartNew();
+        var labelArray = Check(data, labels);
+        var (_, columns) = ResolveGroups(data);
+        int m = _model.FeatureCount, n = data.RowCount, repeats = _options.Repeats;
+        int jobs = columns.Length * repeats;
+        var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * (1 + jobs), progress, cancellationToken);
+        // Permutations are allocated once per block size and refilled per block (not left as large garbage per block).
+        int[][] permutations = [];
+        var sums = Sums(data, labelArray, 0, columns, evaluator, (start, count) =>
+        {
+            if (permutations.Length < count)
+            {
+                permutations = new int[count][];
+                for (int i = 0; i < count; i++) permutations[i] = new int[n];
+            }
+            // Each job's permutation comes from its own seeded stream, so drawing them in parallel changes nothing.
+            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 },
+                i => Fill(permutations[i], start + i));
+        }, (job, local, row, destination) =>
+        {
+            var source = data.Values.Slice(permutations[local][row] * m, m);
+            foreach (var c in columns[job / repeats]) destination[c] = source[c];
+        }, cancellationToken);
+        return Combine(data, labelArray, sums, stopwatch.Elapsed, evaluator.Evaluations);
+    }
+
+    /// <summary>
+    /// The shuffle of job <paramref name="job"/> (feature or group job / repeats, repeat job % repeats) over
+    /// <paramref name="rowCount"/> rows: row i takes the shuffled columns from row permutation[i]. It depends only on
+    /// the seed, the job and the row count.
+    /// </summary>
+    public int[] Permutation(int job, int rowCount)
+    {
+        var permutation = new int[rowCount];
+        Fill(permutation, job);
+        return permutation;
+    }
+
+    private void Fill(int[] permutation, int job)
+        => Statistics.Permutation(permutation, new Random(Statistics.DeriveSeed(_options.Seed, job / _options.Repeats, job % _options.Repeats)));
+
+    /// <summary>The features or groups shuffled (names, and each one's columns), in job order (job = index x repeats + repeat).</summary>
+    public (ImmutableArray<string> Names, ImmutableArray<ImmutableArray<int>> Columns) Groups(FeatureTable data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return ResolveGroups(data);
+    }
+
+    /// <summary>
+    /// The exact sums of the metric's per-row terms over a block of a table's rows (<paramref name="rows"/>, the
+    /// table's rows <paramref name="firstRow"/> onwards): element 0 unshuffled, element 1 + job with job's shuffle.
+    /// <paramref name="shuffledValues"/> holds, for every job in order, for every row of the block, the values of the
+    /// job's columns (<see cref="Groups"/>) that the table's shuffle gives that row (those of row permutation[row]).
+    /// The sums of the blocks of any partition of a table, merged, give the table's sums exactly; <see cref="Combine"/>
+    /// turns them into the explanation.
+    /// </summary>
+    public ExactSum[] PartialSums(FeatureTable rows, IReadOnlyList<float> labels, int firstRow, ReadOnlyMemory<float> shuffledValues,
+        IProgress<ExplanationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(labels);
+        _model.EnsureAccepts(rows, "the data");
+        if (labels.Count != rows.RowCount) throw new XaiException($"{labels.Count} labels for {rows.RowCount} rows");
+        var labelArray = labels.ToArray();
+        ValidateLabels(labelArray, firstRow);
+        var (_, columns) = ResolveGroups(rows);
+        int n = rows.RowCount, repeats = _options.Repeats, jobs = columns.Length * repeats;
+        var offsets = new int[jobs + 1];
+        for (int job = 0; job < jobs; job++) offsets[job + 1] = offsets[job] + n * columns[job / repeats].Length;
+        if (shuffledValues.Length != offsets[jobs])
+            throw new XaiException($"{shuffledValues.Length} shuffled values for {n} rows and {jobs} shuffles; expected {offsets[jobs]}");
+        var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * (1 + jobs), progress, cancellationToken);
+        return Sums(rows, labelArray, firstRow, columns, evaluator, null, (job, _, row, destination) =>
+        {
+            var group = columns[job / repeats];
+            var source = shuffledValues.Span.Slice(offsets[job] + row * group.Length, group.Length);
+            for (int c = 0; c < group.Length; c++) destination[group[c]] = source[c];
+        }, cancellationToken);
+    }
+
+    /// <summary>Model evaluations <see cref="PartialSums"/> makes for a block of <paramref name="rows"/> rows with <paramref name="groups"/> features or groups.</summary>
+    public long EvaluationsFor(int rows, int groups) => (long)rows * (1 + groups * _options.Repeats);
+
+    /// <summary>
+    /// The explanation from the exact sums over all of <paramref name="data"/>'s rows (<see cref="PartialSums"/> of its
+    /// blocks, merged): the same, bit for bit, as <see cref="Explain"/> on the whole table.
+    /// </summary>
+    public PermutationImportanceExplanation Combine(FeatureTable data, IReadOnlyList<float> labels, IReadOnlyList<ExactSum> sums,
+        TimeSpan elapsed, long modelEvaluations)
+    {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(labels);
-        _model.EnsureAccepts(data, "the data");
-        if (labels.Count != data.RowCount) throw new XaiException($"{labels.Count} labels for {data.RowCount} rows");
-        if (data.RowCount < 2) throw new XaiException("permutation importance needs at least 2 rows");
-        var labelArray = labels.ToArray();
-        ValidateLabels(labelArray);
-        var stopwatch = Stopwatch.StartNew();
-
+        ArgumentNullException.ThrowIfNull(sums);
         var (names, columns) = ResolveGroups(data);
-        int m = _model.FeatureCount, k = _model.OutputCount(), n = data.RowCount;
-        int groups = names.Length, repeats = _options.Repeats;
-        var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * (1 + groups * repeats), progress, cancellationToken);
-        var baseline = evaluator.Evaluate(n, (first, count, dest) => data.Values.Slice((int)first * m, count * m).CopyTo(dest));
-        ValidateOutputs(baseline);
-        double baselineScore = Metrics.Score(_options.Metric, baseline, k, _options.Output, labelArray);
+        int n = data.RowCount, k = _model.OutputCount(), groups = names.Length, repeats = _options.Repeats;
+        if (sums.Count != 1 + groups * repeats) throw new XaiException($"{sums.Count} sums for {groups * repeats} shuffles and the unshuffled data");
+        var labelArray = labels as float[] ?? labels.ToArray();
+        double totalSquares = _options.Metric == PermutationMetric.R2 ? Metrics.TotalSquares(labelArray) : 0;
+        double baselineScore = Metrics.Score(_options.Metric, sums[0].Value, n, totalSquares);
         bool higherIsBetter = Metrics.HigherIsBetter(_options.Metric);
-
-        // One job per (group, repeat); jobs are evaluated in blocks bounded in memory.
-        int jobs = groups * repeats;
-        var importance = new double[jobs];
-        int jobsPerBlock = (int)Math.Clamp(_options.MaxEvaluationsPerBlock / n, 1, jobs);
-        // Permutations and outputs are allocated once and refilled per block (not left as large garbage per block).
-        var permutations = new int[jobsPerBlock][];
-        for (int i = 0; i < jobsPerBlock; i++) permutations[i] = new int[n];
-        var outputs = new float[(long)jobsPerBlock * n * k];
-        for (int startJob = 0; startJob < jobs; startJob += jobsPerBlock)
+        var importance = new double[groups * repeats];
+        for (int job = 0; job < importance.Length; job++)
         {
-            int blockJobs = Math.Min(jobsPerBlock, jobs - startJob);
-            // Each job's permutation comes from its own seeded stream, so drawing them in parallel changes nothing.
-            int start = startJob;
-            Parallel.For(0, blockJobs, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 }, i =>
-            {
-                int job = start + i;
-                Statistics.Permutation(permutations[i], new Random(Statistics.DeriveSeed(_options.Seed, job / repeats, job % repeats)));
-            });
-            evaluator.Evaluate((long)blockJobs * n, (first, count, dest) =>
-            {
-                var values = data.Values;
-                int local = (int)(first / n), r = (int)(first % n);
-                for (int i = 0; i < count; i++)
-                {
-                    var row = dest.Slice(i * m, m);
-                    values.Slice(r * m, m).CopyTo(row);
-                    var source = values.Slice(permutations[local][r] * m, m);
-                    foreach (var c in columns[(startJob + local) / repeats]) row[c] = source[c];
-                    if (++r == n) { r = 0; local++; }
-                }
-            }, outputs);
-            Parallel.For(0, blockJobs, new ParallelOptions { CancellationToken = cancellationToken }, local =>
-            {
-                double score = Metrics.Score(_options.Metric, outputs.AsSpan(local * n * k, n * k), k, _options.Output, labelArray);
-                importance[startJob + local] = higherIsBetter ? baselineScore - score : score - baselineScore;
-            });
+            double score = Metrics.Score(_options.Metric, sums[1 + job].Value, n, totalSquares);
+            importance[job] = higherIsBetter ? baselineScore - score : score - baselineScore;
         }
 
         var values = new ImmutableArray<double>[groups];
@@ -144,9 +195,70 @@ public sealed class PermutationImportanceExplainer
             StandardDeviation = std.ToImmutableArray(),
             Values = values.ToImmutableArray(),
             RowCount = n,
-            Elapsed = stopwatch.Elapsed,
-            ModelEvaluations = evaluator.Evaluations,
+            Elapsed = elapsed,
+            ModelEvaluations = modelEvaluations,
         };
+    }
+
+    /// <summary>
+    /// Checks a whole table and its labels as <see cref="Explain"/> does (the same one-line errors), without evaluating
+    /// the model on shuffles; returns the labels as an array.
+    /// </summary>
+    public float[] Check(FeatureTable data, IReadOnlyList<float> labels)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(labels);
+        _model.EnsureAccepts(data, "the data");
+        if (labels.Count != data.RowCount) throw new XaiException($"{labels.Count} labels for {data.RowCount} rows");
+        if (data.RowCount < 2) throw new XaiException("permutation importance needs at least 2 rows");
+        var labelArray = labels.ToArray();
+        ValidateLabels(labelArray, 0);
+        ResolveGroups(data);
+        return labelArray;
+    }
+
+    private delegate void ShuffleRow(int job, int localJob, int row, Span<float> destination);
+
+    // Unshuffled, then the jobs in blocks bounded in memory; each job's per-row terms summed exactly.
+    private ExactSum[] Sums(FeatureTable data, float[] labels, int firstRow, ImmutableArray<ImmutableArray<int>> columns, BatchEvaluator evaluator,
+        Action<int, int>? prepareBlock, ShuffleRow shuffle, CancellationToken cancellationToken)
+    {
+        int m = _model.FeatureCount, k = _model.OutputCount(), n = data.RowCount;
+        int jobs = columns.Length * _options.Repeats;
+        var sums = new ExactSum[1 + jobs];
+        var baseline = evaluator.Evaluate(n, (first, count, dest) => data.Values.Slice((int)first * m, count * m).CopyTo(dest));
+        ValidateOutputs(baseline, firstRow);
+        sums[0] = Metrics.Sum(_options.Metric, baseline, k, _options.Output, labels);
+        if (n == 0 || jobs == 0) return FillEmpty(sums);
+        int jobsPerBlock = (int)Math.Clamp(_options.MaxEvaluationsPerBlock / n, 1, jobs);
+        var outputs = new float[(long)jobsPerBlock * n * k];
+        for (int startJob = 0; startJob < jobs; startJob += jobsPerBlock)
+        {
+            int blockJobs = Math.Min(jobsPerBlock, jobs - startJob);
+            int start = startJob;
+            prepareBlock?.Invoke(start, blockJobs);
+            evaluator.Evaluate((long)blockJobs * n, (first, count, dest) =>
+            {
+                var values = data.Values;
+                int local = (int)(first / n), r = (int)(first % n);
+                for (int i = 0; i < count; i++)
+                {
+                    var row = dest.Slice(i * m, m);
+                    values.Slice(r * m, m).CopyTo(row);
+                    shuffle(start + local, local, r, row);
+                    if (++r == n) { r = 0; local++; }
+                }
+            }, outputs);
+            Parallel.For(0, blockJobs, new ParallelOptions { CancellationToken = cancellationToken }, local =>
+                sums[1 + start + local] = Metrics.Sum(_options.Metric, outputs.AsSpan(local * n * k, n * k), k, _options.Output, labels));
+        }
+        return sums;
+    }
+
+    private static ExactSum[] FillEmpty(ExactSum[] sums)
+    {
+        for (int i = 0; i < sums.Length; i++) sums[i] ??= new ExactSum();
+        return sums;
     }
 
     private (ImmutableArray<string> Names, ImmutableArray<ImmutableArray<int>> Columns) ResolveGroups(FeatureTable data)
@@ -166,7 +278,7 @@ public sealed class PermutationImportanceExplainer
         return (names.ToImmutableArray(), columns.ToImmutableArray());
     }
 
-    private void ValidateLabels(float[] labels)
+    private void ValidateLabels(float[] labels, int firstRow)
     {
         if (_options.Metric is not (PermutationMetric.Accuracy or PermutationMetric.LogLoss)) return;
         int classes = Math.Max(2, _model.OutputCount());
@@ -174,18 +286,18 @@ public sealed class PermutationImportanceExplainer
         {
             float label = labels[r];
             if (label != MathF.Round(label) || label < 0 || label >= classes)
-                throw new XaiException($"label of row {r} is {label.ToString(CultureInfo.InvariantCulture)}; {_options.Metric} needs class indices 0..{classes - 1}");
+                throw new XaiException($"label of row {firstRow + r} is {label.ToString(CultureInfo.InvariantCulture)}; {_options.Metric} needs class indices 0..{classes - 1}");
         }
     }
 
-    private void ValidateOutputs(float[] outputs)
+    private void ValidateOutputs(float[] outputs, int firstRow)
     {
         if (_options.Metric != PermutationMetric.LogLoss) return;
         int k = _model.OutputCount();
         for (int i = 0; i < outputs.Length; i++)
         {
             if (outputs[i] < 0 || outputs[i] > 1)
-                throw new XaiException($"log-loss needs probabilities in [0, 1], but output '{_model.OutputNames[i % k]}' is {outputs[i].ToString(CultureInfo.InvariantCulture)} for row {i / k}");
+                throw new XaiException($"log-loss needs probabilities in [0, 1], but output '{_model.OutputNames[i % k]}' is {outputs[i].ToString(CultureInfo.InvariantCulture)} for row {firstRow + i / k}");
         }
     }
 }

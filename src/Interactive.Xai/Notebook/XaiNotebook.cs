@@ -111,9 +111,21 @@ public static class XaiNotebook
     }
 
     /// <summary>A progress sink that shows a progress view through <paramref name="update"/> at most every 200 ms.</summary>
-    public static IProgress<ExplanationProgress> Progress(Action<ProgressView> update) => new ThrottledProgress(update, TimeSpan.FromMilliseconds(200));
+    public static IProgress<ExplanationProgress> Progress(Action<ProgressView> update) => Progress(update, ProgressView.ModelEvaluations);
 
-    private sealed class ThrottledProgress(Action<ProgressView> update, TimeSpan interval) : IProgress<ExplanationProgress>
+    /// <summary>
+    /// As <see cref="Progress(Action{ProgressView})"/>, counting in <paramref name="unit"/>: "rows" for a cluster job,
+    /// whose progress (partitions done, rows/s, time left) reaches a cell through Interactive.Xai.Cluster's
+    /// ClusterProgress.To(XaiNotebook.Progress(view => shown.Update(view), "rows")).
+    /// </summary>
+    public static IProgress<ExplanationProgress> Progress(Action<ProgressView> update, string unit)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(unit);
+        return new ThrottledProgress(update, TimeSpan.FromMilliseconds(200), unit);
+    }
+
+    private sealed class ThrottledProgress(Action<ProgressView> update, TimeSpan interval, string unit) : IProgress<ExplanationProgress>
     {
         private readonly Lock _gate = new();
         private long _lastTicks = long.MinValue;
@@ -126,7 +138,7 @@ public static class XaiNotebook
                 bool finished = value.Completed >= value.Total;
                 if (!finished && _lastTicks != long.MinValue && now - _lastTicks < interval.TotalMilliseconds) return;
                 _lastTicks = now;
-                update(new ProgressView(value.Stage, value.Completed, value.Total));
+                update(new ProgressView(value.Stage, value.Completed, value.Total) { Unit = unit });
             }
         }
     }
@@ -138,6 +150,12 @@ public static class XaiNotebook
 /// <param name="Total">Model evaluations needed.</param>
 public sealed record ProgressView(string Stage, long Completed, long Total)
 {
+    /// <summary>The default unit of <see cref="Completed"/> and <see cref="Total"/>.</summary>
+    public const string ModelEvaluations = "model evaluations";
+
+    /// <summary>What <see cref="Completed"/> and <see cref="Total"/> count ("rows" for a cluster job).</summary>
+    public string Unit { get; init; } = ModelEvaluations;
+
     /// <inheritdoc />
-    public override string ToString() => Total <= 0 ? Stage : $"{Stage}: {100.0 * Completed / Total:F0}% ({Completed:N0} of {Total:N0} model evaluations)";
+    public override string ToString() => Total <= 0 ? Stage : $"{Stage}: {100.0 * Completed / Total:F0}% ({Completed:N0} of {Total:N0} {Unit})";
 }
