@@ -22,6 +22,7 @@
 //   JUPYTER_PATH=DIR JUPYTER_DATA_DIR=DIR /usr/bin/python3 tests/Interactive.Xai.Kernel.Tests/run_notebook.py \
 //       tests/Interactive.Xai.Benchmarks/first-magic.ipynb OUT.ipynb PKG 0.1.0-perf.N .net-csharp 900
 // OUT.ipynb.json then holds each cell's start and end (nbclient's timing).
+// --floor-cpu checks whether the machine has 2 usable cores (a pure CPU loop on 1 and on 2 threads; see CpuCheck).
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -312,6 +313,61 @@ internal static class FloorBenchmark
             _torch.PredictWithGradient(inputs.AsSpan(0, n * m), n, targets, outputs, gradients);
         }
         return stopwatch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// --floor-cpu: does this machine have 2 usable cores? The same fixed work on 1 thread, then on 2 threads at once
+    /// (each doing the whole work): speed-up = 2 x time(1 thread) / time(2 threads), 2.0 for two free cores. Three kinds:
+    /// a scalar dependency chain (latency-bound), independent 512-bit FMAs (throughput-bound, like a small MLP's GEMMs;
+    /// SMT siblings or a shared core show here) and summing 64 MB (memory bandwidth). Meaningful only on a quiet machine:
+    /// it prints the load average before and after.
+    /// </summary>
+    public static void CpuCheck()
+    {
+        static double Scalar(long n)
+        {
+            double x = 1;
+            for (long i = 0; i < n; i++) x = x * 1.0000001 + 1e-9;
+            return x;
+        }
+        static float Fma(long n)
+        {
+            var m = System.Runtime.Intrinsics.Vector512.Create(0.9999999f);
+            var c = System.Runtime.Intrinsics.Vector512.Create(1e-7f);
+            System.Runtime.Intrinsics.Vector512<float> a0 = m, a1 = m, a2 = m, a3 = m, a4 = m, a5 = m, a6 = m, a7 = m;
+            for (long i = 0; i < n; i++)
+            {
+                a0 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a0, m, c); a1 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a1, m, c);
+                a2 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a2, m, c); a3 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a3, m, c);
+                a4 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a4, m, c); a5 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a5, m, c);
+                a6 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a6, m, c); a7 = System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(a7, m, c);
+            }
+            return System.Runtime.Intrinsics.Vector512.ToScalar(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7);
+        }
+        var big = new[] { new float[16 << 20], new float[16 << 20] };
+        float Stream(int worker)
+        {
+            float sum = 0;
+            for (int r = 0; r < 40; r++) sum += System.Numerics.Tensors.TensorPrimitives.Sum(big[worker]);
+            return sum;
+        }
+        static double Time(int threads, Action<int> work)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var running = Enumerable.Range(0, threads).Select(w => new Thread(() => work(w))).ToArray();
+            foreach (var t in running) t.Start();
+            foreach (var t in running) t.Join();
+            return stopwatch.Elapsed.TotalSeconds;
+        }
+        Console.WriteLine($"{Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        foreach (var (name, work) in new (string, Action<int>)[] { ("scalar chain", _ => Scalar(400_000_000)), ("512-bit FMA", _ => Fma(100_000_000)), ("sum of 64 MB x 40", w => Stream(w)) })
+        {
+            work(0);
+            double one = Median(Enumerable.Range(0, 3).Select(_ => Time(1, work)));
+            double two = Median(Enumerable.Range(0, 3).Select(_ => Time(2, work)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: 1 thread {one:F3} s, 2 threads {two:F3} s, speed-up {2 * one / two:F2}x"));
+        }
+        Console.WriteLine($"load average at the end: {LoadAverage()}");
     }
 
     /// <summary>In a fresh process (--floor-onnx-phases): what ONNX Runtime's first runs of a new session cost, per thread and per batch size.</summary>

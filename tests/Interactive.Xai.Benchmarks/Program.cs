@@ -36,6 +36,11 @@ if (args.Contains("--floor-ort-options"))
     FloorBenchmark.OrtOptions(args.Contains("pattern"), args.Contains("arena"));
     return;
 }
+if (args.Contains("--floor-cpu"))
+{
+    FloorBenchmark.CpuCheck();
+    return;
+}
 if (args.Contains("--floor-onnx-phases"))
 {
     FloorBenchmark.OnnxPhases();
