@@ -44,14 +44,14 @@ internal static class ClusterMethods
                     : ExplanationRunner.ParseMetric(request.Metric);
                 if (target.Index is null && metric is not (PermutationMetric.Accuracy or PermutationMetric.LogLoss))
                     throw new XaiException($"target 'all' does not apply to the {ExplanationJson.MetricName(metric)} metric; name one output");
-                job = job with { Metric = MetricName(metric), Repeats = request.Repeats, Output = target.Index ?? 0 };
+                job = job with { Metric = ExplanationJson.MetricName(metric), Repeats = request.Repeats, Output = target.Index ?? 0 };
                 Permutation(job, model).Check(data, inputs.Labels);
                 return job;
             }
             case "pdp":
             case "ice":
             {
-                string feature = RequireFeature(request, data);
+                string feature = ExplanationRunner.RequireFeature(request, data);
                 job = job with { MaxIceCurves = request.MaxIceCurves };
                 var explainer = Pdp(job, model, request.Grid, request.GridPoints, request.MaxIceCurves);
                 if (!data.FeatureNames.Contains(feature) && request.Method == "pdp" && feature.Split(',') is [var first, var second])
@@ -67,7 +67,7 @@ internal static class ClusterMethods
             }
             case "ale":
             {
-                string feature = RequireFeature(request, data);
+                string feature = ExplanationRunner.RequireFeature(request, data);
                 var explainer = new AccumulatedLocalEffectsExplainer(model, new AccumulatedLocalEffectsOptions { Edges = request.Edges, Bins = request.Bins, Seed = request.Seed });
                 int f = data.IndexOf(feature);
                 if (data.RowCount == 0) throw new XaiException("the data has no rows");
@@ -124,25 +124,6 @@ internal static class ClusterMethods
         if (rows.RowCount != 1) throw new XaiException($"--cluster runs ig with one baseline row, got {rows.RowCount}; run per-row baselines without --cluster");
         return rows.Values.ToArray();
     }
-
-    private static string RequireFeature(ExplanationRequest request, FeatureTable data)
-    {
-        if (request.Feature is null)
-            throw new XaiException($"{request.Method} needs --feature NAME (one of: {string.Join(", ", data.FeatureNames.Take(12))}{(data.ColumnCount > 12 ? ", ..." : "")})");
-        if (!data.FeatureNames.Contains(request.Feature) && !(request.Method == "pdp" && request.Feature.Contains(',', StringComparison.Ordinal)))
-            data.IndexOf(request.Feature);
-        return request.Feature;
-    }
-
-    private static string MetricName(PermutationMetric metric) => metric switch
-    {
-        PermutationMetric.MeanSquaredError => "mse",
-        PermutationMetric.MeanAbsoluteError => "mae",
-        PermutationMetric.R2 => "r2",
-        PermutationMetric.Accuracy => "accuracy",
-        PermutationMetric.LogLoss => "log-loss",
-        _ => throw new ArgumentOutOfRangeException(nameof(metric)),
-    };
 
     // ---- both sides: the explainers, built from the job alone so client and workers agree ----
 

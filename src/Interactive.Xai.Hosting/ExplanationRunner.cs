@@ -280,7 +280,8 @@ public sealed class ExplanationRunner
         return _cache?.Whole(background) ?? WeightedBackground.FromTable(background);
     }
 
-    private static string RequireFeature(ExplanationRequest request, FeatureTable data)
+    // The request's feature (a name of the data, or "a,b" for two-feature pdp); one line when missing or unknown.
+    internal static string RequireFeature(ExplanationRequest request, FeatureTable data)
     {
         if (request.Feature is null)
             throw new XaiException($"{request.Method} needs --feature NAME (one of: {string.Join(", ", data.FeatureNames.Take(12))}{(data.ColumnCount > 12 ? ", ..." : "")})");
