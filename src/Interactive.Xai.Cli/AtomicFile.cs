@@ -282,16 +282,64 @@ internal static class AtomicFile
     /// and otherwise prints "<paramref name="summary"/>" followed by "; wrote FILE, ..." when files were written.
     /// Returns true when files were written.
     /// </summary>
-    public static bool WriteOrPrint(TextWriter output, string json, OutputFiles files, string summary, string? jsonPath)
+    public static bool WriteOrPrint(TextWriter output, string json, OutputFiles files, string summary, string? jsonPath) =>
+        WriteOrPrint(output, writer => writer.Write(json), files, summary, jsonPath);
+
+    /// <summary>
+    /// <see cref="WriteOrPrint(TextWriter, string, OutputFiles, string, string?)"/> for JSON written as UTF-8 to a
+    /// stream: with "--json -" it goes to <paramref name="output"/> as it is made (every ICE curve of a large table
+    /// never becomes one string).
+    /// </summary>
+    public static bool WriteOrPrint(TextWriter output, Action<Stream> writeJson, OutputFiles files, string summary, string? jsonPath) =>
+        WriteOrPrint(output, writer =>
+        {
+            using var stream = new TextWriterStream(writer);
+            writeJson(stream);
+        }, files, summary, jsonPath);
+
+    private static bool WriteOrPrint(TextWriter output, Action<TextWriter> printJson, OutputFiles files, string summary, string? jsonPath)
     {
         bool wrote = !files.IsEmpty;
         if (wrote) files.Commit();
         if (jsonPath == OutputFiles.StandardOutput)
         {
-            output.WriteLine(json);
+            printJson(output);
+            output.WriteLine();
             return wrote;
         }
         output.WriteLine(wrote ? $"{summary}; wrote {string.Join(", ", files.Paths)}" : summary);
         return wrote;
     }
+}
+
+/// <summary>A write-only stream that decodes UTF-8 into a <see cref="TextWriter"/> (characters split across writes are kept).</summary>
+internal sealed class TextWriterStream(TextWriter writer) : Stream
+{
+    private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
+    private readonly char[] _chars = new char[4096];
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        bool completed = false;
+        while (!buffer.IsEmpty || !completed)
+        {
+            _decoder.Convert(buffer, _chars, flush: false, out int used, out int produced, out completed);
+            writer.Write(_chars, 0, produced);
+            buffer = buffer[used..];
+            if (buffer.IsEmpty && produced < _chars.Length) break;
+        }
+    }
+
+    public override void Flush() => writer.Flush();
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
 }

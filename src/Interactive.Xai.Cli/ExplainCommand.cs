@@ -232,10 +232,10 @@ internal static class ExplainCommand
 
         // JSON is made only when asked for, and written straight to its file; per-row ICE curves only for ice or --ice.
         bool iceInJson = request.Method == "ice" || request.IceCurves;
-        files.SetWriter("--json", stream => ExplanationJson.Write(stream, explanation, indented: true, includeIceCurves: iceInJson));
-        string jsonText = request.Json == OutputFiles.StandardOutput ? ExplanationJson.Serialize(explanation, indented: true, iceInJson) : "";
+        void WriteJson(Stream stream) => ExplanationJson.Write(stream, explanation, indented: true, includeIceCurves: iceInJson);
+        files.SetWriter("--json", WriteJson);
         if (request.Html is not null) files.Set("--html", Reports.ForExplanation(explanation, request.Model, request.Data));
-        AtomicFile.WriteOrPrint(output, jsonText, files, Summary(explanation, files.IsEmpty), request.Json);
+        AtomicFile.WriteOrPrint(output, WriteJson, files, Summary(explanation, files.IsEmpty), request.Json);
         return 0;
     }
 
