@@ -23,10 +23,12 @@ public static class OutputCorrelationCharts
         Trace Bar(string name, IReadOnlyList<double> values, string colour) => Figure.Trace("bar", ("orientation", "h"), ("name", name),
             ("x", shown.Select(f => double.IsNaN(values[f]) ? 0 : values[f]).ToArray()), ("y", positions), ("text", labels), ("textposition", "none"),
             ("hovertemplate", $"%{{text}}: {name} r = %{{x:.3f}}<extra></extra>"), ("marker", Figure.Object(("color", colour))));
-        string output = PlotText.Escape(correlation.OutputName);
+        // "the model's output" for an output named "output" (no "output output"), else with its name.
+        string output = string.IsNullOrWhiteSpace(correlation.OutputName) || string.Equals(correlation.OutputName.Trim(), "output", StringComparison.OrdinalIgnoreCase)
+            ? "the model's output" : $"the model's output {PlotText.Escape(correlation.OutputName)}";
         string subtitle = constant.Length == 0 ? "" : $"<br><sub>constant, so not correlated: {string.Join(", ", constant)}</sub>";
         var layout = Figure.Layout(
-            ("title", Figure.Title($"Correlation of each feature with the model's output {output} over {correlation.RowCount} rows{subtitle}")),
+            ("title", Figure.Title($"Correlation of each feature with {output} over {correlation.RowCount} rows{subtitle}")),
             ("barmode", "group"),
             ("xaxis", Figure.Axis("correlation with the output", ("range", new[] { -1.05, 1.05 }), ("zeroline", true), ("tickvals", new[] { -1, -0.5, 0, 0.5, 1 }))),
             ("yaxis", Figure.Axis("", ("tickvals", positions), ("ticktext", labels), ("zeroline", false))),

@@ -93,6 +93,11 @@ public sealed class ModelViewChartTests
         var title = Layout(chart).GetProperty("title").GetProperty("text").GetString()!;
         Assert.Contains("constant, so not correlated: c", title);
         Assert.Contains("4 rows", title);
+        // Seen in the real kernel: "the model's output output" for an output named "output".
+        Assert.StartsWith("Correlation of each feature with the model's output over 4 rows", title);
+        var named = OutputCorrelationAnalysis.Compute(DelegateModel.FromRowFunction(4, x => x[0], "Score", data.FeatureNames), data);
+        Assert.StartsWith("Correlation of each feature with the model's output Score over 4 rows",
+            Layout(OutputCorrelationCharts.Bars(named)).GetProperty("title").GetProperty("text").GetString()!);
         var pearson = Traces(chart).Single(t => t.GetProperty("name").GetString() == "Pearson");
         Assert.Equal(1.0, Numbers(pearson.GetProperty("x"))[^1], 12);
     }
