@@ -195,15 +195,11 @@ public static partial class ExplanationJson
         writer.WritePropertyName("selectedFeatures");
         WriteStrings(writer, e.SelectedNames);
         writer.WritePropertyName("ranking");
-        writer.WriteStartArray();
-        foreach (var r in e.Ranking) writer.WriteNumberValue(r);
-        writer.WriteEndArray();
+        WriteIntegers(writer, e.Ranking);
         writer.WritePropertyName("eliminationOrder");
         WriteStrings(writer, e.EliminationOrder.Select(f => e.FeatureNames[f]));
         writer.WritePropertyName("featureCounts");
-        writer.WriteStartArray();
-        foreach (var c in e.FeatureCounts) writer.WriteNumberValue(c);
-        writer.WriteEndArray();
+        WriteIntegers(writer, e.FeatureCounts);
         writer.WritePropertyName("meanScores");
         WriteNumbers(writer, e.MeanScores);
         writer.WritePropertyName("scoreStd");

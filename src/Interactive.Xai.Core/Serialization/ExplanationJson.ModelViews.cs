@@ -69,9 +69,7 @@ public static partial class ExplanationJson
             writer.WriteNumber("treeCount", importance.TreeCount);
             writer.WriteString("coverSource", importance.CoverSource);
             writer.WritePropertyName("splitCounts");
-            writer.WriteStartArray();
-            foreach (var c in importance.SplitCounts) writer.WriteNumberValue(c);
-            writer.WriteEndArray();
+            WriteIntegers(writer, importance.SplitCounts);
             writer.WritePropertyName("gains");
             WriteNumbers(writer, importance.Gains);
             writer.WritePropertyName("normalizedGains");

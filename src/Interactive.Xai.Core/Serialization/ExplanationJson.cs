@@ -120,16 +120,12 @@ public static partial class ExplanationJson
         if (!a.InputShape.IsDefaultOrEmpty)
         {
             writer.WritePropertyName("inputShape");
-            writer.WriteStartArray();
-            foreach (var d in a.InputShape) writer.WriteNumberValue(d);
-            writer.WriteEndArray();
+            WriteIntegers(writer, a.InputShape);
         }
         if (!a.RowTargets.IsDefaultOrEmpty)
         {
             writer.WritePropertyName("rowTargets");
-            writer.WriteStartArray();
-            foreach (var t in a.RowTargets) writer.WriteNumberValue(t);
-            writer.WriteEndArray();
+            WriteIntegers(writer, a.RowTargets);
         }
         if (!a.ConvergenceDeltas.IsDefaultOrEmpty)
         {
@@ -257,9 +253,7 @@ public static partial class ExplanationJson
         for (int p = 0; p < e.Edges.Length; p++) WriteTargets(writer, e.EffectValues, p * e.TargetCount, e.TargetCount);
         writer.WriteEndArray();
         writer.WritePropertyName("binCounts");
-        writer.WriteStartArray();
-        foreach (var c in e.BinCounts) writer.WriteNumberValue(c);
-        writer.WriteEndArray();
+        WriteIntegers(writer, e.BinCounts);
     }
 
     /// <summary>The command-line name of a permutation metric.</summary>
@@ -290,6 +284,13 @@ public static partial class ExplanationJson
     }
 
     private static void WriteNumbers(Utf8JsonWriter writer, IEnumerable<double> values)
+    {
+        writer.WriteStartArray();
+        foreach (var v in values) writer.WriteNumberValue(v);
+        writer.WriteEndArray();
+    }
+
+    private static void WriteIntegers(Utf8JsonWriter writer, IEnumerable<int> values)
     {
         writer.WriteStartArray();
         foreach (var v in values) writer.WriteNumberValue(v);
