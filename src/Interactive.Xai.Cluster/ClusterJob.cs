@@ -373,7 +373,8 @@ public static class ClusterJob
         };
     }
 
-    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+    // A message on one line (Orleans' exceptions span several).
+    internal static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
 }
 
 /// <summary>How a worker loads the model file: the options the command line passes to <see cref="ModelFiles.Load(string, string?, IReadOnlyList{int}?)"/>.</summary>

@@ -177,7 +177,7 @@ internal static class PartitionScheduler
                         if (++attempts[entry.Index] >= options.MaxAttempts)
                         {
                             var error = call.Exception?.GetBaseException();
-                            throw new XaiException($"partition {entry.Index} (rows {entry.Index * size}-{Math.Min(n, (entry.Index + 1) * size) - 1}) failed {attempts[entry.Index]} times; last: {(error is null ? "cancelled" : OneLine(error.Message))}");
+                            throw new XaiException($"partition {entry.Index} (rows {entry.Index * size}-{Math.Min(n, (entry.Index + 1) * size) - 1}) failed {attempts[entry.Index]} times; last: {(error is null ? "cancelled" : ClusterJob.OneLine(error.Message))}");
                         }
                         retries++;
                         pending.AddFirst(entry.Index);
@@ -275,7 +275,6 @@ internal static class PartitionScheduler
         }
     }
 
-    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
 
     private sealed record Running(int Index, SiloAddress Worker, CancellationTokenSource Cancel, TimeSpan Started);
 }
