@@ -125,7 +125,6 @@ internal sealed class OutputFiles : IDisposable
             if (entry.Option == option) entry.Content = content;
     }
 
-    /// <summary>Writes every output to its temporary file, then moves them all into place.</summary>
     /// <summary>The content of one output, written straight to its temporary file at commit (large results
     /// never become a string).</summary>
     public void SetWriter(string option, Action<Stream> writer)
@@ -134,6 +133,7 @@ internal sealed class OutputFiles : IDisposable
             if (entry.Option == option) entry.Writer = writer;
     }
 
+    /// <summary>Writes every output to its temporary file, then moves them all into place.</summary>
     public void Commit()
     {
         var missing = _entries.FirstOrDefault(e => e.Content is null && e.Writer is null);
