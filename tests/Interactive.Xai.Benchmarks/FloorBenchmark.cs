@@ -269,15 +269,15 @@ internal static class FloorBenchmark
     private static TorchModel? _torch;
 
     /// <summary>ONNX Runtime evaluating <paramref name="evaluations"/> diabetes rows in batches of 8,192 on <paramref name="workers"/> workers (sessions warmed).</summary>
-    internal static double OnnxFloor(long evaluations, int workers)
+    internal static double OnnxFloor(long evaluations, int workers, int batchSize = BatchSize)
     {
         _onnx ??= OnnxModel.Load(Model("mlp10.onnx"));
         var data = Datasets.Diabetes().Features;
-        var inputs = new float[BatchSize * 10];
-        for (int i = 0; i < BatchSize; i++) data.Row(i % data.RowCount).CopyTo(inputs.AsSpan(i * 10, 10));
-        var outputs = Enumerable.Range(0, workers).Select(_ => new float[BatchSize]).ToArray();
-        for (int w = 0; w < workers; w++) _onnx.Predict(inputs, BatchSize, outputs[w]);
-        long batches = (evaluations + BatchSize - 1) / BatchSize;
+        var inputs = new float[batchSize * 10];
+        for (int i = 0; i < batchSize; i++) data.Row(i % data.RowCount).CopyTo(inputs.AsSpan(i * 10, 10));
+        var outputs = Enumerable.Range(0, workers).Select(_ => new float[batchSize]).ToArray();
+        for (int w = 0; w < workers; w++) _onnx.Predict(inputs, batchSize, outputs[w]);
+        long batches = (evaluations + batchSize - 1) / batchSize;
         long next = -1;
         var stopwatch = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, (int)Math.Min(workers, batches)).Select(w => Task.Factory.StartNew(() =>
@@ -286,7 +286,7 @@ internal static class FloorBenchmark
             {
                 long b = Interlocked.Increment(ref next);
                 if (b >= batches) return;
-                int n = (int)Math.Min(BatchSize, evaluations - b * BatchSize);
+                int n = (int)Math.Min(batchSize, evaluations - b * batchSize);
                 _onnx.Predict(inputs.AsSpan(0, n * 10), n, outputs[w].AsSpan(0, n));
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
@@ -366,6 +366,76 @@ internal static class FloorBenchmark
             double one = Median(Enumerable.Range(0, 3).Select(_ => Time(1, work)));
             double two = Median(Enumerable.Range(0, 3).Select(_ => Time(2, work)));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: 1 thread {one:F3} s, 2 threads {two:F3} s, speed-up {2 * one / two:F2}x"));
+        }
+        Console.WriteLine($"load average at the end: {LoadAverage()}");
+    }
+
+    /// <summary>Experiment (--floor-batch): ONNX Runtime's rows per second by batch size, on 1 and 2 workers.</summary>
+    public static void BatchSizes()
+    {
+        Console.WriteLine($"{Environment.ProcessorCount} cores, load average {LoadAverage()}; 1,000,000 evaluations of mlp10.onnx, medians of 5");
+        Console.WriteLine("| batch | 1 worker s | 2 workers s | speed-up |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (int batch in (int[])[64, 256, 512, 1024, 2048, 4096, 8192, 16384])
+        {
+            OnnxFloor(100_000, 2, batch);
+            double one = Median(Enumerable.Range(0, 5).Select(_ => OnnxFloor(1_000_000, 1, batch)));
+            double two = Median(Enumerable.Range(0, 5).Select(_ => OnnxFloor(1_000_000, 2, batch)));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {batch} | {one:F4} | {two:F4} | {one / two:F2}x |"));
+        }
+        Console.WriteLine($"load average at the end: {LoadAverage()}");
+    }
+
+    /// <summary>Experiment (--floor-session): raw ONNX Runtime sessions, CPU arena on/off, one shared session or one per worker.</summary>
+    public static void SessionVariants()
+    {
+        var data = Datasets.Diabetes().Features;
+        const int max = 16384;
+        var inputs = new float[max * 10];
+        for (int i = 0; i < max; i++) data.Row(i % data.RowCount).CopyTo(inputs.AsSpan(i * 10, 10));
+        Console.WriteLine($"{Environment.ProcessorCount} cores, load average {LoadAverage()}; 1,000,000 evaluations, medians of 5");
+        Console.WriteLine("| arena | sessions | batch | 1 worker s | 2 workers s | speed-up |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (bool arena in (bool[])[true, false])
+        foreach (bool perWorker in (bool[])[false, true])
+        {
+            var sessions = Enumerable.Range(0, perWorker ? 2 : 1).Select(_ =>
+            {
+                var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, EnableMemoryPattern = false, EnableCpuMemArena = arena,
+                    GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL };
+                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                return new Microsoft.ML.OnnxRuntime.InferenceSession(Model("mlp10.onnx"), options);
+            }).ToArray();
+            double Time(int workers, int batch, long evaluations)
+            {
+                long batches = (evaluations + batch - 1) / batch, next = -1;
+                var outputs = Enumerable.Range(0, workers).Select(_ => new float[batch]).ToArray();
+                var stopwatch = Stopwatch.StartNew();
+                var tasks = Enumerable.Range(0, workers).Select(w => Task.Factory.StartNew(() =>
+                {
+                    var session = sessions[w % sessions.Length];
+                    while (true)
+                    {
+                        long b = Interlocked.Increment(ref next);
+                        if (b >= batches) return;
+                        int n = (int)Math.Min(batch, evaluations - b * batch);
+                        using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(inputs, [n, 10]);
+                        using var output = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(outputs[w], [n, 1]);
+                        using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+                        session.Run(run, [session.InputNames[0]], [input], [session.OutputNames[0]], [output]);
+                    }
+                }, TaskCreationOptions.LongRunning)).ToArray();
+                Task.WaitAll(tasks);
+                return stopwatch.Elapsed.TotalSeconds;
+            }
+            foreach (int batch in (int[])[64, 256, 1024, 2048, 8192])
+            {
+                Time(2, batch, 100_000);
+                double one = Median(Enumerable.Range(0, 5).Select(_ => Time(1, batch, 1_000_000)));
+                double two = Median(Enumerable.Range(0, 5).Select(_ => Time(2, batch, 1_000_000)));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {arena} | {(perWorker ? "per worker" : "shared")} | {batch} | {one:F4} | {two:F4} | {one / two:F2}x |"));
+            }
+            foreach (var s in sessions) s.Dispose();
         }
         Console.WriteLine($"load average at the end: {LoadAverage()}");
     }

@@ -36,6 +36,16 @@ if (args.Contains("--floor-ort-options"))
     FloorBenchmark.OrtOptions(args.Contains("pattern"), args.Contains("arena"));
     return;
 }
+if (args.Contains("--floor-session"))
+{
+    FloorBenchmark.SessionVariants();
+    return;
+}
+if (args.Contains("--floor-batch"))
+{
+    FloorBenchmark.BatchSizes();
+    return;
+}
 if (args.Contains("--floor-cpu"))
 {
     FloorBenchmark.CpuCheck();
