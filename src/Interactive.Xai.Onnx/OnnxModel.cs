@@ -19,24 +19,37 @@ namespace Interactive.Xai.Onnx;
 /// "feature_names" (comma-separated, or a JSON array of strings); without either they are null. Output names
 /// come from <see cref="OnnxModelOptions.OutputNames"/>, the metadata entry "class_names" (or "output_names")
 /// when the output has more than one column, or else the graph output name ("y", or "y[0]", "y[1]", ...).</para>
-/// <para><see cref="Predict"/> is thread-safe (ONNX Runtime's Run is), so explainers evaluate several batches at
-/// once; each Run uses <see cref="OnnxModelOptions.IntraOpThreads"/> threads.</para>
+/// <para><see cref="Predict"/> is thread-safe, so explainers evaluate several batches at once; each Run uses
+/// <see cref="OnnxModelOptions.IntraOpThreads"/> threads, and batches that run at the same time use separate sessions
+/// (up to <see cref="OnnxModelOptions.MaxSessions"/>), so that they do not wait on one memory arena.</para>
 /// </remarks>
 public sealed class OnnxModel : IModel, IDisposable
 {
     private const string FeatureNamesKey = "feature_names";
     private static readonly string[] OutputNameKeys = ["class_names", "output_names"];
 
+    // The first session answers every question about the graph; batches rent any idle session, creating one more while
+    // there are fewer than _maxSessions (from _bytes, kept only then), else share the first (Run is thread-safe).
     private readonly InferenceSession _session;
+    private readonly List<InferenceSession> _sessions;
+    private readonly System.Collections.Concurrent.ConcurrentBag<InferenceSession> _idle = new();
+    private readonly byte[]? _bytes;
+    private readonly OnnxModelOptions _options;
+    private int _maxSessions;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly int _outputWidth;
     private readonly bool _outputIsRankOne;
     private volatile bool _disposed;
 
-    private OnnxModel(InferenceSession session, string source, OnnxModelOptions options)
+    private OnnxModel(InferenceSession session, string source, OnnxModelOptions options, byte[] bytes)
     {
         _session = session;
+        _sessions = [session];
+        _idle.Add(session);
+        _options = options;
+        _maxSessions = options.MaxSessions ?? DefaultMaxSessions(bytes.Length);
+        _bytes = _maxSessions > 1 ? bytes : null;
         Source = source;
 
         var inputs = session.InputMetadata;
@@ -114,23 +127,22 @@ public sealed class OnnxModel : IModel, IDisposable
         options ??= OnnxModelOptions.Default;
         if (options.IntraOpThreads < 1)
             throw new XaiException($"{name}: IntraOpThreads must be at least 1, not {options.IntraOpThreads}");
+        if (options.MaxSessions is < 1)
+            throw new XaiException($"{name}: MaxSessions must be at least 1, not {options.MaxSessions}");
         if (model.Length == 0) throw new XaiException($"{name}: not a valid ONNX model: the file is empty");
 
         InferenceSession session;
-        using (var sessionOptions = CreateSessionOptions(options))
+        try
         {
-            try
-            {
-                session = new InferenceSession(model, sessionOptions);
-            }
-            catch (OnnxRuntimeException exception)
-            {
-                throw new XaiException($"{name}: not a valid ONNX model: {FirstLine(exception.Message)}", exception);
-            }
+            session = CreateSession(model, options);
+        }
+        catch (OnnxRuntimeException exception)
+        {
+            throw new XaiException($"{name}: not a valid ONNX model: {FirstLine(exception.Message)}", exception);
         }
         try
         {
-            return new OnnxModel(session, name, options);
+            return new OnnxModel(session, name, options, model);
         }
         catch
         {
@@ -207,12 +219,66 @@ public sealed class OnnxModel : IModel, IDisposable
         }
     }
 
-    /// <summary>Releases the ONNX Runtime session. Do not call it while a <see cref="Predict"/> call is running.</summary>
+    /// <summary>Releases the ONNX Runtime sessions. Do not call it while a <see cref="Predict"/> call is running.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        _session.Dispose();
+        lock (_sessions)
+            foreach (var session in _sessions) session.Dispose();
+    }
+
+    /// <summary>The sessions created so far (1 until batches have run at the same time).</summary>
+    public int SessionCount
+    {
+        get { lock (_sessions) return _sessions.Count; }
+    }
+
+    private static InferenceSession CreateSession(byte[] model, OnnxModelOptions options)
+    {
+        using var sessionOptions = CreateSessionOptions(options);
+        return new InferenceSession(model, sessionOptions);
+    }
+
+    /// <summary>Sessions allowed when <see cref="OnnxModelOptions.MaxSessions"/> is null: one per core up to the size limit.</summary>
+    internal static int DefaultMaxSessions(long modelBytes) =>
+        modelBytes <= OnnxModelOptions.MaxBytesForSessionPerCore ? Environment.ProcessorCount : 1;
+
+    /// <summary>The most sessions this model will create.</summary>
+    internal int MaxSessionCount => _maxSessions;
+
+    // An idle session; else a new one while there may be more; else the first, shared (`rented` false: not to return).
+    internal InferenceSession Rent(out bool rented)
+    {
+        rented = true;
+        if (_idle.TryTake(out var idle)) return idle;
+        if (_bytes is not null)
+        {
+            lock (_sessions)
+            {
+                if (_sessions.Count < _maxSessions && !_disposed)
+                {
+                    try
+                    {
+                        var session = CreateSession(_bytes, _options);
+                        _sessions.Add(session);
+                        return session;
+                    }
+                    catch (OnnxRuntimeException)
+                    {
+                        // The graph loaded once, so this is a resource limit (memory): stop adding sessions and share.
+                        _maxSessions = _sessions.Count;
+                    }
+                }
+            }
+        }
+        rented = false;
+        return _session;
+    }
+
+    internal void Return(InferenceSession session, bool rented)
+    {
+        if (rented) _idle.Add(session);
     }
 
     /// <inheritdoc />
@@ -231,13 +297,18 @@ public sealed class OnnxModel : IModel, IDisposable
             using var outputValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, OrtTensorElementType.Float,
                 outputShape, (IntPtr)outputPointer, (long)outputs.Length * sizeof(float));
             using var runOptions = new RunOptions();
+            var session = Rent(out bool rented);
             try
             {
-                _session.Run(runOptions, _inputNames, [inputValue], _outputNames, [outputValue]);
+                session.Run(runOptions, _inputNames, [inputValue], _outputNames, [outputValue]);
             }
             catch (OnnxRuntimeException exception)
             {
                 throw new XaiException($"{Source}: evaluating {rows} rows failed: {FirstLine(exception.Message)}", exception);
+            }
+            finally
+            {
+                Return(session, rented);
             }
         }
     }

@@ -201,6 +201,70 @@ public sealed class OnnxModelTests
     }
 
     [Fact]
+    public void Batches_that_find_every_session_busy_get_a_new_session_up_to_the_limit_and_identical_outputs()
+    {
+        using var model = OnnxModel.Load(PathOf("mlp10.onnx"), new OnnxModelOptions { MaxSessions = 3 });
+        const int rows = 5000;
+        var inputs = DiabetesLikeRows(rows, seed: 4);
+        var onSecond = new float[rows];
+        var onThird = new float[rows];
+        var onFirstShared = new float[rows];
+        Assert.Equal(1, model.SessionCount);
+
+        var first = model.Rent(out bool firstRented);
+        model.Predict(inputs, rows, onSecond);
+        Assert.Equal(2, model.SessionCount);
+        var second = model.Rent(out bool secondRented);
+        model.Predict(inputs, rows, onThird);
+        Assert.Equal(3, model.SessionCount);
+        var third = model.Rent(out bool thirdRented);
+        var shared = model.Rent(out bool sharedRented);
+        model.Predict(inputs, rows, onFirstShared);
+
+        Assert.Equal(3, model.SessionCount);
+        Assert.True(firstRented && secondRented && thirdRented);
+        Assert.False(sharedRented);
+        Assert.Same(first, shared);
+        Assert.Equal(3, new[] { first, second, third }.Distinct().Count());
+        Assert.Equal(onSecond, onThird);
+        Assert.Equal(onSecond, onFirstShared);
+        foreach (var (session, rented) in new[] { (first, firstRented), (second, secondRented), (third, thirdRented), (shared, sharedRented) })
+            model.Return(session, rented);
+    }
+
+    [Fact]
+    public void One_session_is_shared_by_every_batch_when_the_limit_is_one()
+    {
+        using var model = OnnxModel.Load(PathOf("mlp10.onnx"), new OnnxModelOptions { MaxSessions = 1 });
+        var inputs = DiabetesLikeRows(10, seed: 5);
+        var first = model.Rent(out bool rented);
+
+        model.Predict(inputs, 10, new float[10]);
+
+        Assert.True(rented);
+        Assert.Equal(1, model.SessionCount);
+        model.Return(first, rented);
+    }
+
+    [Fact]
+    public void Small_models_get_a_session_per_core_and_large_ones_one_session()
+    {
+        using var model = OnnxModel.Load(PathOf("mlp10.onnx"));
+
+        Assert.Equal(Environment.ProcessorCount, model.MaxSessionCount);
+        Assert.Equal(Environment.ProcessorCount, OnnxModel.DefaultMaxSessions(OnnxModelOptions.MaxBytesForSessionPerCore));
+        Assert.Equal(1, OnnxModel.DefaultMaxSessions(OnnxModelOptions.MaxBytesForSessionPerCore + 1));
+    }
+
+    [Fact]
+    public void A_session_limit_below_one_is_refused()
+    {
+        var error = Assert.Throws<XaiException>(() => OnnxModel.Load(PathOf("mlp10.onnx"), new OnnxModelOptions { MaxSessions = 0 }));
+
+        Assert.Contains("MaxSessions must be at least 1, not 0", error.Message);
+    }
+
+    [Fact]
     public void Predicting_a_table_goes_through_the_model_abstraction()
     {
         using var model = OnnxModel.Load(PathOf("mlp10.onnx"));
