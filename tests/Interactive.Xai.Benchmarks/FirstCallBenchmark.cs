@@ -33,11 +33,15 @@ internal static class FirstCallBenchmark
         Console.WriteLine("after XaiNotebook.WarmUp() finished (extension.dib starts it when the package loads):");
         Child("--first-call-session --warm-up");
         Child("--first-call-phases");
+        Child("--first-call-phases --warm-up");
     }
 
     private static void Child(string mode)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!, mode) { RedirectStandardOutput = true, UseShellExecute = false };
+        // Run as `dotnet Interactive.Xai.Benchmarks.dll`, the process is dotnet itself: give it the assembly again.
+        string host = Environment.ProcessPath!;
+        bool muxer = Path.GetFileNameWithoutExtension(host) == "dotnet";
+        var start = new ProcessStartInfo(host, muxer ? $"\"{typeof(FirstCallBenchmark).Assembly.Location}\" {mode}" : mode) { RedirectStandardOutput = true, UseShellExecute = false };
         start.Environment["DOTNET_TieredCompilation"] = "1";
         using var child = Process.Start(start)!;
         Console.Write(child.StandardOutput.ReadToEnd());
@@ -78,8 +82,13 @@ internal static class FirstCallBenchmark
     }
 
     /// <summary>In a fresh process: each step of a first explain, twice.</summary>
-    public static void Phases()
+    public static void Phases(bool warmUp)
     {
+        if (warmUp)
+        {
+            XaiNotebook.WarmUp().Wait();
+            Console.WriteLine("after XaiNotebook.WarmUp() finished:");
+        }
         var data = Datasets.Diabetes().Features;
         var rows = data.Slice(0, 50);
         Console.WriteLine("| step | first s | JIT s in it | second s |");

@@ -73,7 +73,7 @@ if (args.Contains("--first-call-session"))
 }
 if (args.Contains("--first-call-phases"))
 {
-    FirstCallBenchmark.Phases();
+    FirstCallBenchmark.Phases(args.Contains("--warm-up"));
     return;
 }
 if (args.Contains("--first-call"))

@@ -56,6 +56,24 @@ public sealed class ResultFormatterTests
     }
 
     [Fact]
+    public void The_warm_up_runs_explain_pdp_and_importance_on_files_of_its_own_and_deletes_them()
+    {
+        string temp = Path.GetTempPath();
+        int before = Directory.GetDirectories(temp, "xai-warm-up-*").Length;
+        NotebookHtml.ResetSession();
+
+        var results = XaiNotebook.RunWarmUp();
+
+        Assert.Equal(3, results.Count);
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Error));
+        Assert.IsType<AttributionExplanation>(results[0].Displayed.Single(v => v is Explanation));
+        Assert.IsType<PartialDependenceExplanation>(results[1].Displayed.Single(v => v is Explanation));
+        Assert.IsType<PermutationImportanceExplanation>(results[2].Displayed.Single(v => v is Explanation));
+        Assert.False(NotebookHtml.PlotlyWritten);
+        Assert.Equal(before, Directory.GetDirectories(temp, "xai-warm-up-*").Length);
+    }
+
+    [Fact]
     public void A_native_library_diagnosis_lists_the_missing_versions()
     {
         var diagnosis = new NativeLibraryDiagnosis

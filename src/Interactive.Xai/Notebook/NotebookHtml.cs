@@ -38,8 +38,27 @@ public static class NotebookHtml
     /// </summary>
     public static string PlotlyBootstrap()
     {
+        if (_formattingForWarmUp) return string.Empty;
         if (!EmbedPlotlyInEveryOutput && Interlocked.Exchange(ref _plotlyWritten, 1) != 0) return string.Empty;
         return ChartHtml.PlotlyScriptElement();
+    }
+
+    // True on the thread of XaiNotebook.WarmUp: what it formats is never shown, so it must not use up the session's
+    // one copy of plotly.js.
+    [ThreadStatic] private static bool _formattingForWarmUp;
+
+    /// <summary>Runs <paramref name="format"/> on this thread without writing plotly.js or marking it written.</summary>
+    internal static void FormatWithoutPlotly(Action format)
+    {
+        _formattingForWarmUp = true;
+        try
+        {
+            format();
+        }
+        finally
+        {
+            _formattingForWarmUp = false;
+        }
     }
 
     /// <summary>Forgets that plotly.js was written (a new session, or tests).</summary>

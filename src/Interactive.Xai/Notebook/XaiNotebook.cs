@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using Interactive.Xai.Hosting;
 
@@ -44,27 +45,66 @@ public static class XaiNotebook
 
     /// <summary>
     /// Compiles the code a first magic command runs, on a thread-pool thread, while the user reads the loaded line:
-    /// a small Kernel SHAP explanation through the engine, its default charts serialised by Plotly.NET (the largest
-    /// share of a fresh process's first cell: FSharp.Core and Plotly.NET code is compiled on first use), and ONNX
-    /// Runtime's native library. It shows nothing, leaves the session's plotly.js bootstrap for the first real output,
-    /// and never throws (a failure here only means the first command compiles that code itself).
+    /// #!xai-explain (Kernel SHAP), #!xai-pdp and #!xai-importance run through a dispatcher of its own on a 4-feature
+    /// ONNX graph and a 24-row CSV written to a temporary folder (deleted after), with their progress lines and the HTML
+    /// of their results (Plotly.NET and FSharp.Core code is compiled on first use; ONNX Runtime's first session costs
+    /// more than later ones). It shows nothing, leaves the session's plotly.js bootstrap for the first real output, and
+    /// never throws (a failure here only means the first command compiles that code itself).
     /// </summary>
     public static Task WarmUp() => Task.Run(() =>
     {
         try
         {
-            var model = DelegateModel.Linear([1f, -1f, 0.5f], 0f, ["a", "b", "c"]);
-            var table = FeatureTable.FromRowMajor([0f, 1f, 2f, 1f, 0f, 1f, 2f, 2f, 0f, 1f, 1f, 1f], 4, 3, ["a", "b", "c"]);
-            var explanation = new KernelShapExplainer(model, WeightedBackground.KMeans(table, 2, 0), new KernelShapOptions { Samples = 16 }).Explain(table.Slice(0, 2));
-            var html = new System.Text.StringBuilder();
-            foreach (var chart in ExplanationViews.DefaultCharts(explanation)) NotebookHtml.AppendChart(html, chart);
-            _ = Microsoft.ML.OnnxRuntime.OrtEnv.Instance();
+            RunWarmUp();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // nothing to do: the first command compiles the code itself
         }
     });
+
+    /// <summary>The work of <see cref="WarmUp"/>, on the calling thread; returns each command's result.</summary>
+    internal static IReadOnlyList<MagicCommandResult> RunWarmUp()
+    {
+        // The path of a first magic command, end to end, on files as a user's would be. A dispatcher of its own:
+        // nothing it caches stays in the session's caches.
+        string folder = Directory.CreateTempSubdirectory("xai-warm-up-").FullName;
+        try
+        {
+            string model = Path.Combine(folder, "linear4.onnx"), data = Path.Combine(folder, "rows.csv");
+            using (var resource = typeof(XaiNotebook).Assembly.GetManifestResourceStream("Interactive.Xai.WarmUp.linear4.onnx")!)
+            using (var file = File.Create(model))
+                resource.CopyTo(file);
+            var csv = new System.Text.StringBuilder("a,b,c,d,y\n");
+            for (int r = 0; r < 24; r++)
+                csv.Append(CultureInfo.InvariantCulture, $"{r % 5},{r % 3 - 1},{(r * 7) % 11 / 10.0},{r / 6},{r % 2}\n");
+            File.WriteAllText(data, csv.ToString());
+            var dispatcher = new MagicCommandDispatcher();
+            var noVariables = new VariableSource(_ => (false, null));
+            var progress = Progress(_ => { });
+            string files = $"--model \"{model}\" --data \"{data}\" --label y";
+            var results = new List<MagicCommandResult>();
+            NotebookHtml.FormatWithoutPlotly(() =>
+            {
+                foreach (var line in (string[])[
+                    $"#!xai-explain {files} --method kernel-shap --rows 0-3 --samples 64",
+                    $"#!xai-pdp {files} --feature a",
+                    $"#!xai-importance {files} --repeats 2"])
+                    results.Add(dispatcher.Execute(line, noVariables, value => NotebookFormatters.ToHtml(value), progress));
+            });
+            return results;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
 
     /// <summary>The property a --option binds to in a directive's command type: "input-shape" → "InputShape".</summary>
     public static string PropertyName(string option)
