@@ -21,7 +21,9 @@
 //   dotnet tool restore && dotnet tool run dotnet-interactive -- jupyter install --path DIR/kernels
 //   JUPYTER_PATH=DIR JUPYTER_DATA_DIR=DIR /usr/bin/python3 tests/Interactive.Xai.Kernel.Tests/run_notebook.py \
 //       tests/Interactive.Xai.Benchmarks/first-magic.ipynb OUT.ipynb PKG 0.1.0-perf.N .net-csharp 900
-// OUT.ipynb.json then holds each cell's start and end (nbclient's timing).
+//   /usr/bin/python3 tests/Interactive.Xai.Benchmarks/cell_times.py OUT.ipynb
+// (cell_times.py measures each cell from the previous cell's idle message to its own: the start and end stamps in
+// OUT.ipynb.json come from the kernel, which may stamp a short cell's messages after its work is done.)
 // --floor-cpu checks whether the machine has 2 usable cores (a pure CPU loop on 1 and on 2 threads; see CpuCheck).
 using System.Diagnostics;
 using System.Globalization;
