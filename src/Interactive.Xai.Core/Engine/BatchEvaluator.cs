@@ -8,6 +8,13 @@ namespace Interactive.Xai.Engine;
 public delegate void FillRows(long firstRow, int count, Span<float> destination);
 
 /// <summary>
+/// Receives the outputs of perturbed rows <paramref name="firstRow"/> .. firstRow + count - 1 (count x OutputCount
+/// values, row-major) on the worker thread that evaluated them, with that worker's <paramref name="state"/>. The span
+/// is reused for the worker's next batch.
+/// </summary>
+public delegate void ConsumeRows<in TState>(TState state, long firstRow, int count, ReadOnlySpan<float> outputs);
+
+/// <summary>
 /// The one place where explainers meet the model. An explainer numbers all the perturbed inputs it needs
 /// (0 .. count-1) and supplies a function that writes any consecutive range of them; the evaluator cuts the
 /// range into batches of <see cref="ExplainerOptions.BatchSize"/> rows, fills and evaluates them in parallel
@@ -86,6 +93,63 @@ public sealed class BatchEvaluator
     /// <summary>Evaluates <paramref name="count"/> perturbed rows into <paramref name="result"/>.</summary>
     public void Evaluate(long count, FillRows fill, float[] result)
     {
+        ArgumentNullException.ThrowIfNull(result);
+        int outputs = _model.OutputCount();
+        if (result.LongLength < count * outputs)
+            throw new ArgumentException($"{count} rows of {outputs} outputs need {count * outputs} values, not {result.LongLength}", nameof(result));
+        Run(count, fill, () => new IntoResult(result, outputs));
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="count"/> perturbed rows without keeping their outputs: each batch's outputs go to
+    /// <paramref name="consume"/> on the worker thread that evaluated it, with that worker's own state (made by
+    /// <paramref name="createState"/> once per worker), while other workers evaluate other batches. Returns the
+    /// states, one per worker that ran, in no particular order: merge them with an order-independent reduction (such as
+    /// <see cref="Numerics.ExactSum"/>) for results that do not depend on the number of workers.
+    /// </summary>
+    public IReadOnlyList<TState> Evaluate<TState>(long count, FillRows fill, Func<TState> createState, ConsumeRows<TState> consume)
+    {
+        ArgumentNullException.ThrowIfNull(createState);
+        ArgumentNullException.ThrowIfNull(consume);
+        int outputs = _model.OutputCount();
+        int batch = (int)Math.Max(1, Math.Min(_options.BatchSize, count));
+        var states = new List<TState>();
+        var gate = new Lock();
+        Run(count, fill, () =>
+        {
+            var state = createState();
+            lock (gate) states.Add(state);
+            return new IntoConsumer<TState>(state, consume, new float[(long)batch * outputs], outputs);
+        });
+        return states;
+    }
+
+    // Where one worker's batch outputs go: a span to write them to, then what to do once they are there.
+    private abstract class Sink
+    {
+        public abstract Span<float> Outputs(long first, int count);
+        public virtual void Done(long first, int count)
+        {
+        }
+    }
+
+    private sealed class IntoResult(float[] result, int outputs) : Sink
+    {
+        public override Span<float> Outputs(long first, int count) => result.AsSpan((int)(first * outputs), count * outputs);
+    }
+
+    private sealed class IntoConsumer<TState>(TState state, ConsumeRows<TState> consume, float[] buffer, int outputs) : Sink
+    {
+        public override Span<float> Outputs(long first, int count) => buffer.AsSpan(0, count * outputs);
+        public override void Done(long first, int count) => consume(state, first, count, buffer.AsSpan(0, count * outputs));
+    }
+
+    // Cuts the rows into batches and runs them on up to MaxDegreeOfParallelism workers: the calling thread and threads
+    // of their own (not thread-pool tasks: an explainer may call this from pool threads, and a queued task that a
+    // starved pool starts late would hold up the call's end).
+    private void Run(long count, FillRows fill, Func<Sink> newSink)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
         _cancellationToken.ThrowIfCancellationRequested();
         if (count == 0) return;
         int features = _model.FeatureCount;
@@ -95,60 +159,76 @@ public sealed class BatchEvaluator
         int parallelism = _model.IsThreadSafe
             ? (int)Math.Min(batches, _options.MaxDegreeOfParallelism ?? Environment.ProcessorCount)
             : 1;
-
-        if (parallelism <= 1)
-        {
-            var buffer = RentFillBuffer(batch * features + Padding);
-            for (long b = 0; b < batches; b++) RunBatch(b);
-            _fillBuffers.Add(buffer);
-            return;
-
-            void RunBatch(long b)
-            {
-                _cancellationToken.ThrowIfCancellationRequested();
-                long first = b * batch;
-                int n = (int)Math.Min(batch, count - first);
-                RunOne(first, n, buffer);
-            }
-        }
-
         long next = -1;
-        var workers = new Task[parallelism];
-        for (int w = 0; w < parallelism; w++)
+
+        void Work()
         {
-            workers[w] = Task.Factory.StartNew(() =>
+            var sink = newSink();
+            var buffer = RentFillBuffer(batch * features + Padding);
+            try
             {
-                var buffer = RentFillBuffer(batch * features + Padding);
                 while (true)
                 {
                     long b = Interlocked.Increment(ref next);
-                    if (b >= batches || _cancellationToken.IsCancellationRequested) break;
+                    if (b >= batches) break;
+                    _cancellationToken.ThrowIfCancellationRequested();
                     long first = b * batch;
                     int n = (int)Math.Min(batch, count - first);
-                    RunOne(first, n, buffer);
+                    RunOne(first, n, buffer, sink);
                 }
+            }
+            catch
+            {
+                Interlocked.Exchange(ref next, batches); // the other workers stop after their current batch
+                throw;
+            }
+            finally
+            {
                 _fillBuffers.Add(buffer);
-            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+        }
+
+        if (parallelism <= 1)
+        {
+            Work();
+            return;
+        }
+        var others = new Task[parallelism - 1];
+        for (int w = 0; w < others.Length; w++)
+            others[w] = Task.Factory.StartNew(Work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Exception? own = null;
+        try
+        {
+            Work();
+        }
+        catch (Exception e)
+        {
+            own = e;
         }
         try
         {
             // Not with the token: a worker may still be inside the model or the fill callback on cancellation; each
-            // stops between batches, and the cancellation reaches the caller only when all have returned.
-            Task.WaitAll(workers);
+            // stops between batches, and the cancellation or error reaches the caller only when all have returned.
+            Task.WaitAll(others);
         }
-        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+        catch (AggregateException e) when (own is null && e.InnerExceptions.Count >= 1)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            own = e.InnerExceptions.FirstOrDefault(x => x is not OperationCanceledException) ?? e.InnerExceptions[0];
         }
+        catch (AggregateException)
+        {
+        }
+        if (own is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(own).Throw();
         _cancellationToken.ThrowIfCancellationRequested();
 
-        void RunOne(long first, int n, float[] buffer)
+        void RunOne(long first, int n, float[] buffer, Sink sink)
         {
             var inputs = buffer.AsSpan(0, n * features);
             fill(first, n, buffer.AsSpan(0, n * features + Padding));
-            var produced = result.AsSpan((int)(first * outputs), n * outputs);
+            var produced = sink.Outputs(first, n);
             _model.Predict(inputs, n, produced);
             if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(produced)) ThrowNotFinite(produced, inputs, outputs, features);
+            sink.Done(first, n);
             long done = Interlocked.Add(ref _evaluations, n);
             _progress?.Report(new ExplanationProgress(_stage, done, Math.Max(done, Interlocked.Read(ref _total))));
         }
