@@ -224,6 +224,52 @@ public static class ClusterJob
         return false;
     }
 
+    /// <summary>Whether a TCP connection to <paramref name="endpoint"/> is refused (nothing listens; within 2 s), as opposed to accepted or unanswered.</summary>
+    internal static async Task<bool> Refuses(IPEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
+            return false;
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Called when no worker answers a membership question: asks a worker (through any gateway that answers) how the
+    /// cluster is held together, and when it is localhost clustering and nothing listens at the primary's silo port any
+    /// more, fails with one line saying so. Otherwise returns (the caller keeps waiting).
+    /// </summary>
+    internal static async Task ThrowIfPrimaryDied(IClusterClient client, CancellationToken cancellationToken)
+    {
+        WorkerDescription? description = null;
+        for (int attempt = 0; attempt < 3 && description is null; attempt++)
+        {
+            try
+            {
+                description = await client.GetGrain<IWorkerInfoGrain>(0).Describe().WaitAsync(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // a dead gateway refused the call, or none answered: try again (the client drops refused gateways)
+            }
+        }
+        if (description is not { Redis: false, Primary: { } primary }) return;
+        var endpoint = IPEndPoint.TryParse(primary, out var parsed) ? parsed : null;
+        if (endpoint is not null && await Refuses(endpoint, cancellationToken).ConfigureAwait(false))
+            throw new XaiException($"the cluster's primary worker at {primary} stopped; localhost clustering cannot survive it (the primary keeps the membership): restart the workers, or keep the membership in Redis (xai worker --redis)");
+    }
+
     /// <summary>Runs the job on the cluster at <paramref name="address"/>, connecting and disconnecting around it.</summary>
     public static Explanation Run(string address, string modelPath, IModel model, FeatureTable data, ExplanationRequest request,
         ExplanationInputs? inputs = null, ModelFileOptions? modelFile = null, ClusterJobOptions? options = null,

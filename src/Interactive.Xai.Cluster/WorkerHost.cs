@@ -51,6 +51,7 @@ public static class WorkerHost
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsoleIfAvailable();
         builder.Services.AddSingleton<WorkerState>();
+        builder.Services.AddSingleton(options);
         builder.UseOrleans(silo =>
         {
             if (options.Redis is { } redis)
