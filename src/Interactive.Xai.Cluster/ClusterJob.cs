@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Messaging;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 
@@ -193,16 +194,50 @@ public static class ClusterJob
         }, clusterId, serviceId, connections: true);
         try
         {
+            // Redis: the workers the membership table lists, read the way the client reads them, and checked to listen
+            // (a worker killed with no other left to declare it dead stays listed as active): without this the client
+            // waits the whole minute below for a gateway and says only that it was cancelled.
+            if (redis) await CheckRedisWorkers(host, address, address[RedisScheme.Length..], cancellationToken).ConfigureAwait(false);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(60));
             await host.StartAsync(timeout.Token).ConfigureAwait(false);
         }
+        catch (XaiException)
+        {
+            host.Dispose();
+            throw;
+        }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            throw new XaiException($"--cluster {address}: no worker answered ({OneLine(e.Message)}); start workers with xai worker");
+            throw new XaiException($"--cluster {address}: no worker answered ({(e is OperationCanceledException ? "none within 60 s" : OneLine(e.Message))}); start workers with xai worker");
         }
         return host;
+    }
+
+    private static async Task CheckRedisWorkers(IHost host, string address, string connection, CancellationToken cancellationToken)
+    {
+        var provider = host.Services.GetRequiredService<IGatewayListProvider>();
+        IList<Uri> listed;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await provider.InitializeGatewayListProvider().WaitAsync(timeout.Token).ConfigureAwait(false);
+            listed = await provider.GetGateways().WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // StackExchange.Redis' messages run on with advice about its own options: the first sentence says it.
+            string message = e is OperationCanceledException ? "no answer within 30 s" : OneLine(e.GetBaseException().Message);
+            int stop = message.IndexOf(". ", StringComparison.Ordinal);
+            throw new XaiException($"--cluster {address}: cannot read the cluster's membership from Redis at {connection} ({(stop > 0 ? message[..stop] : message.TrimEnd('.'))})");
+        }
+        if (listed.Count == 0)
+            throw new XaiException($"--cluster {address}: no worker is listed in Redis at {connection}; start workers with xai worker --redis {connection}");
+        var gateways = listed.Select(uri => new IPEndPoint(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port)).ToArray();
+        if (!await AnyListening(gateways, cancellationToken).ConfigureAwait(false))
+            throw new XaiException($"--cluster {address}: none of the {gateways.Length} worker{(gateways.Length == 1 ? "" : "s")} listed in Redis at {connection} answered; start workers with xai worker --redis {connection}");
     }
 
     private static async Task<bool> AnyListening(IPEndPoint[] gateways, CancellationToken cancellationToken)
