@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Messaging;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 
@@ -193,16 +194,50 @@ public static class ClusterJob
         }, clusterId, serviceId, connections: true);
         try
         {
+            // Redis: the workers the membership table lists, read the way the client reads them, and checked to listen
+            // (a worker killed with no other left to declare it dead stays listed as active): without this the client
+            // waits the whole minute below for a gateway and says only that it was cancelled.
+            if (redis) await CheckRedisWorkers(host, address, address[RedisScheme.Length..], cancellationToken).ConfigureAwait(false);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(60));
             await host.StartAsync(timeout.Token).ConfigureAwait(false);
         }
+        catch (XaiException)
+        {
+            host.Dispose();
+            throw;
+        }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            throw new XaiException($"--cluster {address}: no worker answered ({OneLine(e.Message)}); start workers with xai worker");
+            throw new XaiException($"--cluster {address}: no worker answered ({(e is OperationCanceledException ? "none within 60 s" : OneLine(e.Message))}); start workers with xai worker");
         }
         return host;
+    }
+
+    private static async Task CheckRedisWorkers(IHost host, string address, string connection, CancellationToken cancellationToken)
+    {
+        var provider = host.Services.GetRequiredService<IGatewayListProvider>();
+        IList<Uri> listed;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await provider.InitializeGatewayListProvider().WaitAsync(timeout.Token).ConfigureAwait(false);
+            listed = await provider.GetGateways().WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // StackExchange.Redis' messages run on with advice about its own options: the first sentence says it.
+            string message = e is OperationCanceledException ? "no answer within 30 s" : OneLine(e.GetBaseException().Message);
+            int stop = message.IndexOf(". ", StringComparison.Ordinal);
+            throw new XaiException($"--cluster {address}: cannot read the cluster's membership from Redis at {connection} ({(stop > 0 ? message[..stop] : message.TrimEnd('.'))})");
+        }
+        if (listed.Count == 0)
+            throw new XaiException($"--cluster {address}: no worker is listed in Redis at {connection}; start workers with xai worker --redis {connection}");
+        var gateways = listed.Select(uri => new IPEndPoint(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port)).ToArray();
+        if (!await AnyListening(gateways, cancellationToken).ConfigureAwait(false))
+            throw new XaiException($"--cluster {address}: none of the {gateways.Length} worker{(gateways.Length == 1 ? "" : "s")} listed in Redis at {connection} answered; start workers with xai worker --redis {connection}");
     }
 
     private static async Task<bool> AnyListening(IPEndPoint[] gateways, CancellationToken cancellationToken)
@@ -222,6 +257,52 @@ public static class ClusterJob
             }
         }
         return false;
+    }
+
+    /// <summary>Whether a TCP connection to <paramref name="endpoint"/> is refused (nothing listens; within 2 s), as opposed to accepted or unanswered.</summary>
+    internal static async Task<bool> Refuses(IPEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
+            return false;
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Called when no worker answers a membership question: asks a worker (through any gateway that answers) how the
+    /// cluster is held together, and when it is localhost clustering and nothing listens at the primary's silo port any
+    /// more, fails with one line saying so. Otherwise returns (the caller keeps waiting).
+    /// </summary>
+    internal static async Task ThrowIfPrimaryDied(IClusterClient client, CancellationToken cancellationToken)
+    {
+        WorkerDescription? description = null;
+        for (int attempt = 0; attempt < 3 && description is null; attempt++)
+        {
+            try
+            {
+                description = await client.GetGrain<IWorkerInfoGrain>(0).Describe().WaitAsync(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // a dead gateway refused the call, or none answered: try again (the client drops refused gateways)
+            }
+        }
+        if (description is not { Redis: false, Primary: { } primary }) return;
+        var endpoint = IPEndPoint.TryParse(primary, out var parsed) ? parsed : null;
+        if (endpoint is not null && await Refuses(endpoint, cancellationToken).ConfigureAwait(false))
+            throw new XaiException($"the cluster's primary worker at {primary} stopped; localhost clustering cannot survive it (the primary keeps the membership): restart the workers, or keep the membership in Redis (xai worker --redis)");
     }
 
     /// <summary>Runs the job on the cluster at <paramref name="address"/>, connecting and disconnecting around it.</summary>

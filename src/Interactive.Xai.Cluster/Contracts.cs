@@ -213,3 +213,30 @@ public interface IPartitionGrain : IGrainWithStringKey
     /// <summary>Explains the partition's rows; cancellation reaches the worker's explainer.</summary>
     Task<PartitionResult> Explain(PartitionWork work, CancellationToken cancellationToken);
 }
+
+/// <summary>How a worker found its cluster, as it answers <see cref="IWorkerInfoGrain.Describe"/>.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkerDescription
+{
+    /// <summary>The worker's own silo-to-silo endpoint (host:port).</summary>
+    [Id(0)] public string Silo { get; init; } = "";
+
+    /// <summary>True when the membership lives in Redis (xai worker --redis): no worker is special.</summary>
+    [Id(1)] public bool Redis { get; init; }
+
+    /// <summary>
+    /// Localhost clustering: the primary worker's silo endpoint (host:port), which keeps the cluster's membership table
+    /// in its memory (the worker's own endpoint when it is the primary); null with Redis.
+    /// </summary>
+    [Id(2)] public string? Primary { get; init; }
+}
+
+/// <summary>
+/// Answers on the worker whose gateway the call came through (a stateless worker grain needs no directory and no
+/// membership), so a client can still learn how the cluster is held together when its membership cannot be read.
+/// </summary>
+public interface IWorkerInfoGrain : IGrainWithIntegerKey
+{
+    /// <summary>How this worker found its cluster.</summary>
+    Task<WorkerDescription> Describe();
+}

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Orleans;
 using Orleans.GrainDirectory;
+using Orleans.Concurrency;
 using Orleans.Placement;
 using Orleans.Runtime;
 
@@ -67,4 +68,16 @@ internal sealed class WorkerLocalDirectory : IGrainDirectory
                 _entries.TryRemove(entry);
         return Task.CompletedTask;
     }
+}
+
+/// <summary>Describes the worker it runs on (see <see cref="IWorkerInfoGrain"/>).</summary>
+[StatelessWorker]
+internal sealed class WorkerInfoGrain(WorkerOptions options, ILocalSiloDetails silo) : Grain, IWorkerInfoGrain
+{
+    public Task<WorkerDescription> Describe() => Task.FromResult(new WorkerDescription
+    {
+        Silo = silo.SiloAddress.Endpoint.ToString(),
+        Redis = options.Redis is not null,
+        Primary = options.Redis is not null ? null : (options.Primary ?? silo.SiloAddress.Endpoint).ToString(),
+    });
 }

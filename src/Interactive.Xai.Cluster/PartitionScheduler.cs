@@ -63,6 +63,7 @@ internal static class PartitionScheduler
         private readonly Dictionary<IClusterClient, Task<Dictionary<SiloAddress, IPEndPoint>>> _asking = new(ReferenceEqualityComparer.Instance);
         private Dictionary<SiloAddress, IPEndPoint> _workers = [];
         private Task<Dictionary<SiloAddress, IPEndPoint>?>? _refresh;
+        private Task<HashSet<SiloAddress>>? _probe;
         private TimeSpan _lastRefresh;
 
         public async Task<(PartitionResult[] Results, TimeSpan Elapsed)> ExecuteAsync()
@@ -94,12 +95,26 @@ internal static class PartitionScheduler
                     if (_refresh is { IsCompleted: true } refreshed)
                     {
                         _refresh = null;
-                        // null: no worker answered in time; keep the last known list (and ask again next round)
-                        if (refreshed.Result is { } now) Update(now);
+                        // null: no worker answered in time; keep the last known list (and ask again next round), less
+                        // the workers whose gateways refuse connections (see ProbeGateways)
+                        if (refreshed.Result is { } now)
+                        {
+                            Update(now);
+                        }
+                        else if (_probe is null)
+                        {
+                            _probe = ProbeGateways(_workers);
+                        }
                         if (_workers.Count == 0) noWorkerSince ??= _clock.Elapsed;
                         else noWorkerSince = null;
                         if (noWorkerSince is { } since && _clock.Elapsed - since > options.NoWorkerTimeout)
                             throw new XaiException($"no worker has been active for {options.NoWorkerTimeout.TotalSeconds:F0} s; {done} of {partitions} partitions done");
+                    }
+                    if (_probe is { IsCompleted: true } probed)
+                    {
+                        _probe = null;
+                        var gone = probed.Result;
+                        if (gone.Count > 0) Update(_workers.Where(w => !gone.Contains(w.Key)).ToDictionary());
                     }
                     // The last resort: a partition that has not answered for far longer than any other took is given up
                     // and run again, even though its worker still counts as active (a message lost in a way membership
@@ -153,6 +168,7 @@ internal static class PartitionScheduler
                     }
                     waits.AddRange(_running.Keys);
                     if (_refresh is not null) waits.Add(_refresh);
+                    if (_probe is not null) waits.Add(_probe);
                     waits.Add(Task.Delay(options.PollInterval, cancellationToken));
                     await Task.WhenAny(waits).ConfigureAwait(false);
                     foreach (var call in _running.Keys.Where(t => t.IsCompleted).ToList())
@@ -217,6 +233,18 @@ internal static class PartitionScheduler
             _workers = now;
         }
 
+        // When no worker answers a membership question, the membership itself may be gone: with localhost clustering
+        // it lives in the primary worker's memory, and the other workers cannot read or update it once the primary has
+        // died (they keep serving the partitions they are sent). Membership then never declares a dead worker dead, so
+        // its calls would wait for the stall timer. A worker whose gateway refuses connections has no process
+        // listening: it is dead (a frozen one still accepts connections and is left to membership and the stall timer).
+        private async Task<HashSet<SiloAddress>> ProbeGateways(Dictionary<SiloAddress, IPEndPoint> workers)
+        {
+            var refused = await Task.WhenAll(workers.Select(async w => (w.Key, Refused: await ClusterJob.Refuses(w.Value, cancellationToken).ConfigureAwait(false))))
+                .ConfigureAwait(false);
+            return [.. refused.Where(r => r.Refused).Select(r => r.Key)];
+        }
+
         private async Task<Dictionary<SiloAddress, IPEndPoint>> FirstWorkers()
         {
             var start = _clock.Elapsed;
@@ -225,6 +253,8 @@ internal static class PartitionScheduler
                 cancellationToken.ThrowIfCancellationRequested();
                 var workers = await AskMembership().ConfigureAwait(false);
                 if (workers is { Count: > 0 }) return workers;
+                // No answer at all (not an empty list): say why if the workers can tell (a dead primary).
+                if (workers is null) await ClusterJob.ThrowIfPrimaryDied(client, cancellationToken).ConfigureAwait(false);
                 if (_clock.Elapsed - start > options.NoWorkerTimeout) throw new XaiException("the cluster has no active worker");
                 await Task.Delay(options.PollInterval, cancellationToken).ConfigureAwait(false);
             }

@@ -40,9 +40,9 @@ public sealed record WorkerOptions
 public static class WorkerHost
 {
     /// <summary>
-    /// Builds a silo host with localhost clustering: the first worker is the primary (it keeps the membership table
-    /// in memory), the others name it with <see cref="WorkerOptions.Primary"/>. Production clusters use a membership
-    /// provider instead (see the README: ADO.NET clustering).
+    /// Builds a silo host. With <see cref="WorkerOptions.Redis"/> the membership table lives in Redis and no worker is
+    /// special; otherwise localhost clustering: the first worker is the primary (it keeps the membership table in
+    /// memory, and the cluster cannot outlive it), the others name it with <see cref="WorkerOptions.Primary"/>.
     /// </summary>
     public static IHost Build(WorkerOptions options)
     {
@@ -51,6 +51,7 @@ public static class WorkerHost
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsoleIfAvailable();
         builder.Services.AddSingleton<WorkerState>();
+        builder.Services.AddSingleton(options);
         builder.UseOrleans(silo =>
         {
             if (options.Redis is { } redis)

@@ -23,6 +23,26 @@ internal sealed class Workers : IDisposable
     /// <summary>The gateways, as --cluster takes them.</summary>
     public string Address => string.Join(',', _workers.Where(w => !w.Process.HasExited).Select(w => $"localhost:{w.GatewayPort}"));
 
+    /// <summary>
+    /// Starts <paramref name="count"/> workers with their membership in the Redis server at <paramref name="redis"/>
+    /// (xai worker --redis, each advertising 127.0.0.1), one after another, and waits until each says it is listening.
+    /// There is no primary: the first started is an ordinary member.
+    /// </summary>
+    public static Workers StartWithRedis(int count, string redis)
+    {
+        var workers = new Workers();
+        try
+        {
+            for (int i = 0; i < count; i++) workers.Add(null, redis).WaitUntilListening();
+            return workers;
+        }
+        catch
+        {
+            workers.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Starts <paramref name="count"/> workers and waits until each says it is listening.</summary>
     public static Workers Start(int count)
     {
@@ -42,7 +62,7 @@ internal sealed class Workers : IDisposable
         }
     }
 
-    private Worker Add(int? primaryPort)
+    private Worker Add(int? primaryPort, string? redis = null)
     {
         int siloPort = FreePort(), gatewayPort = FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -53,13 +73,17 @@ internal sealed class Workers : IDisposable
             start.ArgumentList.Add("--primary");
             start.ArgumentList.Add($"localhost:{p}");
         }
+        if (redis is not null)
+        {
+            foreach (var a in new[] { "--redis", redis, "--address", "127.0.0.1" }) start.ArgumentList.Add(a);
+        }
         start.Environment["XAI_WORKER_PARENT_PID"] = Environment.ProcessId.ToString();
         var worker = new Worker(Process.Start(start)!, siloPort, gatewayPort);
         _workers.Add(worker);
         return worker;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
