@@ -48,13 +48,15 @@ public sealed class PackageTests : IDisposable
         Assert.Contains("buildTransitive/Interactive.Xai.targets", entries);
         Assert.Equal(File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "Interactive.Xai", "interactive-extensions", "dotnet", "extension.dib")),
             File.ReadAllText(Path.Combine(unpacked, "interactive-extensions", "dotnet", "extension.dib")));
-        foreach (var assembly in new[] { "Interactive.Xai", "Interactive.Xai.Core", "Interactive.Xai.Charts", "Interactive.Xai.Onnx", "Interactive.Xai.MLNet", "Interactive.Xai.Hosting", "Interactive.Xai.Torch" })
+        foreach (var assembly in new[] { "Interactive.Xai", "Interactive.Xai.Core", "Interactive.Xai.Charts", "Interactive.Xai.Onnx", "Interactive.Xai.MLNet", "Interactive.Xai.Hosting", "Interactive.Xai.Torch", "Interactive.Xai.Cluster" })
             Assert.Contains($"lib/net10.0/{assembly}.dll", entries);
 
         var nuspec = XDocument.Load(Path.Combine(unpacked, "Interactive.Xai.nuspec"));
         var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).ToHashSet();
         foreach (var id in new[] { "Microsoft.DotNet.Interactive.Formatting", "Microsoft.Data.Analysis", "Plotly.NET", "Microsoft.ML", "Microsoft.ML.OnnxRuntime",
-                     "Microsoft.ML.FastTree", "Microsoft.ML.OnnxTransformer", "System.Numerics.Tensors", "TorchSharp", "libtorch-cpu-linux-x64" })
+                     "Microsoft.ML.FastTree", "Microsoft.ML.OnnxTransformer", "System.Numerics.Tensors", "TorchSharp", "libtorch-cpu-linux-x64",
+                     // #!xai-explain --cluster: the Orleans client (and the Redis membership for redis:// addresses)
+                     "Microsoft.Orleans.Client", "Microsoft.Orleans.Server", "Microsoft.Orleans.Clustering.Redis" })
             Assert.Contains(id, dependencies);
         Assert.DoesNotContain("Microsoft.DotNet.Interactive", dependencies);
         Assert.DoesNotContain("Microsoft.DotNet.Interactive.CSharp", dependencies);

@@ -180,6 +180,11 @@ public sealed partial class MagicCommandDispatcher
         var model = ResolveModel(context);
         var (data, _) = ResolveData(context, model, "data");
         string method = context.Get("method") ?? DefaultMethod(model);
+        if (context.Get("cluster") is { } cluster)
+        {
+            ExplainOnCluster(context, model, data, method, cluster, show);
+            return;
+        }
         if (GradientMethods.Contains(method))
         {
             ExplainGradients(context, model, data, method, show);
@@ -206,7 +211,12 @@ public sealed partial class MagicCommandDispatcher
         };
         // The default background summarises all of --data, not only the selected rows; Tree SHAP covers come from it too.
         var inputs = new ExplanationInputs { Reference = data, Background = background };
-        var explanation = (AttributionExplanation)_runner.Run(model, rows, request, inputs, context.Progress, context.CancellationToken);
+        ShowAttribution(context, (AttributionExplanation)_runner.Run(model, rows, request, inputs, context.Progress, context.CancellationToken), show);
+    }
+
+    // The explanation's default view, or the one chart --chart names (for --row's waterfall).
+    private static void ShowAttribution(CommandContext context, AttributionExplanation explanation, Action<object> show)
+    {
         string? chart = context.Get("chart");
         if (chart is null)
         {
