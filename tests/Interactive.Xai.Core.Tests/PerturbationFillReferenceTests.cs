@@ -176,4 +176,36 @@ public class PerturbationFillReferenceTests
                 }
             }
     }
+
+    [Fact]
+    public void AutomaticGrid_FromSelection_EqualsTheGridFromTheSortedColumn()
+    {
+        var random = new Random(12);
+        var model = DelegateModel.FromRowFunction(1, x => x[0]);
+        foreach (int n in new[] { 1, 2, 3, 5, 20, 21, 22, 100, 1001 })
+            for (int kind = 0; kind < 6; kind++)
+            {
+                var column = Enumerable.Range(0, n).Select(i => kind switch
+                {
+                    0 => (float)(random.NextDouble() * 10 - 5),
+                    1 => random.Next(0, 20) * 0.37f,                    // at most 20 distinct values: the grid is them
+                    2 => random.Next(0, 21) * 0.37f - 2,                // 21: quantiles
+                    3 => random.Next(0, 3) == 0 ? 0f : (float)random.NextDouble(), // heavy ties at +0
+                    4 => i * 0.5f,                                      // ascending
+                    _ => (n - i) * 1.25f,                               // descending
+                }).ToArray();
+                var table = FeatureTable.FromRowMajor(column, n, 1);
+                foreach (var (lower, upper) in new[] { (0.05, 0.95), (0.0, 1.0), (0.25, 0.75), (0.5, 0.5000001), (0.0, 0.01) })
+                {
+                    var explainer = new PartialDependenceExplainer(model, new PartialDependenceOptions { LowerQuantile = lower, UpperQuantile = upper });
+                    var (distinct, lo, hi) = explainer.GridBySorting(table, 0);
+                    var expected = distinct ?? (lo == hi ? [lo] : Enumerable.Range(0, 20).Select(g => lo + (hi - lo) * g / 19).ToArray());
+                    Bits(expected, explainer.GridFor(table, 0), $"n {n}, kind {kind}, quantiles {lower}-{upper}");
+                }
+            }
+        // A column holding -0 takes the sorted path: the grid is the one the sorted column gives.
+        var zeros = FeatureTable.FromRowMajor(new[] { -0f, 0f, 1f, -0f, 2f }, 5, 1);
+        var pdp = new PartialDependenceExplainer(model);
+        Bits(pdp.GridBySorting(zeros, 0).Distinct!, pdp.GridFor(zeros, 0), "zeros");
+    }
 }

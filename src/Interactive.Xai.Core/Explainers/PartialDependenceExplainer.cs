@@ -103,13 +103,31 @@ public sealed class PartialDependenceExplainer
             if (_options.Grid.Any(v => !double.IsFinite(v) || Math.Abs(v) > float.MaxValue)) throw new XaiException("grid values must be finite float32 numbers");
             return _options.Grid.Distinct().Order().ToArray();
         }
-        var sorted = Quantiles.SortedColumn(data, feature);
-        if (Quantiles.Distinct(sorted, _options.GridPoints) is { } distinct) return distinct;
-        double lo = Quantiles.Linear(sorted, _options.LowerQuantile), hi = Quantiles.Linear(sorted, _options.UpperQuantile);
+        double lo, hi;
+        if (Quantiles.HasNegativeZero(data, feature))
+        {
+            // Which of -0 and 0 stands for zero in the grid is what the sorted column gives.
+            if (GridBySorting(data, feature) is var (distinct, low, high) && distinct is not null) return distinct;
+            (lo, hi) = (low, high);
+        }
+        else
+        {
+            // The same values without sorting the column: distinct values up to the limit, else two order statistics.
+            if (Quantiles.DistinctColumn(data, feature, _options.GridPoints) is { } distinct) return distinct;
+            (lo, hi) = Quantiles.LinearPair(data, feature, _options.LowerQuantile, _options.UpperQuantile);
+        }
         if (lo == hi) return [lo];
         var grid = new double[_options.GridPoints];
         for (int g = 0; g < grid.Length; g++) grid[g] = lo + (hi - lo) * g / (grid.Length - 1);
         return grid;
+    }
+
+    /// <summary>The automatic grid's distinct values (when few) or its quantile ends, from the sorted column.</summary>
+    internal (double[]? Distinct, double Lower, double Upper) GridBySorting(FeatureTable data, int feature)
+    {
+        var sorted = Quantiles.SortedColumn(data, feature);
+        if (Quantiles.Distinct(sorted, _options.GridPoints) is { } distinct) return (distinct, 0, 0);
+        return (null, Quantiles.Linear(sorted, _options.LowerQuantile), Quantiles.Linear(sorted, _options.UpperQuantile));
     }
 
     /// <summary>Partial dependence and ICE curves of one feature over the rows of <paramref name="data"/>.</summary>

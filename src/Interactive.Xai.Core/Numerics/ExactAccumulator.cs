@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Interactive.Xai.Numerics;
 
@@ -89,8 +90,9 @@ internal sealed class ExactAccumulator
         else exponent = 1; // subnormal: the same scale as the smallest normal exponent
         long sign = bits >> 63; // 0 or -1
         significand = (significand ^ sign) - sign;
-        _high[exponent] += significand >> LowBits;
-        _low[exponent] += significand & LowMask;
+        // 1 <= exponent < Buckets here: no bounds checks needed.
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_high), exponent) += significand >> LowBits;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_low), exponent) += significand & LowMask;
         if (exponent < _min) _min = exponent;
         if (exponent > _max) _max = exponent;
         if (++_adds == _addsBeforeFlush) Hold();
