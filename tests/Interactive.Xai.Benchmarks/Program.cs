@@ -18,6 +18,11 @@ using System.Globalization;
 using Interactive.Xai;
 using Interactive.Xai.Onnx;
 
+if (args.Contains("--engine-profile"))
+{
+    EngineProfile.Run(args);
+    return;
+}
 if (args.Contains("--memory"))
 {
     MemoryBenchmark.Run(args);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -102,13 +103,31 @@ public sealed class PartialDependenceExplainer
             if (_options.Grid.Any(v => !double.IsFinite(v) || Math.Abs(v) > float.MaxValue)) throw new XaiException("grid values must be finite float32 numbers");
             return _options.Grid.Distinct().Order().ToArray();
         }
-        var sorted = Quantiles.SortedColumn(data, feature);
-        if (Quantiles.Distinct(sorted, _options.GridPoints) is { } distinct) return distinct;
-        double lo = Quantiles.Linear(sorted, _options.LowerQuantile), hi = Quantiles.Linear(sorted, _options.UpperQuantile);
+        double lo, hi;
+        if (Quantiles.HasNegativeZero(data, feature))
+        {
+            // Which of -0 and 0 stands for zero in the grid is what the sorted column gives.
+            if (GridBySorting(data, feature) is var (distinct, low, high) && distinct is not null) return distinct;
+            (lo, hi) = (low, high);
+        }
+        else
+        {
+            // The same values without sorting the column: distinct values up to the limit, else two order statistics.
+            if (Quantiles.DistinctColumn(data, feature, _options.GridPoints) is { } distinct) return distinct;
+            (lo, hi) = Quantiles.LinearPair(data, feature, _options.LowerQuantile, _options.UpperQuantile);
+        }
         if (lo == hi) return [lo];
         var grid = new double[_options.GridPoints];
         for (int g = 0; g < grid.Length; g++) grid[g] = lo + (hi - lo) * g / (grid.Length - 1);
         return grid;
+    }
+
+    /// <summary>The automatic grid's distinct values (when few) or its quantile ends, from the sorted column.</summary>
+    internal (double[]? Distinct, double Lower, double Upper) GridBySorting(FeatureTable data, int feature)
+    {
+        var sorted = Quantiles.SortedColumn(data, feature);
+        if (Quantiles.Distinct(sorted, _options.GridPoints) is { } distinct) return (distinct, 0, 0);
+        return (null, Quantiles.Linear(sorted, _options.LowerQuantile), Quantiles.Linear(sorted, _options.UpperQuantile));
     }
 
     /// <summary>Partial dependence and ICE curves of one feature over the rows of <paramref name="data"/>.</summary>
@@ -175,41 +194,58 @@ public sealed class PartialDependenceExplainer
         var blockIce = spill ? new float[(long)Math.Min(block, kept) * g * t] : [];
         var cells = new ExactSum[g * t];
         for (int i = 0; i < cells.Length; i++) cells[i] = new ExactSum();
-        var outputs = new float[(long)block * g * k];
-        int nextIce = 0;
-        for (int start = 0; start < n; start += block)
+        // From the shared pool (the model writes every value read): reused from call to call.
+        var outputs = ArrayPool<float>.Shared.Rent(checked(block * g * k));
+        try
         {
-            int count = Math.Min(block, n - start);
-            evaluator.Evaluate((long)count * g, (first, number, dest) =>
+            int nextIce = 0;
+            for (int start = 0; start < n; start += block)
             {
-                var values = rows.Values;
-                int r = start + (int)(first / g), p = (int)(first % g);
-                for (int i = 0; i < number; i++)
+                int count = Math.Min(block, n - start);
+                evaluator.Evaluate((long)count * g, (first, number, dest) =>
                 {
-                    var row = dest.Slice(i * m, m);
-                    values.Slice(r * m, m).CopyTo(row);
-                    row[feature] = gridFloat[p];
-                    if (++p == g) { p = 0; r++; }
-                }
-            }, outputs);
-            int blockFirstIce = nextIce;
-            for (int b = 0; b < count; b++)
-            {
-                bool keep = iceRows is null || (nextIce < iceRows.Count && iceRows[nextIce] == start + b);
-                for (int p = 0; p < g; p++)
-                    for (int s = 0; s < t; s++)
+                    var values = rows.Values;
+                    int r = start + (int)(first / g), p = (int)(first % g);
+                    for (int i = 0; i < number;)
                     {
-                        float value = outputs[((long)b * g + p) * k + targets[s]];
-                        if (keep)
+                        // Row r with the feature at grid points p, p + 1, ...: copies of the row, then the grid values.
+                        int copies = Math.Min(number - i, g - p);
+                        var destination = dest.Slice(i * m);
+                        RowFill.Repeat(values.Slice(r * m, m), copies, destination);
+                        for (int c = 0; c < copies; c++) destination[c * m + feature] = gridFloat[p + c];
+                        i += copies;
+                        p = 0;
+                        r++;
+                    }
+                }, outputs);
+                int blockFirstIce = nextIce;
+                for (int b = 0; b < count; b++)
+                {
+                    if (!(iceRows is null || (nextIce < iceRows.Count && iceRows[nextIce] == start + b))) continue;
+                    for (int p = 0; p < g; p++)
+                        for (int s = 0; s < t; s++)
                         {
+                            float value = outputs[((long)b * g + p) * k + targets[s]];
                             if (spill) blockIce[((long)(nextIce - blockFirstIce) * g + p) * t + s] = value;
                             else ice[((long)nextIce * g + p) * t + s] = value;
                         }
-                        cells[p * t + s].Add(value);
+                    nextIce++;
+                }
+                // Each cell's outputs over the block, through the fast exact accumulator (the same exact totals).
+                var accumulator = ExactAccumulator.ForThisThread();
+                for (int p = 0; p < g; p++)
+                    for (int s = 0; s < t; s++)
+                    {
+                        int offset = p * k + targets[s], stride = g * k;
+                        for (int b = 0; b < count; b++) accumulator.Add(outputs[(long)b * stride + offset]);
+                        accumulator.MoveTo(cells[p * t + s]);
                     }
-                if (keep) nextIce++;
+                if (spill && nextIce > blockFirstIce) iceFile!.Append(blockIce.AsSpan(0, (nextIce - blockFirstIce) * g * t));
             }
-            if (spill && nextIce > blockFirstIce) iceFile!.Append(blockIce.AsSpan(0, (nextIce - blockFirstIce) * g * t));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(outputs);
         }
         return new PartialDependenceSums(cells, ice, evaluator.Evaluations) { IceFile = iceFile };
     }
@@ -297,31 +333,48 @@ public sealed class PartialDependenceExplainer
         var cells = new ExactSum[cellCount * t];
         for (int i = 0; i < cells.Length; i++) cells[i] = new ExactSum();
         int block = RowsPerBlock(Math.Max(n, 1), cellCount);
-        var outputs = new float[(long)block * cellCount * k];
-        for (int start = 0; start < n; start += block)
+        var outputs = ArrayPool<float>.Shared.Rent(checked(block * cellCount * k));
+        try
         {
-            int count = Math.Min(block, n - start);
-            evaluator.Evaluate((long)count * cellCount, (first, number, dest) =>
+            for (int start = 0; start < n; start += block)
             {
-                var values = rows.Values;
-                int r = start + (int)(first / cellCount), cell = (int)(first % cellCount);
-                int xi = cell / gy, yi = cell % gy;
-                for (int i = 0; i < number; i++)
+                int count = Math.Min(block, n - start);
+                evaluator.Evaluate((long)count * cellCount, (first, number, dest) =>
                 {
-                    var row = dest.Slice(i * m, m);
-                    values.Slice(r * m, m).CopyTo(row);
-                    row[f1] = gridXFloat[xi];
-                    row[f2] = gridYFloat[yi];
-                    if (++yi == gy)
+                    var values = rows.Values;
+                    int r = start + (int)(first / cellCount), cell = (int)(first % cellCount);
+                    int xi = cell / gy, yi = cell % gy;
+                    for (int i = 0; i < number;)
                     {
+                        // Copies of row r for its remaining cells, then each copy's two grid values.
+                        int copies = Math.Min(number - i, cellCount - (xi * gy + yi));
+                        var destination = dest.Slice(i * m);
+                        RowFill.Repeat(values.Slice(r * m, m), copies, destination);
+                        for (int c = 0; c < copies; c++)
+                        {
+                            destination[c * m + f1] = gridXFloat[xi];
+                            destination[c * m + f2] = gridYFloat[yi];
+                            if (++yi == gy) { yi = 0; xi++; }
+                        }
+                        i += copies;
+                        xi = 0;
                         yi = 0;
-                        if (++xi == gx) { xi = 0; r++; }
+                        r++;
                     }
-                }
-            }, outputs);
-            for (int b = 0; b < count; b++)
+                }, outputs);
+                var accumulator = ExactAccumulator.ForThisThread();
                 for (int c = 0; c < cellCount; c++)
-                    for (int s = 0; s < t; s++) cells[c * t + s].Add(outputs[((long)b * cellCount + c) * k + targets[s]]);
+                    for (int s = 0; s < t; s++)
+                    {
+                        int offset = c * k + targets[s], stride = cellCount * k;
+                        for (int b = 0; b < count; b++) accumulator.Add(outputs[(long)b * stride + offset]);
+                        accumulator.MoveTo(cells[c * t + s]);
+                    }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(outputs);
         }
         return new PartialDependenceSums(cells, [], evaluator.Evaluations);
     }

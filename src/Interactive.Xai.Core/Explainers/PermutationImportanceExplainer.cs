@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
@@ -64,26 +65,52 @@ public sealed class PermutationImportanceExplainer
         var stopwatch = Stopwatch.StartNew();
         var labelArray = Check(data, labels);
         var (_, columns) = ResolveGroups(data);
+        var columnArrays = columns.Select(group => group.ToArray()).ToArray();
         int m = _model.FeatureCount, n = data.RowCount, repeats = _options.Repeats;
         int jobs = columns.Length * repeats;
         var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * (1 + jobs), progress, cancellationToken);
-        // Permutations are allocated once per block size and refilled per block (not left as large garbage per block).
-        int[][] permutations = [];
-        var sums = Sums(data, labelArray, 0, columns, evaluator, (start, count) =>
+        // The block's permutations, one after another (n rows each), in an array from the shared pool: refilled per
+        // block and reused from call to call, not megabytes of new memory every call.
+        int[] permutations = [];
+        ExactSum[] sums;
+        try
         {
-            if (permutations.Length < count)
+            sums = Sums(data, labelArray, 0, columns, evaluator, (start, count) =>
             {
-                permutations = new int[count][];
-                for (int i = 0; i < count; i++) permutations[i] = new int[n];
-            }
-            // Each job's permutation comes from its own seeded stream, so drawing them in parallel changes nothing.
-            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 },
-                i => Fill(permutations[i], start + i));
-        }, (job, local, row, destination) =>
+                if (permutations.Length < (long)count * n)
+                {
+                    if (permutations.Length > 0) ArrayPool<int>.Shared.Return(permutations);
+                    permutations = [];
+                    permutations = ArrayPool<int>.Shared.Rent(checked(count * n));
+                }
+                // Each job's permutation comes from its own seeded stream, so drawing them in parallel changes nothing.
+                Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 },
+                    i => Fill(permutations.AsSpan(i * n, n), start + i));
+            }, (job, local, firstRow, rowCount, destination) =>
+            {
+                // Row firstRow + i takes the job's columns from row permutation[firstRow + i].
+                var values = data.Values;
+                var permutation = permutations.AsSpan(local * n + firstRow, rowCount);
+                var group = columnArrays[job / repeats];
+                if (group.Length == 1)
+                {
+                    int c = group[0];
+                    for (int i = 0; i < permutation.Length; i++) destination[i * m + c] = values[permutation[i] * m + c];
+                }
+                else
+                {
+                    for (int i = 0; i < permutation.Length; i++)
+                    {
+                        int source = permutation[i] * m;
+                        foreach (var c in group) destination[i * m + c] = values[source + c];
+                    }
+                }
+            }, cancellationToken);
+        }
+        finally
         {
-            var source = data.Values.Slice(permutations[local][row] * m, m);
-            foreach (var c in columns[job / repeats]) destination[c] = source[c];
-        }, cancellationToken);
+            if (permutations.Length > 0) ArrayPool<int>.Shared.Return(permutations);
+        }
         return Combine(data, labelArray, sums, stopwatch.Elapsed, evaluator.Evaluations);
     }
 
@@ -99,8 +126,8 @@ public sealed class PermutationImportanceExplainer
         return permutation;
     }
 
-    private void Fill(int[] permutation, int job)
-        => Statistics.Permutation(permutation, new Random(Statistics.DeriveSeed(_options.Seed, job / _options.Repeats, job % _options.Repeats)));
+    private void Fill(Span<int> permutation, int job)
+        => SeededShuffle.Permutation(permutation, Statistics.DeriveSeed(_options.Seed, job / _options.Repeats, job % _options.Repeats));
 
     /// <summary>The features or groups shuffled (names, and each one's columns), in job order (job = index x repeats + repeat).</summary>
     public (ImmutableArray<string> Names, ImmutableArray<ImmutableArray<int>> Columns) Groups(FeatureTable data)
@@ -133,11 +160,14 @@ public sealed class PermutationImportanceExplainer
         if (shuffledValues.Length != offsets[jobs])
             throw new XaiException($"{shuffledValues.Length} shuffled values for {n} rows and {jobs} shuffles; expected {offsets[jobs]}");
         var evaluator = new BatchEvaluator(_model, _options, MethodName, (long)n * (1 + jobs), progress, cancellationToken);
-        return Sums(rows, labelArray, firstRow, columns, evaluator, null, (job, _, row, destination) =>
+        var columnArrays = columns.Select(group => group.ToArray()).ToArray();
+        int m = _model.FeatureCount;
+        return Sums(rows, labelArray, firstRow, columns, evaluator, null, (job, _, blockRow, rowCount, destination) =>
         {
-            var group = columns[job / repeats];
-            var source = shuffledValues.Span.Slice(offsets[job] + row * group.Length, group.Length);
-            for (int c = 0; c < group.Length; c++) destination[group[c]] = source[c];
+            var group = columnArrays[job / repeats];
+            var source = shuffledValues.Span.Slice(offsets[job] + blockRow * group.Length, rowCount * group.Length);
+            for (int i = 0; i < rowCount; i++)
+                for (int c = 0; c < group.Length; c++) destination[i * m + group[c]] = source[i * group.Length + c];
         }, cancellationToken);
     }
 
@@ -217,11 +247,13 @@ public sealed class PermutationImportanceExplainer
         return labelArray;
     }
 
-    private delegate void ShuffleRow(int job, int localJob, int row, Span<float> destination);
+    // Writes the shuffled columns of job's rows firstRow .. firstRow + rowCount - 1 (of the block's table) into
+    // destination, which holds those rows' unshuffled values, row-major.
+    private delegate void ShuffleRows(int job, int localJob, int firstRow, int rowCount, Span<float> destination);
 
     // Unshuffled, then the jobs in blocks bounded in memory; each job's per-row terms summed exactly.
     private ExactSum[] Sums(FeatureTable data, float[] labels, int firstRow, ImmutableArray<ImmutableArray<int>> columns, BatchEvaluator evaluator,
-        Action<int, int>? prepareBlock, ShuffleRow shuffle, CancellationToken cancellationToken)
+        Action<int, int>? prepareBlock, ShuffleRows shuffle, CancellationToken cancellationToken)
     {
         int m = _model.FeatureCount, k = _model.OutputCount(), n = data.RowCount;
         int jobs = columns.Length * _options.Repeats;
@@ -231,26 +263,39 @@ public sealed class PermutationImportanceExplainer
         sums[0] = Metrics.Sum(_options.Metric, baseline, k, _options.Output, labels);
         if (n == 0 || jobs == 0) return FillEmpty(sums);
         int jobsPerBlock = (int)Math.Clamp(_options.MaxEvaluationsPerBlock / n, 1, jobs);
-        var outputs = new float[(long)jobsPerBlock * n * k];
-        for (int startJob = 0; startJob < jobs; startJob += jobsPerBlock)
+        // From the shared pool (every value the metric reads is written by the model first): reused from call to call.
+        var outputs = ArrayPool<float>.Shared.Rent(checked(jobsPerBlock * n * k));
+        try
         {
-            int blockJobs = Math.Min(jobsPerBlock, jobs - startJob);
-            int start = startJob;
-            prepareBlock?.Invoke(start, blockJobs);
-            evaluator.Evaluate((long)blockJobs * n, (first, count, dest) =>
+            for (int startJob = 0; startJob < jobs; startJob += jobsPerBlock)
             {
-                var values = data.Values;
-                int local = (int)(first / n), r = (int)(first % n);
-                for (int i = 0; i < count; i++)
+                int blockJobs = Math.Min(jobsPerBlock, jobs - startJob);
+                int start = startJob;
+                prepareBlock?.Invoke(start, blockJobs);
+                evaluator.Evaluate((long)blockJobs * n, (first, count, dest) =>
                 {
-                    var row = dest.Slice(i * m, m);
-                    values.Slice(r * m, m).CopyTo(row);
-                    shuffle(start + local, local, r, row);
-                    if (++r == n) { r = 0; local++; }
-                }
-            }, outputs);
-            Parallel.For(0, blockJobs, new ParallelOptions { CancellationToken = cancellationToken }, local =>
-                sums[1 + start + local] = Metrics.Sum(_options.Metric, outputs.AsSpan(local * n * k, n * k), k, _options.Output, labels));
+                    // A batch is runs of consecutive rows of one job: each run's rows are copied in one piece, then the
+                    // job's columns are overwritten with the shuffled values.
+                    var values = data.Values;
+                    int local = (int)(first / n), r = (int)(first % n);
+                    for (int i = 0; i < count;)
+                    {
+                        int run = Math.Min(count - i, n - r);
+                        var rows = dest.Slice(i * m, run * m);
+                        values.Slice(r * m, run * m).CopyTo(rows);
+                        shuffle(start + local, local, r, run, rows);
+                        i += run;
+                        r = 0;
+                        local++;
+                    }
+                }, outputs);
+                Parallel.For(0, blockJobs, new ParallelOptions { CancellationToken = cancellationToken }, local =>
+                    sums[1 + start + local] = Metrics.Sum(_options.Metric, outputs.AsSpan(local * n * k, n * k), k, _options.Output, labels));
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(outputs);
         }
         return sums;
     }

@@ -60,6 +60,13 @@ public sealed class ExactSum
         if (other._special != 0 || double.IsNaN(other._special)) _special += other._special;
     }
 
+    /// <summary>Empties the sum (back to zero).</summary>
+    public void Clear()
+    {
+        _count = 0;
+        _special = 0;
+    }
+
     /// <summary>
     /// The exact state as doubles (the partial sums, then the sum of the non-finite terms when there were any), for
     /// sending to another process; <see cref="FromPartials"/> restores it and adding them one by one gives the same
