@@ -160,6 +160,31 @@ public class ClusterMagicCommandTests
     }
 
     [Fact]
+    public async Task Integrated_gradients_of_a_TorchScript_file_on_a_worker_equal_the_in_process_run()
+    {
+        await using var worker = await Silo.StartAsync();
+        var variables = Diabetes();
+        string options = $"--model {Fixtures.ModelPath("diabetes_mlp.pt")} --input-shape 10 --data diabetes --rows 0-19 --method ig --steps 32";
+        var (local, localShown) = Fixtures.Run("#!xai-explain " + options, variables);
+        var (result, shown, _) = RunLive($"#!xai-explain {options} --cluster localhost:{worker.GatewayPort}", variables);
+
+        Assert.True(local.Succeeded, local.Error);
+        Assert.True(result.Succeeded, result.Error);
+        var expected = Assert.IsType<AttributionExplanation>(Assert.Single(localShown));
+        var actual = Assert.IsType<AttributionExplanation>(Assert.Single(shown));
+        Assert.Equal("ig", actual.Method);
+        Assert.Equal(20, actual.RowCount);
+        Assert.True(expected.Details.OrderBy(d => d.Key).SequenceEqual(actual.Details.OrderBy(d => d.Key)));
+        Assert.Equal(expected.Values.Select(BitConverter.DoubleToInt64Bits), actual.Values.Select(BitConverter.DoubleToInt64Bits));
+        // The convergence deltas come from f(x) and f(x'), which libtorch computes (without gradients) with kernels
+        // chosen by batch size: a worker's smaller batches may round differently in float32 (README, "Identical
+        // results": Integrated Gradients). They agree to float32 rounding of the model's outputs.
+        double scale = expected.Predictions.Max(Math.Abs);
+        Assert.Equal(expected.ConvergenceDeltas.Length, actual.ConvergenceDeltas.Length);
+        Assert.All(expected.ConvergenceDeltas.Zip(actual.ConvergenceDeltas), d => Assert.True(Math.Abs(d.First - d.Second) <= 1e-5 * scale, $"{d.First:R} against {d.Second:R}"));
+    }
+
+    [Fact]
     public async Task Cancelling_the_submission_cancels_the_job_and_leaves_the_line_saying_so()
     {
         await using var worker = await Silo.StartAsync();
