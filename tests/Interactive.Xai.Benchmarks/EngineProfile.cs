@@ -8,7 +8,7 @@
 // sections of the same work: drawing the 300 permutations, summing the 1.5 M metric terms exactly, summing the
 // 100,000 PDP outputs exactly.
 // Run: dotnet tests/Interactive.Xai.Benchmarks/bin/Release/net10.0/Interactive.Xai.Benchmarks.dll --engine-profile [--rounds 15]
-// With --loop pi|pdp [linear] it runs that one case for 10 s instead, for a sampling profiler:
+// With --loop pi|pdp|ale [linear] it runs that one case for 10 s instead, for a sampling profiler:
 //   dotnet-trace collect --format speedscope -o pi.nettrace -- dotnet .../Interactive.Xai.Benchmarks.dll --engine-profile --loop pi
 using System.Diagnostics;
 using System.Globalization;
@@ -35,9 +35,12 @@ internal static class EngineProfile
         {
             // For a sampling profiler (dotnet-trace): one case, over and over.
             var loopModel = args.Contains("linear") ? linear : nothing;
-            Func<Explanation> call = args[loop + 1] == "pdp"
-                ? () => new PartialDependenceExplainer(loopModel, new PartialDependenceOptions { GridPoints = 20 }).Explain(data, "bmi")
-                : () => new PermutationImportanceExplainer(loopModel, new PermutationImportanceOptions { Repeats = 30 }).Explain(data, labels);
+            Func<Explanation> call = args[loop + 1] switch
+            {
+                "pdp" => () => new PartialDependenceExplainer(loopModel, new PartialDependenceOptions { GridPoints = 20 }).Explain(data, "bmi"),
+                "ale" => () => new AccumulatedLocalEffectsExplainer(loopModel).Explain(data, "bmi"),
+                _ => () => new PermutationImportanceExplainer(loopModel, new PermutationImportanceOptions { Repeats = 30 }).Explain(data, labels),
+            };
             var watch = Stopwatch.StartNew();
             int calls = 0;
             while (watch.Elapsed.TotalSeconds < 10) { call(); calls++; }
