@@ -69,6 +69,12 @@ internal static class EngineProfile
         {
             for (int job = 0; job < 300; job++) explainer.Permutation(job, 5000);
         });
+        var gridExplainer = new PartialDependenceExplainer(nothing, new PartialDependenceOptions { GridPoints = 20 });
+        int bmi = data.IndexOf("bmi");
+        Section("PDP's automatic grid of bmi (5,000 rows), 100 times", rounds, () =>
+        {
+            for (int i = 0; i < 100; i++) gridExplainer.GridFor(data, bmi);
+        });
         var linearOutputs = new float[5000];
         linear.Predict(data.Values, 5000, linearOutputs);
         foreach (var (name, outputs) in new[] { ("outputs 1", Enumerable.Repeat(1f, 5000).ToArray()), ("linear outputs", linearOutputs) })
