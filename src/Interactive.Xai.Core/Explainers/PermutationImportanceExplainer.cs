@@ -127,7 +127,7 @@ public sealed class PermutationImportanceExplainer
     }
 
     private void Fill(Span<int> permutation, int job)
-        => SeededShuffle.Permutation(permutation, Statistics.DeriveSeed(_options.Seed, job / _options.Repeats, job % _options.Repeats));
+        => Statistics.Permutation(permutation, new Random(Statistics.DeriveSeed(_options.Seed, job / _options.Repeats, job % _options.Repeats)));
 
     /// <summary>The features or groups shuffled (names, and each one's columns), in job order (job = index x repeats + repeat).</summary>
     public (ImmutableArray<string> Names, ImmutableArray<ImmutableArray<int>> Columns) Groups(FeatureTable data)
