@@ -89,16 +89,20 @@ public class PerturbationFillReferenceTests
     }
 
     [Theory]
-    [InlineData(0, null)]
-    [InlineData(5, 4)]
-    [InlineData(64, null)]
-    public void PartialDependence_EqualsEveryGridRowBuiltOnItsOwn(int rowsPerBlock, int? maxIceCurves)
+    [InlineData(0, null, 61, null)]
+    [InlineData(5, 4, 61, null)]
+    [InlineData(64, null, 61, null)]
+    // blocks of 4,000 x 5 outputs: the cells are summed in parallel (1, 2 and 4 threads)
+    [InlineData(0, 7, 4000, 1)]
+    [InlineData(0, 7, 4000, 2)]
+    [InlineData(0, 7, 4000, 4)]
+    public void PartialDependence_EqualsEveryGridRowBuiltOnItsOwn(int rowsPerBlock, int? maxIceCurves, int n, int? parallelism)
     {
-        const int n = 61, m = 11, feature = 9;
+        const int m = 11, feature = 9;
         var data = TestModels.RandomTable(n, m, seed: 5, scale: 3);
         var model = TwoOutputs(m);
         double[] grid = [-2.5, -1, 0.125, 0.7, 3];
-        var options = new PartialDependenceOptions { Grid = grid, BatchSize = 13, RowsPerBlock = rowsPerBlock, MaxIceCurves = maxIceCurves };
+        var options = new PartialDependenceOptions { Grid = grid, BatchSize = 13, RowsPerBlock = rowsPerBlock, MaxIceCurves = maxIceCurves, MaxDegreeOfParallelism = parallelism };
         var result = new PartialDependenceExplainer(model, options).Explain(data, feature, OutputTarget.All);
         int g = grid.Length;
         var rows = new float[n * g * m];
@@ -122,14 +126,18 @@ public class PerturbationFillReferenceTests
         Bits(ice, result.IceValues, "ICE");
     }
 
-    [Fact]
-    public void TwoFeaturePartialDependence_EqualsEveryCellBuiltOnItsOwn()
+    [Theory]
+    [InlineData(29, 4, null)]
+    // blocks of 2,000 rows x 12 cells: the cells are summed in parallel
+    [InlineData(2000, 0, 2)]
+    [InlineData(2000, 0, 3)]
+    public void TwoFeaturePartialDependence_EqualsEveryCellBuiltOnItsOwn(int n, int rowsPerBlock, int? parallelism)
     {
-        const int n = 29, m = 6;
+        const int m = 6;
         var data = TestModels.RandomTable(n, m, seed: 6, scale: 2);
         var model = TwoOutputs(m);
         double[] gridX = [-1, 0.5, 2], gridY = [-0.75, 0, 0.25, 1.5];
-        var explainer = new PartialDependenceExplainer(model, new PartialDependenceOptions { BatchSize = 7, RowsPerBlock = 4 });
+        var explainer = new PartialDependenceExplainer(model, new PartialDependenceOptions { BatchSize = 7, RowsPerBlock = rowsPerBlock, MaxDegreeOfParallelism = parallelism });
         var sums = explainer.PartialSums2D(data, 4, 1, gridX, gridY, [0, 1]);
         var result = explainer.Combine2D(data, 4, 1, gridX, gridY, [0, 1], sums.Cells, TimeSpan.Zero, sums.ModelEvaluations);
         int cells = gridX.Length * gridY.Length;

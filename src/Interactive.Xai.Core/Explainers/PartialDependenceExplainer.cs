@@ -231,15 +231,17 @@ public sealed class PartialDependenceExplainer
                         }
                     nextIce++;
                 }
-                // Each cell's outputs over the block, through the fast exact accumulator (the same exact totals).
-                var accumulator = ExactAccumulator.ForThisThread();
-                for (int p = 0; p < g; p++)
+                // Each cell's outputs over the block, through the fast exact accumulator (the same exact totals), one
+                // grid point per task: every cell is summed by one thread, so the cells are the same however many run.
+                AccumulateCells(g, count, (p, accumulator) =>
+                {
                     for (int s = 0; s < t; s++)
                     {
                         int offset = p * k + targets[s], stride = g * k;
                         for (int b = 0; b < count; b++) accumulator.Add(outputs[(long)b * stride + offset]);
                         accumulator.MoveTo(cells[p * t + s]);
                     }
+                }, cancellationToken);
                 if (spill && nextIce > blockFirstIce) iceFile!.Append(blockIce.AsSpan(0, (nextIce - blockFirstIce) * g * t));
             }
         }
@@ -248,6 +250,24 @@ public sealed class PartialDependenceExplainer
             ArrayPool<float>.Shared.Return(outputs);
         }
         return new PartialDependenceSums(cells, ice, evaluator.Evaluations) { IceFile = iceFile };
+    }
+
+    // Below this many outputs in a block, summing them on one thread costs less than starting tasks.
+    private const long ParallelAccumulationOutputs = 16_384;
+
+    // Runs sum(cell, accumulator) for cells 0 .. cells-1 of a block of `rows` rows: in parallel (up to the options'
+    // degree of parallelism) when the block is large enough, each task with its thread's own accumulator.
+    private void AccumulateCells(int cells, int rows, Action<int, ExactAccumulator> sum, CancellationToken cancellationToken)
+    {
+        int parallelism = _options.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
+        if (parallelism <= 1 || cells <= 1 || (long)cells * rows < ParallelAccumulationOutputs)
+        {
+            var accumulator = ExactAccumulator.ForThisThread();
+            for (int c = 0; c < cells; c++) sum(c, accumulator);
+            return;
+        }
+        Parallel.For(0, cells, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            c => sum(c, ExactAccumulator.ForThisThread()));
     }
 
     /// <summary>
@@ -362,14 +382,15 @@ public sealed class PartialDependenceExplainer
                         r++;
                     }
                 }, outputs);
-                var accumulator = ExactAccumulator.ForThisThread();
-                for (int c = 0; c < cellCount; c++)
+                AccumulateCells(cellCount, count, (c, accumulator) =>
+                {
                     for (int s = 0; s < t; s++)
                     {
                         int offset = c * k + targets[s], stride = cellCount * k;
                         for (int b = 0; b < count; b++) accumulator.Add(outputs[(long)b * stride + offset]);
                         accumulator.MoveTo(cells[c * t + s]);
                     }
+                }, cancellationToken);
             }
         }
         finally
