@@ -287,18 +287,53 @@ public static class ClusterJob
     /// </summary>
     internal static async Task ThrowIfPrimaryDied(IClusterClient client, CancellationToken cancellationToken)
     {
+        // Each listening gateway is asked through a connection of its own: through the shared client, Orleans picks the
+        // gateway by grain id, and a call routed to the dead primary's gateway was seen never to answer.
+        var gateways = client.ServiceProvider.GetService<Microsoft.Extensions.Options.IOptions<StaticGatewayListProviderOptions>>()?.Value.Gateways ?? [];
+        var cluster = client.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value;
         WorkerDescription? description = null;
-        for (int attempt = 0; attempt < 3 && description is null; attempt++)
+        var stopped = new List<IPEndPoint>();
+        foreach (var uri in gateways)
         {
+            if (description is not null) break;
+            if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip)) continue;
+            var gateway = new IPEndPoint(ip, uri.Port);
+            if (await Refuses(gateway, cancellationToken).ConfigureAwait(false))
+            {
+                stopped.Add(gateway);
+                continue;
+            }
+            using var host = WorkerConnections.BuildClient(c => c.UseStaticClustering(gateway), cluster.ClusterId, cluster.ServiceId, connections: false);
             try
             {
-                description = await client.GetGrain<IWorkerInfoGrain>(0).Describe().WaitAsync(TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(15));
+                await host.StartAsync(timeout.Token).ConfigureAwait(false);
+                description = await host.Services.GetRequiredService<IClusterClient>().GetGrain<IWorkerInfoGrain>(0).Describe()
+                    .WaitAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // a dead gateway refused the call, or none answered: try again (the client drops refused gateways)
+                // this worker does not answer either: ask the next
+            }
+            finally
+            {
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    await host.StopAsync(grace.Token).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // a connection that never opened has nothing to close
+                }
             }
         }
+        // No worker could say (seen on a machine at load average 28): workers listen, none answers for the
+        // membership, and a gateway the user named refuses connections. With localhost clustering that is the
+        // primary's death; say so rather than wait out the minute.
+        if (description is null && stopped.Count > 0 && stopped.Count < gateways.Count)
+            throw new XaiException($"the cluster's membership does not answer and the worker{(stopped.Count == 1 ? "" : "s")} with gateway {string.Join(", ", stopped)} stopped; if one was the primary (the first worker started), localhost clustering cannot survive it: restart the workers, or keep the membership in Redis (xai worker --redis)");
         if (description is not { Redis: false, Primary: { } primary }) return;
         var endpoint = IPEndPoint.TryParse(primary, out var parsed) ? parsed : null;
         if (endpoint is not null && await Refuses(endpoint, cancellationToken).ConfigureAwait(false))

@@ -113,8 +113,9 @@ internal static class PartitionScheduler
                     if (_probe is { IsCompleted: true } probed)
                     {
                         _probe = null;
-                        var gone = probed.Result;
-                        if (gone.Count > 0) Update(_workers.Where(w => !gone.Contains(w.Key)).ToDictionary());
+                        // (a probe cut short by the job's cancellation is ignored: the loop's check throws that)
+                        if (probed.IsCompletedSuccessfully && probed.Result is { Count: > 0 } gone)
+                            Update(_workers.Where(w => !gone.Contains(w.Key)).ToDictionary());
                     }
                     // The last resort: a partition that has not answered for far longer than any other took is given up
                     // and run again, even though its worker still counts as active (a message lost in a way membership
