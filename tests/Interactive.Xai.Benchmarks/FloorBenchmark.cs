@@ -494,6 +494,16 @@ internal static class FloorBenchmark
 
     // ---- scaling --------------------------------------------------------------------------------------------------
 
+    /// <summary>--floor-scaling [--rounds N]: only the scaling tables (rows, and 1 vs 2 workers).</summary>
+    public static void ScalingOnly(string[] args)
+    {
+        int rounds = 5;
+        for (int i = 0; i < args.Length - 1; i++)
+            if (args[i] == "--rounds") rounds = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+        Console.WriteLine($"{Environment.ProcessorCount} cores, load average {LoadAverage()}; medians of {rounds} rounds");
+        Scaling("", rounds);
+    }
+
     private static void Scaling(string dir, int rounds)
     {
         using var loaded = ModelFiles.Load(Model("mlp10.onnx"));

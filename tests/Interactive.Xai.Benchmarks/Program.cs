@@ -46,6 +46,11 @@ if (args.Contains("--floor-session"))
     FloorBenchmark.SessionVariants();
     return;
 }
+if (args.Contains("--floor-scaling"))
+{
+    FloorBenchmark.ScalingOnly(args);
+    return;
+}
 if (args.Contains("--floor-batch"))
 {
     FloorBenchmark.BatchSizes();
