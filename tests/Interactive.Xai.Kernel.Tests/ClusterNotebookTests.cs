@@ -40,6 +40,8 @@ public partial class ClusterNotebookTests(RealKernel kernel, ITestOutputHelper o
             ("#r \"nuget: Interactive.Xai\"", null),
             (explain, null),
             ($"\"orleans before: \" + {CountOrleans}", null),
+            // the package does not bring Orleans (NotebookCluster.OrleansReferences): a notebook that uses a cluster adds it
+            ("#r \"nuget: Microsoft.Orleans.Client, 10.4.2\"\n#r \"nuget: Microsoft.Orleans.Server, 10.4.2\"\n#r \"nuget: Microsoft.Orleans.Clustering.Redis, 10.4.2\"", null),
             (explain + $" --cluster {workers.Address}", null),
             ($"\"orleans after: \" + {CountOrleans}", null),
             (explain + " --cluster nope", "--cluster: 'nope' is not host:port"),
@@ -53,9 +55,9 @@ public partial class ClusterNotebookTests(RealKernel kernel, ITestOutputHelper o
 
         var cells = JsonNode.Parse(File.ReadAllText(executed))!["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code").ToList();
         var local = Html(cells[1]);
-        var cluster = Html(cells[3]);
+        var cluster = Html(cells[4]);
         Assert.Contains(Plain(cells[2]), t => t.Contains("orleans before: 0", StringComparison.Ordinal));
-        Assert.Contains(Plain(cells[4]), t => Regex.IsMatch(t, @"orleans after: [1-9]"));
+        Assert.Contains(Plain(cells[5]), t => Regex.IsMatch(t, @"orleans after: [1-9]"));
 
         // the same charts from the same numbers: every figure's JSON (data and layout) is the same text in both cells
         var localFigures = Figures(string.Concat(local));
@@ -76,9 +78,9 @@ public partial class ClusterNotebookTests(RealKernel kernel, ITestOutputHelper o
         var page = browser.Open(new Uri(html).AbsoluteUri, TimeSpan.FromSeconds(90));
         Assert.True(page.Problems.Count == 0, "cluster notebook rendered by nbconvert, in Chromium:\n" + string.Join("\n", page.Problems));
         Assert.Equal(page.Charts, page.Drawn);
-        // (the code cells in notebook order: the fourth is the cluster cell; its long source line scrolls out of view,
+        // (the code cells in notebook order: the fifth is the cluster cell; its long source line scrolls out of view,
         // so it is not found by its visible text)
-        var cell = browser.Driver.FindElements(By.CssSelector(".jp-CodeCell, .code_cell"))[3];
+        var cell = browser.Driver.FindElements(By.CssSelector(".jp-CodeCell, .code_cell"))[4];
         Assert.Contains("xai-progress", cell.GetAttribute("innerHTML"), StringComparison.Ordinal);
         browser.Driver.ExecuteScript("arguments[0].scrollIntoView(true);", cell);
         string png = Path.ChangeExtension(html, ".cluster-cell.png");

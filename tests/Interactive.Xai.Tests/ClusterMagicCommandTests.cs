@@ -210,6 +210,37 @@ public class ClusterMagicCommandTests
     /// generator had run over the package's own assembly: its generated assembly attributes name Orleans types.)
     /// </summary>
     [Fact]
+    public void A_missing_Orleans_assembly_becomes_one_line_naming_the_packages_to_add()
+    {
+        var missing = new FileNotFoundException("Could not load file or assembly", "Orleans.Core, Version=10.4.2.0, Culture=neutral, PublicKeyToken=null");
+
+        var error = NotebookCluster.MissingOrleans(missing);
+
+        Assert.NotNull(error);
+        Assert.Contains("(Orleans.Core is missing)", error.Message);
+        Assert.Contains("#r \"nuget: Microsoft.Orleans.Client, 10.4.2\"", error.Message);
+        Assert.Contains("#r \"nuget: Microsoft.Orleans.Clustering.Redis, 10.4.2\"", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Null(NotebookCluster.MissingOrleans(new FileNotFoundException("gone", "data.csv")));
+        Assert.Null(NotebookCluster.MissingOrleans(new InvalidOperationException("Orleans.Core")));
+    }
+
+    [Fact]
+    public void The_Orleans_version_named_to_notebooks_is_the_one_the_cluster_is_built_with()
+    {
+        string props = File.ReadAllText(Path.Combine(PackageRoot(), "Directory.Packages.props"));
+
+        Assert.Contains($"<PackageVersion Include=\"Microsoft.Orleans.Client\" Version=\"{NotebookCluster.OrleansVersion}\" />", props);
+    }
+
+    private static string PackageRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Interactive.Xai.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
     public void An_explanation_without_cluster_loads_no_Orleans_assembly()
     {
         var context = new FolderLoadContext(AppContext.BaseDirectory);

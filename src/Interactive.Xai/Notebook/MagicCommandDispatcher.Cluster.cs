@@ -129,13 +129,52 @@ public sealed partial class MagicCommandDispatcher
 }
 
 /// <summary>
-/// The one place the notebook package calls Interactive.Xai.Cluster (and so Orleans). Its assemblies load when this
-/// method is first compiled, that is when a cell first runs with --cluster; every other command leaves them unloaded.
+/// The one place the notebook package calls Interactive.Xai.Cluster (and so Orleans). Its assemblies load when
+/// <see cref="RunOnCluster"/> is first compiled, that is when a cell first runs with --cluster; every other command
+/// leaves them unloaded. The package does not bring Orleans (as dependencies it slowed every notebook, see
+/// Interactive.Xai.csproj): a notebook that wants a cluster adds the packages <see cref="OrleansReferences"/> names.
 /// </summary>
 internal static class NotebookCluster
 {
+    /// <summary>The Orleans version Interactive.Xai.Cluster is built against.</summary>
+    internal const string OrleansVersion = "10.4.2";
+
+    /// <summary>The #r lines a notebook runs before its first --cluster cell.</summary>
+    internal static readonly string OrleansReferences =
+        $"#r \"nuget: Microsoft.Orleans.Client, {OrleansVersion}\", #r \"nuget: Microsoft.Orleans.Server, {OrleansVersion}\" and #r \"nuget: Microsoft.Orleans.Clustering.Redis, {OrleansVersion}\"";
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static Explanation Run(string address, string modelPath, IModel model, FeatureTable rows, ExplanationRequest request,
+        ExplanationInputs inputs, IReadOnlyList<int>? inputShape, IProgress<ExplanationProgress>? progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return RunOnCluster(address, modelPath, model, rows, request, inputs, inputShape, progress, cancellationToken);
+        }
+        catch (Exception e) when (MissingOrleans(e) is { } missing)
+        {
+            throw missing;
+        }
+    }
+
+    /// <summary>The one-line error for an Orleans assembly the notebook has not loaded, or null for any other exception.</summary>
+    internal static XaiException? MissingOrleans(Exception exception)
+    {
+        string? assembly = exception switch
+        {
+            FileNotFoundException f => f.FileName,
+            FileLoadException f => f.FileName,
+            _ => null,
+        };
+        if (assembly is null || !(assembly.StartsWith("Orleans", StringComparison.Ordinal) || assembly.StartsWith("Microsoft.Orleans", StringComparison.Ordinal)
+                || assembly.StartsWith("StackExchange.Redis", StringComparison.Ordinal)))
+            return null;
+        string name = assembly.Split(',')[0];
+        return new XaiException($"--cluster needs the Orleans client, which Interactive.Xai does not load into every notebook ({name} is missing): run {OrleansReferences} in a cell first, then this one again", exception);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Explanation RunOnCluster(string address, string modelPath, IModel model, FeatureTable rows, ExplanationRequest request,
         ExplanationInputs inputs, IReadOnlyList<int>? inputShape, IProgress<ExplanationProgress>? progress, CancellationToken cancellationToken)
         => Interactive.Xai.Cluster.ClusterJob.Run(address, modelPath, model, rows, request, inputs,
             new Interactive.Xai.Cluster.ModelFileOptions { InputShape = inputShape },
