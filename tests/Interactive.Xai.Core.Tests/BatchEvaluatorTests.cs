@@ -28,80 +28,57 @@ public class BatchEvaluatorTests
     [InlineData(2, 7)]
     [InlineData(4, 64)]
     [InlineData(3, 1000)]
-    public void Consumed_batches_hold_every_row_once_with_the_outputs_a_result_array_gets(int parallelism, int batchSize)
+    [InlineData(3, 1)]
+    public void Every_row_is_evaluated_once_into_its_own_place_for_any_number_of_workers(int parallelism, int batchSize)
     {
         const int count = 999;
+        var timesSeen = new int[count];
         var model = new DelegateModel(2, ["y", "z"], (inputs, rows, outputs) =>
         {
             for (int r = 0; r < rows; r++)
             {
-                outputs[2 * r] = inputs[2 * r] * 0.1f + inputs[2 * r + 1];
+                Interlocked.Increment(ref timesSeen[(int)inputs[2 * r]]);
+                outputs[2 * r] = inputs[2 * r] * 0.5f + inputs[2 * r + 1];
                 outputs[2 * r + 1] = -inputs[2 * r];
             }
         });
-        FillRows fill = (first, n, dest) => { for (int i = 0; i < n; i++) { dest[2 * i] = (first + i) % 13; dest[2 * i + 1] = (first + i) / 100f; } };
-        var options = new Options { BatchSize = batchSize, MaxDegreeOfParallelism = parallelism };
-        var expected = new BatchEvaluator(model, options, "test", count, null, default).Evaluate(count, fill);
+        FillRows fill = (first, n, dest) => { for (int i = 0; i < n; i++) { dest[2 * i] = first + i; dest[2 * i + 1] = (first + i) % 13; } };
+        var evaluator = new BatchEvaluator(model, new Options { BatchSize = batchSize, MaxDegreeOfParallelism = parallelism }, "test", count, null, default);
 
-        var evaluator = new BatchEvaluator(model, options, "test", count, null, default);
-        var seen = new float[count * 2];
-        var timesSeen = new int[count];
-        var states = evaluator.Evaluate(count, fill, () => new List<(long First, int Count, int Thread)>(), (state, first, n, outputs) =>
-        {
-            state.Add((first, n, Environment.CurrentManagedThreadId));
-            outputs.CopyTo(seen.AsSpan((int)first * 2, n * 2));
-            for (int i = 0; i < n; i++) Interlocked.Increment(ref timesSeen[first + i]);
-        });
+        var result = evaluator.Evaluate(count, fill);
 
-        Assert.Equal(expected, seen);
+        var expected = Enumerable.Range(0, count).SelectMany(r => new[] { r * 0.5f + r % 13, -(float)r }).ToArray();
+        Assert.Equal(expected, result);
         Assert.All(timesSeen, t => Assert.Equal(1, t));
         Assert.Equal(count, evaluator.Evaluations);
-        Assert.InRange(states.Count, 1, parallelism);
-        // each state belongs to one worker: all its batches (if it got any before the others took them all) ran on one thread
-        Assert.All(states, state => Assert.InRange(state.Select(b => b.Thread).Distinct().Count(), 0, 1));
-        Assert.Equal(count, states.Sum(state => state.Sum(b => b.Count)));
     }
 
     [Fact]
-    public void Exact_sums_of_consumed_batches_merged_from_any_number_of_workers_are_identical()
-    {
-        const int count = 5000;
-        var model = new DelegateModel(1, ["y"], (inputs, rows, outputs) =>
-        {
-            for (int r = 0; r < rows; r++) outputs[r] = MathF.Sin(inputs[r]) * 1e6f + 1e-3f * inputs[r];
-        });
-        FillRows fill = (first, n, dest) => { for (int i = 0; i < n; i++) dest[i] = first + i; };
-        double? reference = null;
-        foreach (var (parallelism, batch) in new[] { (1, 5000), (2, 333), (4, 17), (3, 1) })
-        {
-            var evaluator = new BatchEvaluator(model, new Options { BatchSize = batch, MaxDegreeOfParallelism = parallelism }, "test", count, null, default);
-            var states = evaluator.Evaluate(count, fill, () => new Interactive.Xai.Numerics.ExactSum(), (sum, first, n, outputs) =>
-            {
-                foreach (float v in outputs) sum.Add(v);
-            });
-            var total = new Interactive.Xai.Numerics.ExactSum();
-            foreach (var state in states) total.Add(state);
-            reference ??= total.Value;
-            Assert.Equal(reference.Value, total.Value);
-        }
-    }
-
-    [Fact]
-    public void An_error_in_a_consumer_reaches_the_caller_and_stops_the_other_workers()
+    public void An_error_in_one_worker_reaches_the_caller_and_stops_the_other_workers()
     {
         int batches = 0;
-        var model = DelegateModel.Linear([1f]);
+        var model = new DelegateModel(1, ["y"], (inputs, rows, outputs) =>
+        {
+            Interlocked.Increment(ref batches);
+            if (inputs[0] == 50) throw new InvalidOperationException("model failed at row 50");
+            outputs[..rows].Clear();
+        });
         var evaluator = new BatchEvaluator(model, new Options { BatchSize = 10, MaxDegreeOfParallelism = 2 }, "test", 10_000, null, default);
 
-        var error = Assert.Throws<InvalidOperationException>(() => evaluator.Evaluate(10_000, (first, n, dest) => dest[..n].Clear(), () => 0,
-            (_, first, n, outputs) =>
-            {
-                Interlocked.Increment(ref batches);
-                if (first == 50) throw new InvalidOperationException("consumer failed at row 50");
-            }));
+        var error = Assert.Throws<InvalidOperationException>(() => evaluator.Evaluate(10_000, (first, n, dest) => { for (int i = 0; i < n; i++) dest[i] = first + i; }));
 
-        Assert.Equal("consumer failed at row 50", error.Message);
-        Assert.True(Volatile.Read(ref batches) < 1000, $"{batches} of 1,000 batches were consumed after the error");
+        Assert.Equal("model failed at row 50", error.Message);
+        Assert.True(Volatile.Read(ref batches) < 1000, $"{batches} of 1,000 batches were evaluated after the error");
+    }
+
+    [Fact]
+    public void A_result_array_shorter_than_the_outputs_is_refused()
+    {
+        var evaluator = new BatchEvaluator(DelegateModel.Linear([1f]), new Options(), "test", 10, null, default);
+
+        var error = Assert.Throws<ArgumentException>(() => evaluator.Evaluate(10, (first, n, dest) => { }, new float[9]));
+
+        Assert.Contains("10 rows of 1 outputs need 10 values, not 9", error.Message);
     }
 
     [Fact]

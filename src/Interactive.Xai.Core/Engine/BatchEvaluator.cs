@@ -8,13 +8,6 @@ namespace Interactive.Xai.Engine;
 public delegate void FillRows(long firstRow, int count, Span<float> destination);
 
 /// <summary>
-/// Receives the outputs of perturbed rows <paramref name="firstRow"/> .. firstRow + count - 1 (count x OutputCount
-/// values, row-major) on the worker thread that evaluated them, with that worker's <paramref name="state"/>. The span
-/// is reused for the worker's next batch.
-/// </summary>
-public delegate void ConsumeRows<in TState>(TState state, long firstRow, int count, ReadOnlySpan<float> outputs);
-
-/// <summary>
 /// The one place where explainers meet the model. An explainer numbers all the perturbed inputs it needs
 /// (0 .. count-1) and supplies a function that writes any consecutive range of them; the evaluator cuts the
 /// range into batches of <see cref="ExplainerOptions.BatchSize"/> rows, fills and evaluates them in parallel
@@ -91,68 +84,20 @@ public sealed class BatchEvaluator
     }
 
     /// <summary>Evaluates <paramref name="count"/> perturbed rows into <paramref name="result"/>.</summary>
+    /// <remarks>
+    /// The batches run on up to <see cref="ExplainerOptions.MaxDegreeOfParallelism"/> workers: the calling thread and
+    /// thread-pool work items.
+    /// </remarks>
     public void Evaluate(long count, FillRows fill, float[] result)
     {
+        ArgumentNullException.ThrowIfNull(fill);
         ArgumentNullException.ThrowIfNull(result);
         int outputs = _model.OutputCount();
         if (result.LongLength < count * outputs)
             throw new ArgumentException($"{count} rows of {outputs} outputs need {count * outputs} values, not {result.LongLength}", nameof(result));
-        Run(count, fill, () => new IntoResult(result, outputs));
-    }
-
-    /// <summary>
-    /// Evaluates <paramref name="count"/> perturbed rows without keeping their outputs: each batch's outputs go to
-    /// <paramref name="consume"/> on the worker thread that evaluated it, with that worker's own state (made by
-    /// <paramref name="createState"/> once per worker), while other workers evaluate other batches. Returns the
-    /// states, one per worker that ran, in no particular order: merge them with an order-independent reduction (such as
-    /// <see cref="Numerics.ExactSum"/>) for results that do not depend on the number of workers.
-    /// </summary>
-    public IReadOnlyList<TState> Evaluate<TState>(long count, FillRows fill, Func<TState> createState, ConsumeRows<TState> consume)
-    {
-        ArgumentNullException.ThrowIfNull(createState);
-        ArgumentNullException.ThrowIfNull(consume);
-        int outputs = _model.OutputCount();
-        int batch = (int)Math.Max(1, Math.Min(_options.BatchSize, count));
-        var states = new List<TState>();
-        var gate = new Lock();
-        Run(count, fill, () =>
-        {
-            var state = createState();
-            lock (gate) states.Add(state);
-            return new IntoConsumer<TState>(state, consume, new float[(long)batch * outputs], outputs);
-        });
-        return states;
-    }
-
-    // Where one worker's batch outputs go: a span to write them to, then what to do once they are there.
-    private abstract class Sink
-    {
-        public abstract Span<float> Outputs(long first, int count);
-        public virtual void Done(long first, int count)
-        {
-        }
-    }
-
-    private sealed class IntoResult(float[] result, int outputs) : Sink
-    {
-        public override Span<float> Outputs(long first, int count) => result.AsSpan((int)(first * outputs), count * outputs);
-    }
-
-    private sealed class IntoConsumer<TState>(TState state, ConsumeRows<TState> consume, float[] buffer, int outputs) : Sink
-    {
-        public override Span<float> Outputs(long first, int count) => buffer.AsSpan(0, count * outputs);
-        public override void Done(long first, int count) => consume(state, first, count, buffer.AsSpan(0, count * outputs));
-    }
-
-    // Cuts the rows into batches and runs them on up to MaxDegreeOfParallelism workers: the calling thread and
-    // thread-pool tasks.
-    private void Run(long count, FillRows fill, Func<Sink> newSink)
-    {
-        ArgumentNullException.ThrowIfNull(fill);
         _cancellationToken.ThrowIfCancellationRequested();
         if (count == 0) return;
         int features = _model.FeatureCount;
-        int outputs = _model.OutputCount();
         int batch = (int)Math.Min(_options.BatchSize, count);
         long batches = (count + batch - 1) / batch;
         int parallelism = _model.IsThreadSafe
@@ -162,7 +107,6 @@ public sealed class BatchEvaluator
 
         void Work()
         {
-            var sink = newSink();
             var buffer = RentFillBuffer(batch * features + Padding);
             try
             {
@@ -173,7 +117,7 @@ public sealed class BatchEvaluator
                     _cancellationToken.ThrowIfCancellationRequested();
                     long first = b * batch;
                     int n = (int)Math.Min(batch, count - first);
-                    RunOne(first, n, buffer, sink);
+                    RunOne(first, n, buffer);
                 }
             }
             catch
@@ -245,14 +189,13 @@ public sealed class BatchEvaluator
         if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         _cancellationToken.ThrowIfCancellationRequested();
 
-        void RunOne(long first, int n, float[] buffer, Sink sink)
+        void RunOne(long first, int n, float[] buffer)
         {
             var inputs = buffer.AsSpan(0, n * features);
             fill(first, n, buffer.AsSpan(0, n * features + Padding));
-            var produced = sink.Outputs(first, n);
+            var produced = result.AsSpan((int)(first * outputs), n * outputs);
             _model.Predict(inputs, n, produced);
             if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(produced)) ThrowNotFinite(produced, inputs, outputs, features);
-            sink.Done(first, n);
             long done = Interlocked.Add(ref _evaluations, n);
             _progress?.Report(new ExplanationProgress(_stage, done, Math.Max(done, Interlocked.Read(ref _total))));
         }
