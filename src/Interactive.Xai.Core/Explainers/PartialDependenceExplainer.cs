@@ -231,17 +231,8 @@ public sealed class PartialDependenceExplainer
                         }
                     nextIce++;
                 }
-                // Each cell's outputs over the block, through the fast exact accumulator (the same exact totals), one
-                // grid point per task: every cell is summed by one thread, so the cells are the same however many run.
-                AccumulateCells(g, count, (p, accumulator) =>
-                {
-                    for (int s = 0; s < t; s++)
-                    {
-                        int offset = p * k + targets[s], stride = g * k;
-                        for (int b = 0; b < count; b++) accumulator.Add(outputs[(long)b * stride + offset]);
-                        accumulator.MoveTo(cells[p * t + s]);
-                    }
-                }, cancellationToken);
+                // Each grid point's outputs over the block, through the fast exact accumulator (the same exact totals).
+                AddBlock(outputs, count, g, k, targets, cells, cancellationToken);
                 if (spill && nextIce > blockFirstIce) iceFile!.Append(blockIce.AsSpan(0, (nextIce - blockFirstIce) * g * t));
             }
         }
@@ -255,19 +246,31 @@ public sealed class PartialDependenceExplainer
     // Below this many outputs in a block, summing them on one thread costs less than starting tasks.
     private const long ParallelAccumulationOutputs = 16_384;
 
-    // Runs sum(cell, accumulator) for cells 0 .. cells-1 of a block of `rows` rows: in parallel (up to the options'
-    // degree of parallelism) when the block is large enough, each task with its thread's own accumulator.
-    private void AccumulateCells(int cells, int rows, Action<int, ExactAccumulator> sum, CancellationToken cancellationToken)
+    // Adds a block's outputs to the exact sums: `rows` data rows, each evaluated at `cellCount` grid points (2-D: grid
+    // cells) in turn, k outputs each; sums[cell * targets + s] gets target s of that cell. Each cell is summed by one
+    // thread with its own accumulator, in parallel (up to the options' degree of parallelism) when the block is large
+    // enough, so the sums are the same for any number of threads.
+    private void AddBlock(float[] outputs, int rows, int cellCount, int k, ImmutableArray<int> targets, ExactSum[] sums, CancellationToken cancellationToken)
     {
+        int t = targets.Length;
+        void SumCell(int cell, ExactAccumulator accumulator)
+        {
+            for (int s = 0; s < t; s++)
+            {
+                int offset = cell * k + targets[s], stride = cellCount * k;
+                for (int b = 0; b < rows; b++) accumulator.Add(outputs[(long)b * stride + offset]);
+                accumulator.MoveTo(sums[cell * t + s]);
+            }
+        }
         int parallelism = _options.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
-        if (parallelism <= 1 || cells <= 1 || (long)cells * rows < ParallelAccumulationOutputs)
+        if (parallelism <= 1 || cellCount <= 1 || (long)cellCount * rows < ParallelAccumulationOutputs)
         {
             var accumulator = ExactAccumulator.ForThisThread();
-            for (int c = 0; c < cells; c++) sum(c, accumulator);
+            for (int cell = 0; cell < cellCount; cell++) SumCell(cell, accumulator);
             return;
         }
-        Parallel.For(0, cells, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            c => sum(c, ExactAccumulator.ForThisThread()));
+        Parallel.For(0, cellCount, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            cell => SumCell(cell, ExactAccumulator.ForThisThread()));
     }
 
     /// <summary>
@@ -382,15 +385,7 @@ public sealed class PartialDependenceExplainer
                         r++;
                     }
                 }, outputs);
-                AccumulateCells(cellCount, count, (c, accumulator) =>
-                {
-                    for (int s = 0; s < t; s++)
-                    {
-                        int offset = c * k + targets[s], stride = cellCount * k;
-                        for (int b = 0; b < count; b++) accumulator.Add(outputs[(long)b * stride + offset]);
-                        accumulator.MoveTo(cells[c * t + s]);
-                    }
-                }, cancellationToken);
+                AddBlock(outputs, count, cellCount, k, targets, cells, cancellationToken);
             }
         }
         finally
