@@ -243,40 +243,36 @@ public static class ClusterJob
     private static async Task<bool> AnyListening(IPEndPoint[] gateways, CancellationToken cancellationToken)
     {
         foreach (var gateway in gateways)
-        {
-            using var socket = new Socket(gateway.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            try
-            {
-                await socket.ConnectAsync(gateway, timeout.Token).ConfigureAwait(false);
-                return true;
-            }
-            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-            }
-        }
+            if (await Connect(gateway, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false) == Connection.Accepted) return true;
         return false;
     }
 
     /// <summary>Whether a TCP connection to <paramref name="endpoint"/> is refused (nothing listens; within 2 s), as opposed to accepted or unanswered.</summary>
     internal static async Task<bool> Refuses(IPEndPoint endpoint, CancellationToken cancellationToken)
+        => await Connect(endpoint, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false) == Connection.Refused;
+
+    private enum Connection { Accepted, Refused, Failed }
+
+    // One TCP connection attempt: accepted; refused (nothing listens there, or no route to it); or failed otherwise
+    // (another socket error, or no answer within `within`). Cancelling the caller's token still throws.
+    private static async Task<Connection> Connect(IPEndPoint endpoint, TimeSpan within, CancellationToken cancellationToken)
     {
         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        timeout.CancelAfter(within);
         try
         {
             await socket.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
-            return false;
+            return Connection.Accepted;
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable;
+            return e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable
+                ? Connection.Refused : Connection.Failed;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return Connection.Failed;
         }
     }
 
