@@ -44,7 +44,8 @@ public static class XaiNotebook
     }
 
     /// <summary>
-    /// Compiles the code a first magic command runs, on a thread-pool thread, while the user reads the loaded line:
+    /// Compiles the code a first magic command runs, on a thread-pool thread (extension.dib waits for it as part of
+    /// loading the package: run in the background, it competed with a first command sent right after the load cell):
     /// #!xai-explain (Kernel SHAP), #!xai-pdp and #!xai-importance run through a dispatcher of its own on a 4-feature
     /// ONNX graph and a 24-row CSV written to a temporary folder (deleted after), with their progress lines and the HTML
     /// of their results (Plotly.NET and FSharp.Core code is compiled on first use; ONNX Runtime's first session costs
