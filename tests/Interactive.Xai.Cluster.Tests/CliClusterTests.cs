@@ -26,6 +26,18 @@ public class CliClusterTests
         return path;
     }
 
+    /// <summary>Every property of the two explanation JSON files is the same text, except the elapsed time and evaluation count.</summary>
+    internal static void AssertSameJsonExceptTiming(string expectedPath, string actualPath)
+    {
+        using var a = JsonDocument.Parse(File.ReadAllText(expectedPath));
+        using var b = JsonDocument.Parse(File.ReadAllText(actualPath));
+        foreach (var property in a.RootElement.EnumerateObject())
+        {
+            if (property.Name is "elapsedSeconds" or "modelEvaluations") continue;
+            Assert.Equal(property.Value.GetRawText(), b.RootElement.GetProperty(property.Name).GetRawText());
+        }
+    }
+
     [Fact]
     public void ExplainWithCluster_WritesTheSameJsonAsInProcess()
     {
@@ -40,13 +52,7 @@ public class CliClusterTests
             var second = Xai("explain", "--model", Model("mlp10.onnx"), "--data", data, "--method", "kernel-shap", "--samples", "300", "--json", cluster, "-q",
                 "--cluster", workers.Address);
             Assert.True(second.Code == 0, second.Error);
-            using var a = JsonDocument.Parse(File.ReadAllText(local));
-            using var b = JsonDocument.Parse(File.ReadAllText(cluster));
-            foreach (var property in a.RootElement.EnumerateObject())
-            {
-                if (property.Name is "elapsedSeconds" or "modelEvaluations") continue;
-                Assert.Equal(property.Value.GetRawText(), b.RootElement.GetProperty(property.Name).GetRawText());
-            }
+            CliClusterTests.AssertSameJsonExceptTiming(local, cluster);
         }
         finally
         {
